@@ -1,0 +1,127 @@
+# slant - news framing and outlet-type classifier.
+#
+#   make            build ./slant (and build/libslant.a)
+#   make demo       install missing packages, build, classify examples/ with the shipped model
+#   make check      install missing packages, build, run every test (Criterion + CLI)
+#   make sanitize   the test suite under AddressSanitizer and UBSan (build-san/)
+#   make model      retrain models/default.slant from training/data (reproducible)
+#   make bench      speed and accuracy against fastText and scikit-learn
+#   make install PREFIX=/usr/local
+#
+# Settings you may override:  make CC=clang OPT=-O0 SAN=address,undefined WERROR=-Werror
+
+CC      ?= cc
+OPT     ?= -O2 -g
+WERROR  ?=
+SAN     ?=
+BUILD   ?= build$(if $(SAN),-san)
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+STD   = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN  = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wold-style-definition -Wwrite-strings -Wformat=2 -Wundef -Wconversion \
+        -Wdouble-promotion -Wcast-qual -Wpointer-arith -Wvla -Wnull-dereference
+PKGS  = jansson libutf8proc zlib
+DEFS  = -DSLANT_DATADIR='"$(PREFIX)/share/slant"'
+
+CPPFLAGS += -Iinclude -Isrc -MMD -MP
+CFLAGS   += $(STD) $(WARN) $(WERROR) $(OPT) -pthread \
+            $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+LDFLAGS  += -pthread $(if $(SAN),-fsanitize=$(SAN))
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lutf8proc -lz)
+# libsvm and libstemmer ship no .pc on Debian
+LDLIBS   += $(PKG_LIBS) -lsvm -lstemmer -lm
+
+LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
+          src/dataset.c src/svm.c src/calibrate.c src/train.c src/model.c \
+          src/classify.c src/metrics.c
+CLI_SRC = src/cli.c src/cmd_classify.c src/cmd_train.c src/cmd_report.c src/output.c
+TEST_SRC = $(sort $(wildcard tests/test_*.c))
+
+LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+CLI_OBJ  = $(CLI_SRC:src/%.c=$(BUILD)/%.o)
+TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
+
+DEPS = libsvm-dev libstemmer-dev libjansson-dev libcriterion-dev libutf8proc-dev zlib1g-dev \
+       pkg-config python3
+
+.PHONY: all demo check test sanitize model deps bench install clean echo golden
+
+all: slant
+
+slant: $(BUILD)/slant
+	cp $(BUILD)/slant slant
+
+$(BUILD)/libslant.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/slant: $(BUILD)/main.o $(CLI_OBJ) $(BUILD)/libslant.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(DEFS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(shell pkg-config --cflags criterion 2>/dev/null) \
+	    $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(BUILD)/slant-tests: $(TEST_OBJ) $(CLI_OBJ) $(BUILD)/libslant.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion) $(LDLIBS)
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+# Install what a fresh Debian 12 machine lacks (as root, or with sudo).
+deps:
+	@missing=""; for p in $(DEPS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+demo: deps
+	$(MAKE) slant
+	@for f in examples/*.txt; do echo "== $$f"; ./slant classify --top 4 "$$f" || exit 1; echo; done
+
+check: deps
+	$(MAKE) slant $(BUILD)/slant-tests
+	python3 training/validate.py
+	SLANT_BIN=./slant $(BUILD)/slant-tests --timeout 300 -j2
+
+test: check
+
+sanitize: deps
+	$(MAKE) SAN=address,undefined CC=clang slant-san-tests
+
+slant-san-tests: $(BUILD)/slant-tests $(BUILD)/slant
+	SLANT_BIN=$(BUILD)/slant ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(BUILD)/slant-tests --timeout 600 -j2
+
+model: slant
+	./slant train --group story --out models/default.slant training/data/*.jsonl
+
+bench: slant
+	bench/run.sh
+
+install: slant
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/slant
+	install -m 755 slant $(DESTDIR)$(PREFIX)/bin/slant
+	install -m 644 include/slant.h $(DESTDIR)$(PREFIX)/include/slant.h
+	install -m 644 $(BUILD)/libslant.a $(DESTDIR)$(PREFIX)/lib/libslant.a
+	install -m 644 docs/slant.1 $(DESTDIR)$(PREFIX)/share/man/man1/slant.1
+	install -m 644 models/default.slant $(DESTDIR)$(PREFIX)/share/slant/default.slant
+
+echo:
+	@echo "CC=$(CC)"; echo "CFLAGS=$(CFLAGS)"; echo "LDLIBS=$(LDLIBS)"
+
+clean:
+	rm -rf build build-san slant
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

@@ -1,0 +1,248 @@
+/* slant.h - news framing and outlet-type classifier: the public C API.
+ *
+ * slant reads a news article and scores, for every "head" a model was trained
+ * on (for the shipped model: outlet_type and frames), every label of that
+ * head, and explains each score with the phrases of the document that pushed
+ * it, in the document's own words.
+ *
+ * Usage (error handling shortened):
+ *
+ *     slant_error err;
+ *     slant_model *m = slant_model_load("models/default.slant", &err);
+ *     slant_workspace *ws = slant_workspace_new(m, &err);
+ *     const slant_result *r;
+ *     if (slant_classify(ws, text, len, &r, &err) == SLANT_OK) {
+ *         size_t h = 0, best = slant_result_best(r, h);
+ *         printf("%s %.3f\n", slant_model_label(m, h, best),
+ *                slant_result_score(r, h, best));
+ *     }
+ *     slant_workspace_free(ws);
+ *     slant_model_free(m);
+ *
+ * Ownership: every _load/_new/_train has one matching _free; every _free
+ * accepts NULL. Strings returned by a handle are borrowed and live as long
+ * as that handle. No object keeps pointers into caller memory.
+ *
+ * Threads: a slant_model is immutable once loaded or trained and may be shared
+ * by any number of threads. A slant_workspace (stemmer, caches, buffers,
+ * the last result) belongs to one thread at a time: make one per thread.
+ *
+ * The library never prints and never exits: errors go to a caller-owned
+ * slant_error (which may be NULL when the caller does not want the details).
+ */
+#ifndef SLANT_H
+#define SLANT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SLANT_VERSION "0.1.0"
+
+/* Status codes returned by every operation. */
+enum slant_status {
+    SLANT_OK = 0,
+    SLANT_ENOMEM,    /* out of memory */
+    SLANT_EIO,       /* a file could not be opened, read or written */
+    SLANT_EFORMAT,   /* malformed input data or model file */
+    SLANT_EVERSION,  /* model written by an incompatible slant or stemmer */
+    SLANT_EINVAL,    /* the caller passed an invalid argument */
+    SLANT_ESTEMMER,  /* no Snowball stemmer for the requested language */
+    SLANT_ETRAIN     /* training could not proceed (too few labels, libsvm) */
+};
+
+/* Details of a failure. line and column are 1-based positions inside
+ * 'source' when the error is about a place in a text file, and -1
+ * otherwise; offset is a byte offset inside a binary file (model files),
+ * or -1. text is lower-case with no trailing period. */
+typedef struct slant_error {
+    int code;            /* enum slant_status */
+    long line, column;
+    long offset;
+    char source[256];    /* file name, "<stdin>", or "" */
+    char text[512];
+} slant_error;
+
+/* A static description of a status code. */
+const char *slant_strerror(int status);
+
+/* ======================================================== models */
+
+typedef struct slant_model slant_model;
+
+/* Load a model file written by slant_model_save(). The file is read once,
+ * its checksum verified, and every field checked; a malformed, truncated or
+ * foreign file gives SLANT_EFORMAT or SLANT_EVERSION and NULL. */
+slant_model *slant_model_load(const char *path, slant_error *err);
+
+/* Write the model to 'path' atomically: a temporary file in the same
+ * directory, fsync, rename, fsync of the directory. On failure the old file,
+ * if any, is untouched. Same model, same bytes. */
+int slant_model_save(const slant_model *m, const char *path, slant_error *err);
+
+void slant_model_free(slant_model *m);
+
+size_t      slant_model_nheads(const slant_model *m);
+const char *slant_model_head_name(const slant_model *m, size_t head);
+int         slant_model_head_multilabel(const slant_model *m, size_t head);
+size_t      slant_model_nlabels(const slant_model *m, size_t head);
+const char *slant_model_label(const slant_model *m, size_t head, size_t label);
+/* Index of the head called 'name', or (size_t)-1. */
+size_t      slant_model_find_head(const slant_model *m, const char *name);
+size_t      slant_model_nfeatures(const slant_model *m);
+const char *slant_model_language(const slant_model *m);
+
+/* One feature with its weight for a label, as used by slant_model_top_terms
+ * and slant_result_terms. 'text' is a surface form: for a model, the form
+ * seen most often in training; for a result, the document's own words. */
+typedef struct slant_term {
+    const char *text;    /* NUL-terminated, borrowed */
+    double weight;
+} slant_term;
+
+/* The 'max' most positive feature weights of a label (the phrases that most
+ * push a document towards it). Returns how many were stored in 'out'. */
+size_t slant_model_top_terms(const slant_model *m, size_t head, size_t label,
+                             slant_term *out, size_t max);
+
+/* ======================================================== classifying */
+
+typedef struct slant_workspace slant_workspace;
+typedef struct slant_result slant_result;
+
+/* Per-thread state for classifying with 'm': a Snowball stemmer, a stem
+ * cache, token and feature buffers. 'm' must outlive the workspace. */
+slant_workspace *slant_workspace_new(const slant_model *m, slant_error *err);
+void slant_workspace_free(slant_workspace *ws);
+
+/* Classify 'len' bytes of text (UTF-8; invalid bytes are read as U+FFFD;
+ * need not be NUL-terminated). On success *out points to a result owned by
+ * the workspace, valid until the next slant_classify on it. */
+int slant_classify(slant_workspace *ws, const char *text, size_t len,
+                   const slant_result **out, slant_error *err);
+
+/* Calibrated probability of 'label' (Platt scaling fitted on held-out folds).
+ * For a single-label head the probabilities sum to 1. */
+double slant_result_score(const slant_result *r, size_t head, size_t label);
+/* Raw linear decision value: the sum of every term weight plus the bias. */
+double slant_result_decision(const slant_result *r, size_t head, size_t label);
+double slant_result_bias(const slant_result *r, size_t head, size_t label);
+/* Label with the highest score. */
+size_t slant_result_best(const slant_result *r, size_t head);
+/* Non-zero when the label is predicted: the best label of a single-label
+ * head; for a multi-label head, every label over its threshold (and the
+ * best label when none is). */
+int slant_result_predicted(const slant_result *r, size_t head, size_t label);
+/* Number of distinct features the document hit. */
+size_t slant_result_nfeatures(const slant_result *r);
+
+/* Contributions of the document's features to the decision value of a
+ * label, largest absolute weight first; 'max' = (size_t)-1 for all of them.
+ * The weights of all terms plus the bias equal the decision value. 'text'
+ * is the phrase as first written in the document (white space folded), and
+ * lives until the next slant_result_terms or slant_classify on the same
+ * workspace. Returns the number stored; NULL 'out' just counts. */
+size_t slant_result_terms(const slant_result *r, size_t head, size_t label,
+                          slant_term *out, size_t max);
+
+/* ======================================================== training */
+
+typedef struct slant_dataset slant_dataset;
+
+/* Formats slant_dataset_read understands. AUTO picks by content: a
+ * directory is DIR, a first line starting with '{' is JSONL, with
+ * "__label__" is FASTTEXT, with a tab is TSV. */
+enum slant_format { SLANT_FORMAT_AUTO, SLANT_FORMAT_JSONL, SLANT_FORMAT_FASTTEXT,
+                    SLANT_FORMAT_TSV, SLANT_FORMAT_DIR };
+
+slant_dataset *slant_dataset_new(void);
+void slant_dataset_free(slant_dataset *d);
+/* Append the records of 'path' ("-" is standard input). 'head' names the
+ * head for the single-head formats (FASTTEXT, TSV, DIR; NULL = "label").
+ * 'group_field' names a JSONL field kept per record for grouped folds
+ * (NULL = none). Errors carry the file, line and column. */
+int slant_dataset_read(slant_dataset *d, const char *path, enum slant_format fmt,
+                       const char *head, const char *group_field, slant_error *err);
+size_t slant_dataset_size(const slant_dataset *d);
+size_t slant_dataset_nheads(const slant_dataset *d);
+const char *slant_dataset_head_name(const slant_dataset *d, size_t head);
+
+typedef struct slant_train_options {
+    const char *language;   /* Snowball algorithm name; default "english" */
+    int ngram_max;          /* word n-grams 1..ngram_max; default 3 (1..3) */
+    int min_df;             /* keep features seen in >= min_df documents; default 2 */
+    double max_df;          /* drop features in more than this share of documents; default 1.0 */
+    size_t max_features;    /* keep the most frequent; 0 = no cap */
+    int folds;              /* inner folds for C, calibration and thresholds; default 5 */
+    const double *c_grid;   /* candidate C values; NULL = 0.1 0.3 1 3 10 */
+    size_t c_grid_n;
+    size_t gram_mb;         /* memory for the shared Gram matrix; past it, train
+                               on sparse vectors; default 2048 */
+    int threads;            /* worker threads; default 2 */
+    unsigned seed;          /* fold shuffling; default 1 */
+    /* Called now and then with a short status line; may be NULL. */
+    void (*progress)(void *ctx, const char *what, size_t done, size_t total);
+    void *progress_ctx;
+} slant_train_options;
+
+void slant_train_options_init(slant_train_options *o);
+
+/* Train one model with every head found in 'd'. Deterministic: the same
+ * data and options give a byte-identical saved model. */
+int slant_train(const slant_dataset *d, const slant_train_options *o,
+                slant_model **out, slant_error *err);
+
+/* ======================================================== evaluation */
+
+/* Metrics of one head: per label counts, precision, recall and F1, micro and
+ * macro F1, accuracy (exact match of the predicted label set) and, for
+ * single-label heads, a confusion matrix gold x predicted. */
+typedef struct slant_head_metrics {
+    const char *head;
+    int multilabel;
+    size_t nlabels;
+    const char *const *labels;
+    size_t ndocs;          /* documents that carry this head */
+    size_t *tp, *fp, *fn, *support;
+    double *precision, *recall, *f1;
+    double micro_f1, macro_f1, accuracy;
+    size_t *confusion;     /* nlabels x nlabels, row = gold; NULL if multilabel */
+} slant_head_metrics;
+
+typedef struct slant_metrics slant_metrics;
+
+/* Classify every record of 'd' with 'm' and compare with its labels. */
+int slant_evaluate(const slant_model *m, const slant_dataset *d,
+                   slant_metrics **out, slant_error *err);
+/* K-fold cross-validation: train on K-1 folds, classify the held-out one.
+ * Records sharing 'group_field' (as read by slant_dataset_read) stay in
+ * one fold when 'grouped' is non-zero. */
+int slant_cross_validate(const slant_dataset *d, const slant_train_options *o,
+                         int k, int grouped, slant_metrics **out, slant_error *err);
+size_t slant_metrics_nheads(const slant_metrics *mt);
+const slant_head_metrics *slant_metrics_head(const slant_metrics *mt, size_t i);
+void slant_metrics_free(slant_metrics *mt);
+
+/* A short summary of how a model was trained, for 'slant inspect'. */
+typedef struct slant_model_info {
+    int format_version;
+    int ngram_max, min_df;
+    double max_df;
+    size_t max_features;
+    size_t ndocs;              /* training documents */
+    size_t nstems;
+    int folds;
+    int used_gram;             /* trained from a precomputed Gram matrix */
+} slant_model_info;
+void slant_model_get_info(const slant_model *m, slant_model_info *info);
+/* Per label: chosen C, Platt A and B, threshold, training documents. */
+void slant_model_label_info(const slant_model *m, size_t head, size_t label,
+                            double *c, double *platt_a, double *platt_b,
+                            double *threshold, size_t *ndocs);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLANT_H */

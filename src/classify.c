@@ -1,0 +1,187 @@
+/* classify.c - last stage: a document's vector -> decision values ->
+ * calibrated scores -> predictions, and on request the terms behind them.
+ *
+ * The weights are feature-major (all labels of all heads for one feature
+ * side by side), so each feature of the document costs one hash probe and
+ * one contiguous row read, whatever the number of heads. Nothing is
+ * allocated per document once the workspace buffers have grown.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slant_private.h"
+
+struct slantp_termtmp {
+    uint32_t occ;
+    double weight;
+};
+
+slant_workspace *slant_workspace_new(const slant_model *m, slant_error *err)
+{
+    slant_workspace *ws = calloc(1, sizeof *ws);
+    if (!ws) {
+        slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        return NULL;
+    }
+    ws->m = m;
+    if (slantp_stemmer_init(&ws->stemmer, m->language, &m->stems, NULL, err)) {
+        free(ws);
+        return NULL;
+    }
+    ws->result.m = m;
+    ws->result.ws = ws;
+    size_t L = m->nlabels ? m->nlabels : 1;
+    ws->result.decision = calloc(L, sizeof(double));
+    ws->result.score = calloc(L, sizeof(double));
+    ws->result.predicted = calloc(L, 1);
+    ws->result.best = calloc(m->nheads ? m->nheads : 1, sizeof(size_t));
+    if (!ws->result.decision || !ws->result.score || !ws->result.predicted || !ws->result.best) {
+        slant_workspace_free(ws);
+        slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        return NULL;
+    }
+    return ws;
+}
+
+void slant_workspace_free(slant_workspace *ws)
+{
+    if (!ws)
+        return;
+    slantp_stemmer_release(&ws->stemmer);
+    slantp_docfeat_release(&ws->doc);
+    free(ws->result.decision);
+    free(ws->result.score);
+    free(ws->result.predicted);
+    free(ws->result.best);
+    slantp_buf_release(&ws->surf);
+    free(ws->tmp);
+    free(ws);
+}
+
+int slant_classify(slant_workspace *ws, const char *text, size_t len, const slant_result **out,
+                   slant_error *err)
+{
+    const slant_model *m = ws->m;
+    slant_result *r = &ws->result;
+    *out = NULL;
+    if (!text && len)
+        return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "text is NULL");
+    if (len > SLANTP_MAX_DOC)
+        return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "document longer than %zu bytes",
+                            SLANTP_MAX_DOC);
+    if (slantp_doc_stem(&ws->doc, &ws->stemmer, text ? text : "", len) < 0 ||
+        slantp_doc_vectorize(&ws->doc, &m->vocab, m->idf, m->nfeatures, m->ngram_max) < 0)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    ws->text = text;
+    ws->text_len = len;
+    size_t L = m->nlabels;
+    double *dec = r->decision;
+    for (size_t g = 0; g < L; g++)
+        dec[g] = 0;
+    const slantp_feat *v = ws->doc.vec;
+    for (size_t i = 0; i < ws->doc.nvec; i++) {
+        const double *row = m->W + (size_t)v[i].id * L;
+        double x = v[i].value;
+        for (size_t g = 0; g < L; g++)
+            dec[g] += row[g] * x;
+    }
+    for (size_t g = 0; g < L; g++) {
+        dec[g] += m->bias[g];
+        r->score[g] = slantp_platt(dec[g], m->platt_a[g], m->platt_b[g]);
+    }
+    for (size_t h = 0; h < m->nheads; h++) {
+        const slantp_head *mh = &m->heads[h];
+        double *sc = r->score + mh->first;
+        unsigned char *pr = r->predicted + mh->first;
+        size_t best = 0;
+        for (size_t l = 1; l < mh->nlabels; l++)
+            if (sc[l] > sc[best])
+                best = l;
+        r->best[h] = best;
+        if (!mh->multilabel) {
+            double sum = 0;
+            for (size_t l = 0; l < mh->nlabels; l++)
+                sum += sc[l];
+            for (size_t l = 0; l < mh->nlabels; l++) {
+                sc[l] = sum > 0 ? sc[l] / sum : 1.0 / (double)mh->nlabels;
+                pr[l] = l == best;
+            }
+        } else {
+            int any = 0;
+            for (size_t l = 0; l < mh->nlabels; l++) {
+                pr[l] = sc[l] >= m->threshold[mh->first + l];
+                any |= pr[l];
+            }
+            if (!any)
+                pr[best] = 1;   /* every document has at least one frame */
+        }
+    }
+    *out = r;
+    return SLANT_OK;
+}
+
+static size_t gi(const slant_result *r, size_t h, size_t l)
+{
+    return r->m->heads[h].first + l;
+}
+
+double slant_result_score(const slant_result *r, size_t h, size_t l) { return r->score[gi(r, h, l)]; }
+double slant_result_decision(const slant_result *r, size_t h, size_t l)
+{
+    return r->decision[gi(r, h, l)];
+}
+double slant_result_bias(const slant_result *r, size_t h, size_t l) { return r->m->bias[gi(r, h, l)]; }
+size_t slant_result_best(const slant_result *r, size_t h) { return r->best[h]; }
+int slant_result_predicted(const slant_result *r, size_t h, size_t l)
+{
+    return r->predicted[gi(r, h, l)];
+}
+size_t slant_result_nfeatures(const slant_result *r) { return r->ws->doc.nvec; }
+
+static int by_abs_weight(const void *x, const void *y)
+{
+    const struct slantp_termtmp *a = x, *b = y;
+    double fa = fabs(a->weight), fb = fabs(b->weight);
+    if (fa != fb)
+        return fa > fb ? -1 : 1;
+    return a->occ < b->occ ? -1 : a->occ > b->occ;
+}
+
+size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term *out, size_t max)
+{
+    slant_workspace *ws = r->ws;
+    const slant_model *m = r->m;
+    const slantp_docfeat *d = &ws->doc;
+    size_t g = gi(r, h, l), n = 0;
+    if (slantp_grow(&ws->tmp, &ws->tmp_cap, d->nvec + 1, sizeof *ws->tmp) < 0)
+        return 0;
+    for (size_t i = 0; i < d->nvec; i++) {
+        double w = m->W[(size_t)d->vec[i].id * m->nlabels + g] * d->vec[i].value;
+        if (w != 0)
+            ws->tmp[n++] = (struct slantp_termtmp){(uint32_t)i, w};
+    }
+    if (!out)
+        return n;
+    qsort(ws->tmp, n, sizeof *ws->tmp, by_abs_weight);
+    if (n > max)
+        n = max;
+    ws->surf.len = 0;
+    size_t *offs = malloc((n ? n : 1) * sizeof *offs);
+    if (!offs)
+        return 0;
+    for (size_t k = 0; k < n; k++) {
+        const slantp_occ *o = &d->occ[ws->tmp[k].occ];
+        offs[k] = ws->surf.len;
+        if (slantp_append_surface(&ws->surf, ws->text, &d->toks, o->first_tok, o->ntok) < 0) {
+            free(offs);
+            return 0;
+        }
+    }
+    for (size_t k = 0; k < n; k++) {
+        out[k].text = ws->surf.data + offs[k];
+        out[k].weight = ws->tmp[k].weight;
+    }
+    free(offs);
+    return n;
+}

@@ -1,0 +1,272 @@
+/* io.c - the only place that touches files: whole-file reads, a bounded
+ * line reader, and atomic writes.
+ *
+ * Inputs must be regular files (or "-" for standard input) so a FIFO or a
+ * device cannot hang a run; their size is capped. Outputs are written to a
+ * temporary file in the target's directory, fsynced, renamed over the
+ * target and the directory fsynced, so a crash leaves the old file or the
+ * new one, never half of one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "slant_private.h"
+
+uint32_t slantp_crc32(const void *p, size_t n)
+{
+    /* zlib's crc32 runs at several GB/s; ours would be a tenth of that and
+     * checksumming is on the model-load path. */
+    uLong c = crc32(0L, Z_NULL, 0);
+    const Bytef *b = p;
+    while (n > 0) {
+        uInt chunk = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        c = crc32(c, b, chunk);
+        b += chunk;
+        n -= chunk;
+    }
+    return (uint32_t)c;
+}
+
+static int io_error(slant_error *err, const char *path, const char *what, int e)
+{
+    return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot %s '%s': %s", what, path,
+                        strerror(e));
+}
+
+int slantp_read_file(const char *path, size_t max, slantp_buf *out, slant_error *err)
+{
+    int fd = 0;
+    int is_stdin = strcmp(path, "-") == 0;
+    out->len = 0;
+    if (!is_stdin) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return io_error(err, path, "open", errno);
+        struct stat st;
+        if (fstat(fd, &st) < 0) {
+            int e = errno;
+            close(fd);
+            return io_error(err, path, "stat", e);
+        }
+        if (S_ISDIR(st.st_mode)) {
+            close(fd);
+            return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': Is a directory",
+                                path);
+        }
+        if (!S_ISREG(st.st_mode)) {
+            close(fd);
+            return slantp_error(err, SLANT_EIO, NULL, -1, -1,
+                                "cannot read '%s': not a regular file", path);
+        }
+        if ((unsigned long long)st.st_size > max) {
+            close(fd);
+            return slantp_error(err, SLANT_EIO, NULL, -1, -1,
+                                "cannot read '%s': larger than %zu bytes", path, max);
+        }
+        if (slantp_buf_reserve(out, (size_t)st.st_size) < 0) {
+            close(fd);
+            return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory reading '%s'",
+                                path);
+        }
+    }
+    for (;;) {
+        if (out->len > max) {
+            if (!is_stdin)
+                close(fd);
+            return slantp_error(err, SLANT_EIO, NULL, -1, -1,
+                                "cannot read '%s': larger than %zu bytes", path, max);
+        }
+        if (slantp_buf_reserve(out, 65536) < 0) {
+            if (!is_stdin)
+                close(fd);
+            return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory reading '%s'",
+                                path);
+        }
+        ssize_t r = read(fd, out->data + out->len, out->cap - out->len - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            if (!is_stdin)
+                close(fd);
+            return io_error(err, path, "read", e);
+        }
+        if (r == 0)
+            break;
+        out->len += (size_t)r;
+    }
+    out->data[out->len] = '\0';
+    if (!is_stdin)
+        close(fd);
+    return SLANT_OK;
+}
+
+int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_error *err)
+{
+    memset(lr, 0, sizeof *lr);
+    lr->max = max;
+    lr->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    if (strcmp(path, "-") == 0) {
+        lr->f = stdin;
+    } else {
+        struct stat st;
+        lr->f = fopen(path, "rb");
+        if (!lr->f)
+            return io_error(err, path, "open", errno);
+        if (fstat(fileno(lr->f), &st) == 0 && !S_ISREG(st.st_mode)) {
+            fclose(lr->f);
+            lr->f = NULL;
+            return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': %s", path,
+                                S_ISDIR(st.st_mode) ? "Is a directory" : "not a regular file");
+        }
+    }
+    lr->cap = 1 << 16;
+    lr->buf = malloc(lr->cap);
+    if (!lr->buf) {
+        slantp_lines_close(lr);
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
+    return SLANT_OK;
+}
+
+int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_error *err)
+{
+    size_t scan = lr->start;
+    for (;;) {
+        char *nl = memchr(lr->buf + scan, '\n', lr->end - scan);
+        if (nl) {
+            size_t n = (size_t)(nl - (lr->buf + lr->start));
+            *line = lr->buf + lr->start;
+            lr->start += n + 1;
+            lr->lineno++;
+            if (n > 0 && (*line)[n - 1] == '\r')
+                n--;
+            if (n > lr->max)
+                goto toolong;
+            *len = n;
+            return 1;
+        }
+        if (lr->eof) {
+            if (lr->start == lr->end)
+                return 0;
+            *line = lr->buf + lr->start;
+            *len = lr->end - lr->start;
+            lr->start = lr->end;
+            lr->lineno++;
+            if (*len > 0 && (*line)[*len - 1] == '\r')
+                (*len)--;
+            if (*len > lr->max)
+                goto toolong;
+            return 1;
+        }
+        /* compact, then grow if the partial line fills the buffer */
+        if (lr->start > 0) {
+            memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
+            lr->end -= lr->start;
+            lr->start = 0;
+        }
+        scan = lr->end;
+        if (lr->end == lr->cap) {
+            if (lr->cap > lr->max + 2) {
+                lr->lineno++;
+                goto toolong;
+            }
+            char *nb = realloc(lr->buf, lr->cap * 2);
+            if (!nb)
+                return slantp_error(err, SLANT_ENOMEM, lr->name, lr->lineno + 1, 1,
+                                    "out of memory reading a line");
+            lr->buf = nb;
+            lr->cap *= 2;
+        }
+        size_t r = fread(lr->buf + lr->end, 1, lr->cap - lr->end, lr->f);
+        lr->end += r;
+        if (r == 0) {
+            if (ferror(lr->f))
+                return slantp_error(err, SLANT_EIO, lr->name, -1, -1, "read error: %s",
+                                    strerror(errno));
+            lr->eof = 1;
+        }
+    }
+toolong:
+    return slantp_error(err, SLANT_EFORMAT, lr->name, lr->lineno, 1,
+                        "line longer than %zu bytes", lr->max);
+}
+
+void slantp_lines_close(slantp_lines *lr)
+{
+    if (lr->f && lr->f != stdin)
+        fclose(lr->f);
+    lr->f = NULL;
+    free(lr->buf);
+    lr->buf = NULL;
+}
+
+int slantp_write_atomic(const char *path, const void *p, size_t n, slant_error *err)
+{
+    size_t plen = strlen(path);
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) : 0;
+    char *tmp = malloc(plen + 32);
+    char *dir = malloc(dirlen + 2);
+    if (!tmp || !dir) {
+        free(tmp);
+        free(dir);
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
+    if (slash) {
+        memcpy(dir, path, dirlen);
+        dir[dirlen] = '\0';
+        if (dirlen == 0)
+            strcpy(dir, "/");
+        snprintf(tmp, plen + 32, "%.*s/.%s.tmp.XXXXXX", (int)dirlen, path, slash + 1);
+    } else {
+        strcpy(dir, ".");
+        snprintf(tmp, plen + 32, ".%s.tmp.XXXXXX", path);
+    }
+    int rc = SLANT_OK;
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = io_error(err, path, "create a temporary file for", errno);
+        goto out;
+    }
+    const char *s = p;
+    size_t left = n;
+    while (left > 0) {
+        ssize_t w = write(fd, s, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = io_error(err, path, "write", errno);
+            break;
+        }
+        s += w;
+        left -= (size_t)w;
+    }
+    if (rc == SLANT_OK && fchmod(fd, 0644) < 0)
+        rc = io_error(err, path, "chmod", errno);
+    if (rc == SLANT_OK && fsync(fd) < 0)
+        rc = io_error(err, path, "fsync", errno);
+    if (close(fd) < 0 && rc == SLANT_OK)
+        rc = io_error(err, path, "close", errno);
+    if (rc == SLANT_OK && rename(tmp, path) < 0)
+        rc = io_error(err, path, "rename to", errno);
+    if (rc != SLANT_OK) {
+        unlink(tmp);
+        goto out;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        if (fsync(dfd) < 0 && errno != EINVAL)
+            rc = io_error(err, dir, "fsync directory", errno);
+        close(dfd);
+    }
+out:
+    free(tmp);
+    free(dir);
+    return rc;
+}

@@ -1,0 +1,646 @@
+/* model.c - the model object, its file format and its strict reader.
+ *
+ * File layout (all integers and doubles little-endian):
+ *   "SLANTMDL"  u32 format version  u32 flags (0)  u64 payload length
+ *   payload: settings, stems, features (key, idf, surface), heads and
+ *            labels, per-label bias/Platt/threshold/C/doc count, then the
+ *            weight matrix (features x labels, feature-major)
+ *   u32 CRC-32 of everything before it, "SLNTEND\n"
+ * The reader checks the trailer and checksum before parsing anything, then
+ * checks every count against the bytes left and every value for range, so
+ * a truncated, corrupted or hostile file is an error, never a crash.
+ * libsvm never sees a model file (svm_load_model trusts its input).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slant_private.h"
+
+#define MAGIC "SLANTMDL"
+#define TRAILER "SLNTEND\n"
+#define HEADER_BYTES 24
+#define TRAILER_BYTES 12
+
+slant_model *slantp_model_alloc(void)
+{
+    return calloc(1, sizeof(slant_model));
+}
+
+void slant_model_free(slant_model *m)
+{
+    if (!m)
+        return;
+    slantp_strtab_release(&m->stems);
+    free(m->feat_keys);
+    slantp_keytab_release(&m->vocab);
+    free(m->idf);
+    free(m->surface);
+    slantp_buf_release(&m->surface_mem);
+    for (size_t h = 0; h < m->nheads; h++) {
+        free(m->heads[h].name);
+        if (m->heads[h].labels)
+            for (size_t l = 0; l < m->heads[h].nlabels; l++)
+                free(m->heads[h].labels[l]);
+        free(m->heads[h].labels);
+    }
+    free(m->W);
+    free(m->bias);
+    free(m->platt_a);
+    free(m->platt_b);
+    free(m->threshold);
+    free(m->cost);
+    free(m->label_docs);
+    free(m);
+}
+
+int slantp_model_index(slant_model *m, slant_error *err)
+{
+    slantp_keytab_release(&m->vocab);
+    if (slantp_keytab_init(&m->vocab, m->nfeatures) < 0)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    for (size_t f = 0; f < m->nfeatures; f++) {
+        uint32_t *slot;
+        if (slantp_keytab_put(&m->vocab, m->feat_keys[f], (uint32_t)f, &slot) < 0)
+            return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
+    return SLANT_OK;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static int little_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+static int put(slantp_buf *b, const void *p, size_t n) { return slantp_buf_append(b, p, n); }
+
+static int put_u32(slantp_buf *b, uint32_t v)
+{
+    unsigned char x[4];
+    for (int i = 0; i < 4; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    return put(b, x, 4);
+}
+
+static int put_u64(slantp_buf *b, uint64_t v)
+{
+    unsigned char x[8];
+    for (int i = 0; i < 8; i++)
+        x[i] = (unsigned char)(v >> (8 * i));
+    return put(b, x, 8);
+}
+
+static int put_f64(slantp_buf *b, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    return put_u64(b, v);
+}
+
+static int put_str(slantp_buf *b, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return put_u32(b, (uint32_t)n) || put(b, s ? s : "", n);
+}
+
+int slantp_model_serialize(const slant_model *m, slantp_buf *b, slant_error *err)
+{
+    int bad = 0;
+    b->len = 0;
+    bad |= put(b, MAGIC, 8) | put_u32(b, SLANTP_FORMAT_VERSION) | put_u32(b, 0) | put_u64(b, 0);
+    bad |= put_str(b, m->language) | put_u32(b, (uint32_t)m->ngram_max) |
+           put_u32(b, (uint32_t)m->min_df) | put_f64(b, m->max_df) |
+           put_u64(b, m->max_features) | put_u64(b, m->stem_fingerprint) |
+           put_u64(b, m->ndocs) | put_u32(b, (uint32_t)m->folds) |
+           put_u32(b, (uint32_t)m->used_gram);
+    bad |= put_u64(b, m->stems.n);
+    for (size_t i = 0; i < m->stems.n && !bad; i++)
+        bad |= put_str(b, slantp_strtab_key(&m->stems, i));
+    bad |= put_u64(b, m->nfeatures);
+    for (size_t f = 0; f < m->nfeatures && !bad; f++)
+        bad |= put_u64(b, m->feat_keys[f]);
+    for (size_t f = 0; f < m->nfeatures && !bad; f++)
+        bad |= put_f64(b, m->idf[f]);
+    for (size_t f = 0; f < m->nfeatures && !bad; f++)
+        bad |= put_str(b, m->surface[f]);
+    bad |= put_u32(b, (uint32_t)m->nheads);
+    for (size_t h = 0; h < m->nheads && !bad; h++) {
+        const slantp_head *mh = &m->heads[h];
+        bad |= put_str(b, mh->name) | put_u32(b, (uint32_t)mh->multilabel) |
+               put_u32(b, (uint32_t)mh->nlabels);
+        for (size_t l = 0; l < mh->nlabels && !bad; l++)
+            bad |= put_str(b, mh->labels[l]);
+    }
+    bad |= put_u64(b, m->nlabels);
+    for (size_t g = 0; g < m->nlabels && !bad; g++)
+        bad |= put_f64(b, m->bias[g]) | put_f64(b, m->platt_a[g]) | put_f64(b, m->platt_b[g]) |
+               put_f64(b, m->threshold[g]) | put_f64(b, m->cost[g]) | put_u64(b, m->label_docs[g]);
+    size_t nw = m->nfeatures * m->nlabels;
+    if (!bad && little_endian()) {
+        bad |= put(b, m->W, nw * sizeof *m->W);
+    } else {
+        for (size_t i = 0; i < nw && !bad; i++)
+            bad |= put_f64(b, m->W[i]);
+    }
+    if (bad)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory writing the model");
+    uint64_t payload = b->len - HEADER_BYTES;
+    for (int i = 0; i < 8; i++)
+        b->data[16 + i] = (char)(unsigned char)(payload >> (8 * i));
+    uint32_t crc = slantp_crc32(b->data, b->len);
+    if (put_u32(b, crc) || put(b, TRAILER, 8))
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory writing the model");
+    return SLANT_OK;
+}
+
+int slant_model_save(const slant_model *m, const char *path, slant_error *err)
+{
+    slantp_buf b = {0};
+    int rc = slantp_model_serialize(m, &b, err);
+    if (rc == SLANT_OK)
+        rc = slantp_write_atomic(path, b.data, b.len, err);
+    slantp_buf_release(&b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+typedef struct reader {
+    const unsigned char *p;
+    size_t n, pos;
+    const char *source;
+    slant_error *err;
+    int failed;
+} reader;
+
+/* The message is pre + what + post (kept literal for -Wformat). */
+static int fail3(reader *r, size_t at, int code, const char *pre, const char *what, const char *post)
+{
+    if (!r->failed) {
+        r->failed = 1;
+        slantp_error(r->err, code, r->source, -1, -1, "%s%s%s", pre, what, post);
+        if (r->err)
+            r->err->offset = (long)at;
+    }
+    return -1;
+}
+
+static int need(reader *r, size_t k, const char *what)
+{
+    if (r->failed)
+        return -1;
+    if (k > r->n - r->pos)
+        return fail3(r, r->pos, SLANT_EFORMAT, "truncated ", what, "");
+    return 0;
+}
+
+static uint32_t get_u32(reader *r, const char *what)
+{
+    if (need(r, 4, what))
+        return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v |= (uint32_t)r->p[r->pos + (size_t)i] << (8 * i);
+    r->pos += 4;
+    return v;
+}
+
+static uint64_t get_u64(reader *r, const char *what)
+{
+    if (need(r, 8, what))
+        return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)r->p[r->pos + (size_t)i] << (8 * i);
+    r->pos += 8;
+    return v;
+}
+
+static double get_f64(reader *r, const char *what)
+{
+    size_t at = r->pos;
+    uint64_t v = get_u64(r, what);
+    double d;
+    memcpy(&d, &v, 8);
+    if (!r->failed && !isfinite(d)) {
+        fail3(r, at, SLANT_EFORMAT, "", what, " is not a finite number");
+        return 0;
+    }
+    return d;
+}
+
+/* A string: pointer into the buffer and its length; rejects NUL bytes. */
+static const char *get_str(reader *r, size_t *len, const char *what)
+{
+    size_t at = r->pos;
+    uint32_t n = get_u32(r, what);
+    if (need(r, n, what))
+        return NULL;
+    const char *s = (const char *)r->p + r->pos;
+    if (memchr(s, '\0', n)) {
+        fail3(r, at, SLANT_EFORMAT, "", what, " contains a NUL byte");
+        return NULL;
+    }
+    r->pos += n;
+    *len = n;
+    return s;
+}
+
+/* A count of items each at least 'min_bytes' long must fit in what is left. */
+static size_t get_count(reader *r, size_t min_bytes, uint64_t max, const char *what)
+{
+    size_t at = r->pos;
+    uint64_t c = get_u64(r, what);
+    if (r->failed)
+        return 0;
+    if (c > max || (min_bytes && c > (r->n - r->pos) / min_bytes)) {
+        fail3(r, at, SLANT_EFORMAT, "", what, " out of range");
+        return 0;
+    }
+    return (size_t)c;
+}
+
+slant_model *slantp_model_parse(const char *data, size_t n, const char *source, slant_error *err)
+{
+    reader rd = {(const unsigned char *)data, n, 0, source, err, 0};
+    reader *r = &rd;
+    slant_model *m = NULL;
+    if (n < HEADER_BYTES + TRAILER_BYTES || memcmp(data, MAGIC, 8) != 0) {
+        fail3(r, 0, SLANT_EFORMAT, "", "not a slant model (bad magic)", "");
+        return NULL;
+    }
+    r->pos = 8;
+    uint32_t version = get_u32(r, "version");
+    if (version != SLANTP_FORMAT_VERSION) {
+        slantp_error(err, SLANT_EVERSION, source, -1, -1,
+                     "model format %u, this slant reads format %d (retrain with 'slant train')",
+                     version, SLANTP_FORMAT_VERSION);
+        if (err)
+            err->offset = 8;
+        return NULL;
+    }
+    uint32_t flags = get_u32(r, "flags");
+    uint64_t payload = get_u64(r, "payload length");
+    if (flags != 0) {
+        fail3(r, 12, SLANT_EFORMAT, "", "unknown flags", "");
+        return NULL;
+    }
+    if (payload != n - HEADER_BYTES - TRAILER_BYTES) {
+        fail3(r, n, SLANT_EFORMAT, "",
+              payload > n - HEADER_BYTES - TRAILER_BYTES
+                  ? "file is truncated (shorter than its header says)"
+                  : "file has trailing bytes after the model",
+              "");
+        return NULL;
+    }
+    if (memcmp(data + n - 8, TRAILER, 8) != 0) {
+        fail3(r, n - 8, SLANT_EFORMAT, "", "missing end marker (file truncated?)", "");
+        return NULL;
+    }
+    uint32_t want = 0;
+    for (int i = 0; i < 4; i++)
+        want |= (uint32_t)(unsigned char)data[n - 12 + (size_t)i] << (8 * i);
+    if (slantp_crc32(data, n - TRAILER_BYTES) != want) {
+        fail3(r, n - 12, SLANT_EFORMAT, "", "checksum mismatch (file corrupted)", "");
+        return NULL;
+    }
+    r->n = n - TRAILER_BYTES;
+
+    m = slantp_model_alloc();
+    if (!m)
+        goto nomem;
+    size_t len;
+    const char *s = get_str(r, &len, "language");
+    if (s && (len == 0 || len >= sizeof m->language))
+        fail3(r, 24, SLANT_EFORMAT, "", "bad stemmer language name", "");
+    if (r->failed)
+        goto fail;
+    memcpy(m->language, s, len);
+    size_t at = r->pos;
+    m->ngram_max = (int)get_u32(r, "n-gram length");
+    if (!r->failed && (m->ngram_max < 1 || m->ngram_max > SLANTP_MAX_NGRAM))
+        fail3(r, at, SLANT_EFORMAT, "", "n-gram length out of range", "");
+    m->min_df = (int)get_u32(r, "min_df");
+    m->max_df = get_f64(r, "max_df");
+    m->max_features = (size_t)get_u64(r, "max_features");
+    m->stem_fingerprint = get_u64(r, "stemmer fingerprint");
+    m->ndocs = (size_t)get_u64(r, "document count");
+    m->folds = (int)get_u32(r, "folds");
+    m->used_gram = (int)get_u32(r, "kernel flag");
+
+    size_t nstems = get_count(r, 4, SLANTP_MAX_STEMS, "stem count");
+    if (r->failed)
+        goto fail;
+    if (slantp_strtab_init(&m->stems, nstems + 1) < 0)
+        goto nomem;
+    for (size_t i = 0; i < nstems; i++) {
+        at = r->pos;
+        s = get_str(r, &len, "stem");
+        if (r->failed)
+            goto fail;
+        long id = slantp_strtab_intern(&m->stems, s, len);
+        if (id < 0)
+            goto nomem;
+        if ((size_t)id != i) {
+            fail3(r, at, SLANT_EFORMAT, "", "duplicate stem", "");
+            goto fail;
+        }
+    }
+    size_t nf = get_count(r, 20, UINT32_MAX - 1, "feature count");
+    if (r->failed)
+        goto fail;
+    m->nfeatures = nf;
+    m->feat_keys = malloc((nf ? nf : 1) * sizeof *m->feat_keys);
+    m->idf = malloc((nf ? nf : 1) * sizeof *m->idf);
+    m->surface = calloc(nf ? nf : 1, sizeof *m->surface);
+    if (!m->feat_keys || !m->idf || !m->surface)
+        goto nomem;
+    for (size_t f = 0; f < nf; f++) {
+        at = r->pos;
+        uint64_t key = get_u64(r, "feature key");
+        if (r->failed)
+            goto fail;
+        /* 1..ngram_max stem ids + 1, contiguous from the low bits, each a known stem */
+        int k = 0, gap = 0, bad = key == 0 || (key >> 63) != 0;
+        for (int j = 0; j < SLANTP_MAX_NGRAM; j++) {
+            uint64_t part = (key >> (21 * j)) & 0x1fffff;
+            if (!part) {
+                gap = 1;
+                continue;
+            }
+            if (gap || part > nstems)
+                bad = 1;
+            k++;
+        }
+        if (bad || k > m->ngram_max || (f > 0 && key <= m->feat_keys[f - 1])) {
+            fail3(r, at, SLANT_EFORMAT, "", "invalid or unsorted feature key", "");
+            goto fail;
+        }
+        m->feat_keys[f] = key;
+    }
+    for (size_t f = 0; f < nf; f++) {
+        at = r->pos;
+        m->idf[f] = get_f64(r, "idf");
+        if (!r->failed && !(m->idf[f] > 0))
+            fail3(r, at, SLANT_EFORMAT, "", "idf must be positive", "");
+        if (r->failed)
+            goto fail;
+    }
+    size_t *offs = malloc((nf ? nf : 1) * sizeof *offs);
+    if (!offs)
+        goto nomem;
+    for (size_t f = 0; f < nf; f++) {
+        s = get_str(r, &len, "surface form");
+        if (r->failed) {
+            free(offs);
+            goto fail;
+        }
+        offs[f] = m->surface_mem.len;
+        if (slantp_buf_append(&m->surface_mem, s, len) || slantp_buf_append(&m->surface_mem, "", 1)) {
+            free(offs);
+            goto nomem;
+        }
+    }
+    for (size_t f = 0; f < nf; f++)
+        m->surface[f] = m->surface_mem.data + offs[f];
+    free(offs);
+
+    at = r->pos;
+    uint32_t nheads = get_u32(r, "head count");
+    if (!r->failed && (nheads == 0 || nheads > SLANTP_MAX_HEADS))
+        fail3(r, at, SLANT_EFORMAT, "", "head count out of range", "");
+    if (r->failed)
+        goto fail;
+    size_t total = 0;
+    for (size_t h = 0; h < nheads; h++) {
+        slantp_head *mh = &m->heads[h];
+        at = r->pos;
+        s = get_str(r, &len, "head name");
+        if (r->failed)
+            goto fail;
+        if (len == 0) {
+            fail3(r, at, SLANT_EFORMAT, "", "empty head name", "");
+            goto fail;
+        }
+        if (!(mh->name = slantp_strndup(s, len)))
+            goto nomem;
+        m->nheads = h + 1;
+        for (size_t g = 0; g < h; g++)
+            if (strcmp(m->heads[g].name, mh->name) == 0) {
+                fail3(r, at, SLANT_EFORMAT, "", "duplicate head name", "");
+                goto fail;
+            }
+        uint32_t ml = get_u32(r, "multi-label flag");
+        at = r->pos;
+        uint32_t nl = get_u32(r, "label count");
+        if (!r->failed && (ml > 1 || nl == 0 || nl > SLANTP_MAX_LABELS))
+            fail3(r, at, SLANT_EFORMAT, "", "label count out of range", "");
+        if (r->failed)
+            goto fail;
+        mh->multilabel = (int)ml;
+        mh->first = total;
+        mh->labels = calloc(nl, sizeof *mh->labels);
+        if (!mh->labels)
+            goto nomem;
+        mh->nlabels = nl;
+        for (size_t l = 0; l < nl; l++) {
+            at = r->pos;
+            s = get_str(r, &len, "label name");
+            if (r->failed)
+                goto fail;
+            if (len == 0) {
+                fail3(r, at, SLANT_EFORMAT, "", "empty label name", "");
+                goto fail;
+            }
+            if (!(mh->labels[l] = slantp_strndup(s, len)))
+                goto nomem;
+            for (size_t q = 0; q < l; q++)
+                if (strcmp(mh->labels[q], mh->labels[l]) == 0) {
+                    fail3(r, at, SLANT_EFORMAT, "", "duplicate label name", "");
+                    goto fail;
+                }
+        }
+        total += nl;
+    }
+    at = r->pos;
+    uint64_t nlab = get_u64(r, "label total");
+    if (!r->failed && nlab != total)
+        fail3(r, at, SLANT_EFORMAT, "", "label total does not match the heads", "");
+    if (r->failed)
+        goto fail;
+    m->nlabels = total;
+    m->bias = malloc(total * sizeof *m->bias);
+    m->platt_a = malloc(total * sizeof *m->platt_a);
+    m->platt_b = malloc(total * sizeof *m->platt_b);
+    m->threshold = malloc(total * sizeof *m->threshold);
+    m->cost = malloc(total * sizeof *m->cost);
+    m->label_docs = malloc(total * sizeof *m->label_docs);
+    if (!m->bias || !m->platt_a || !m->platt_b || !m->threshold || !m->cost || !m->label_docs)
+        goto nomem;
+    for (size_t g = 0; g < total; g++) {
+        m->bias[g] = get_f64(r, "bias");
+        m->platt_a[g] = get_f64(r, "Platt A");
+        m->platt_b[g] = get_f64(r, "Platt B");
+        at = r->pos;
+        m->threshold[g] = get_f64(r, "threshold");
+        if (!r->failed && !(m->threshold[g] >= 0 && m->threshold[g] <= 1))
+            fail3(r, at, SLANT_EFORMAT, "", "threshold outside [0, 1]", "");
+        m->cost[g] = get_f64(r, "C");
+        m->label_docs[g] = (size_t)get_u64(r, "label document count");
+        if (r->failed)
+            goto fail;
+    }
+    if (nf && total > (SIZE_MAX / 8) / nf) {
+        fail3(r, r->pos, SLANT_EFORMAT, "", "weight matrix too large", "");
+        goto fail;
+    }
+    size_t nw = nf * total;
+    if (need(r, nw * 8, "weight matrix"))
+        goto fail;
+    if (r->n - r->pos != nw * 8) {
+        fail3(r, r->pos + nw * 8, SLANT_EFORMAT, "", "unexpected bytes after the weights", "");
+        goto fail;
+    }
+    m->W = malloc((nw ? nw : 1) * sizeof *m->W);
+    if (!m->W)
+        goto nomem;
+    if (little_endian())
+        memcpy(m->W, r->p + r->pos, nw * 8);
+    else
+        for (size_t i = 0; i < nw; i++)
+            m->W[i] = get_f64(r, "weight");
+    for (size_t i = 0; i < nw; i++)
+        if (!isfinite(m->W[i])) {
+            fail3(r, r->pos + i * 8, SLANT_EFORMAT, "", "weight is not a finite number", "");
+            goto fail;
+        }
+    if (slantp_model_index(m, err))
+        goto fail;
+    return m;
+nomem:
+    slantp_error(err, SLANT_ENOMEM, source, -1, -1, "out of memory loading the model");
+fail:
+    slant_model_free(m);
+    return NULL;
+}
+
+slant_model *slant_model_load(const char *path, slant_error *err)
+{
+    slantp_buf b = {0};
+    slantp_error_clear(err);
+    if (slantp_read_file(path, SLANTP_MAX_MODEL, &b, err)) {
+        slantp_buf_release(&b);
+        return NULL;
+    }
+    slant_model *m = slantp_model_parse(b.data, b.len, path, err);
+    slantp_buf_release(&b);
+    if (!m)
+        return NULL;
+    /* a model trained with another libstemmer would silently see other stems */
+    slantp_stemmer st;
+    slantp_strtab dummy;
+    if (slantp_strtab_init(&dummy, 16) < 0 ||
+        slantp_stemmer_init(&st, m->language, &dummy, NULL, err) != SLANT_OK) {
+        slantp_strtab_release(&dummy);
+        slant_model_free(m);
+        return NULL;
+    }
+    uint64_t fp = slantp_stemmer_fingerprint(&st);
+    slantp_stemmer_release(&st);
+    slantp_strtab_release(&dummy);
+    if (fp != m->stem_fingerprint) {
+        slantp_error(err, SLANT_EVERSION, path, -1, -1,
+                     "model was trained with a different Snowball stemmer for '%s' "
+                     "(retrain with 'slant train')", m->language);
+        slant_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+size_t slant_model_nheads(const slant_model *m) { return m->nheads; }
+const char *slant_model_head_name(const slant_model *m, size_t h)
+{
+    return h < m->nheads ? m->heads[h].name : NULL;
+}
+int slant_model_head_multilabel(const slant_model *m, size_t h)
+{
+    return h < m->nheads ? m->heads[h].multilabel : 0;
+}
+size_t slant_model_nlabels(const slant_model *m, size_t h)
+{
+    return h < m->nheads ? m->heads[h].nlabels : 0;
+}
+const char *slant_model_label(const slant_model *m, size_t h, size_t l)
+{
+    return h < m->nheads && l < m->heads[h].nlabels ? m->heads[h].labels[l] : NULL;
+}
+size_t slant_model_find_head(const slant_model *m, const char *name)
+{
+    for (size_t h = 0; h < m->nheads; h++)
+        if (strcmp(m->heads[h].name, name) == 0)
+            return h;
+    return (size_t)-1;
+}
+size_t slant_model_nfeatures(const slant_model *m) { return m->nfeatures; }
+const char *slant_model_language(const slant_model *m) { return m->language; }
+
+void slant_model_get_info(const slant_model *m, slant_model_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->format_version = SLANTP_FORMAT_VERSION;
+    info->ngram_max = m->ngram_max;
+    info->min_df = m->min_df;
+    info->max_df = m->max_df;
+    info->max_features = m->max_features;
+    info->ndocs = m->ndocs;
+    info->nstems = m->stems.n;
+    info->folds = m->folds;
+    info->used_gram = m->used_gram;
+}
+
+void slant_model_label_info(const slant_model *m, size_t h, size_t l, double *c, double *a,
+                            double *b, double *thr, size_t *ndocs)
+{
+    size_t g = m->heads[h].first + l;
+    if (c)
+        *c = m->cost[g];
+    if (a)
+        *a = m->platt_a[g];
+    if (b)
+        *b = m->platt_b[g];
+    if (thr)
+        *thr = m->threshold[g];
+    if (ndocs)
+        *ndocs = m->label_docs[g];
+}
+
+size_t slant_model_top_terms(const slant_model *m, size_t h, size_t l, slant_term *out, size_t max)
+{
+    if (h >= m->nheads || l >= m->heads[h].nlabels || max == 0)
+        return 0;
+    size_t g = m->heads[h].first + l, n = 0;
+    /* partial selection: keep the 'max' largest in out[], smallest last */
+    for (size_t f = 0; f < m->nfeatures; f++) {
+        double w = m->W[f * m->nlabels + g];
+        if (!(w > 0) || !m->surface[f])
+            continue;
+        if (n == max && w <= out[n - 1].weight)
+            continue;
+        size_t i = n < max ? n++ : n - 1;
+        while (i > 0 && out[i - 1].weight < w) {
+            out[i] = out[i - 1];
+            i--;
+        }
+        out[i].text = m->surface[f];
+        out[i].weight = w;
+    }
+    return n;
+}

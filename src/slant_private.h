@@ -1,0 +1,470 @@
+/* slant_private.h - declarations shared between the library's source files.
+ *
+ * Nothing here is public: the CLI and the tests use include/slant.h, and the
+ * tests may also use these slantp_ helpers to check one stage at a time.
+ * The pipeline, one file per stage:
+ *   text.c      bytes -> tokens (spans of the original text), sentence breaks
+ *   stem.c      token -> case-folded, NFC form -> Snowball stem -> stem id
+ *   vocab.c     hash tables: strings -> ids, n-gram keys -> feature ids
+ *   features.c  stem ids -> 1..3-gram feature ids -> sublinear TF-IDF, L2
+ *   dataset.c   JSONL / fastText / TSV / directory readers
+ *   svm.c       libsvm training from a Gram matrix or sparse vectors; collapse
+ *   calibrate.c Platt scaling, per-label thresholds
+ *   train.c     vocabulary, inner cross-validation, C selection, final model
+ *   model.c     the model object, its file format, strict reader
+ *   classify.c  document -> scores -> explanations
+ *   metrics.c   evaluation and outer cross-validation
+ *   io.c        whole-file reads, bounded line reader, atomic writes, CRC
+ */
+#ifndef SLANT_PRIVATE_H
+#define SLANT_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libsvm/svm.h>
+
+#include "slant.h"
+
+/* ======================================================== limits */
+
+#define SLANTP_MAX_TOKEN_BYTES 64          /* longer tokens (hashes, base64) are skipped */
+#define SLANTP_MAX_NGRAM 3
+#define SLANTP_MAX_STEMS ((1u << 21) - 2)  /* stem ids are packed 21 bits to a key */
+#define SLANTP_MAX_LINE ((size_t)64 << 20) /* longest JSONL/TSV line, in bytes */
+#define SLANTP_MAX_DOC ((size_t)64 << 20)  /* longest document, in bytes */
+#define SLANTP_MAX_MODEL ((size_t)2 << 30) /* largest model file, in bytes */
+#define SLANTP_MAX_LABELS 4096
+#define SLANTP_MAX_HEADS 64
+#define SLANTP_FORMAT_VERSION 1
+
+/* ======================================================== errors, memory */
+
+/* Fill 'err' (if non-NULL and still empty of a code) and return 'code'. */
+int slantp_error(slant_error *err, int code, const char *source, long line, long column,
+                 const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+void slantp_error_clear(slant_error *err);
+
+/* Growable byte buffer. */
+typedef struct slantp_buf {
+    char *data;
+    size_t len, cap;
+} slantp_buf;
+int slantp_buf_reserve(slantp_buf *b, size_t extra);
+int slantp_buf_append(slantp_buf *b, const void *p, size_t n);
+void slantp_buf_release(slantp_buf *b);
+
+/* Grow an array *p of *cap elements of 'size' bytes to hold at least 'need'. */
+int slantp_grow(void *p, size_t *cap, size_t need, size_t size);
+
+char *slantp_strndup(const char *s, size_t n);
+
+/* 64-bit mixing hash of a byte string and of a 64-bit key. */
+uint64_t slantp_hash_bytes(const void *p, size_t n);
+static inline uint64_t slantp_hash_u64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* ======================================================== text.c */
+
+enum { SLANTP_TOK_BREAK = 1 };  /* a sentence boundary comes before this token */
+
+typedef struct slantp_token {
+    uint32_t start, end;   /* byte span in the original text */
+    uint32_t flags;
+} slantp_token;
+
+typedef struct slantp_tokens {
+    slantp_token *v;
+    size_t n, cap;
+} slantp_tokens;
+
+/* Split 'text' into word tokens: letters, digits and marks, kept together
+ * across inner hyphens, apostrophes (straight or curly) and the dots and
+ * commas of numbers and abbreviations; URLs, @handles and #hashtags are one
+ * token each. Sentence ends (. ! ? ; : after a word, line breaks) set
+ * SLANTP_TOK_BREAK on the next token. Invalid UTF-8 is skipped as a
+ * separator. Never fails except on memory. */
+int slantp_tokenize(const char *text, size_t len, slantp_tokens *out);
+void slantp_tokens_release(slantp_tokens *t);
+
+/* Case-fold and NFC-normalize the token bytes [p, p+n) into 'out' (reset
+ * first). Digits become '0', curly apostrophes become "'", URLs become
+ * "<url>". Returns 0, or -1 on memory. */
+int slantp_normalize_token(const char *p, size_t n, slantp_buf *out);
+
+/* ======================================================== vocab.c */
+
+/* String -> dense id table; keys are copied into an arena. */
+typedef struct slantp_strtab {
+    uint32_t *slots;        /* id+1, 0 = empty */
+    size_t nslots;
+    size_t *offs;           /* id -> offset of its NUL-terminated key in arena */
+    uint32_t *lens;
+    uint64_t *hashes;
+    size_t n, cap;
+    slantp_buf arena;
+} slantp_strtab;
+
+int slantp_strtab_init(slantp_strtab *t, size_t expected);
+void slantp_strtab_release(slantp_strtab *t);
+/* Id of the key, or -1. */
+long slantp_strtab_find(const slantp_strtab *t, const char *k, size_t n);
+/* Id of the key, inserted if new; -1 on memory. */
+long slantp_strtab_intern(slantp_strtab *t, const char *k, size_t n);
+const char *slantp_strtab_key(const slantp_strtab *t, size_t id);
+
+/* uint64 key -> uint32 value table (n-gram keys -> feature ids). Key 0 is
+ * reserved for empty slots. */
+typedef struct slantp_keytab {
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t nslots, n;
+} slantp_keytab;
+
+int slantp_keytab_init(slantp_keytab *t, size_t expected);
+void slantp_keytab_release(slantp_keytab *t);
+/* Pointer to the value of 'key', or NULL. */
+static inline const uint32_t *slantp_keytab_find(const slantp_keytab *t, uint64_t key)
+{
+    size_t mask = t->nslots - 1, i = (size_t)slantp_hash_u64(key) & mask;
+    for (;;) {
+        uint64_t k = t->keys[i];
+        if (k == key)
+            return &t->vals[i];
+        if (k == 0)
+            return NULL;
+        i = (i + 1) & mask;
+    }
+}
+/* Insert or find; *val_out points at the value slot (new slots hold
+ * 'initial'). Returns 1 if inserted, 0 if found, -1 on memory. */
+int slantp_keytab_put(slantp_keytab *t, uint64_t key, uint32_t initial, uint32_t **val_out);
+
+/* An n-gram of stem ids packed into one key: 21 bits per id, id+1 so 0 is
+ * "no word". */
+static inline uint64_t slantp_ngram_key(const int32_t *ids, int n)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < n; i++)
+        k |= (uint64_t)(uint32_t)(ids[i] + 1) << (21 * i);
+    return k;
+}
+
+/* ======================================================== stem.c */
+
+/* Turns token spans into stem ids with a cache. In training mode new stems
+ * are added to 'stems'; in classify mode unknown stems map to -1. */
+typedef struct slantp_stemmer {
+    struct sb_stemmer *sb;
+    slantp_strtab cache;      /* normalized token -> index into cache_ids */
+    int32_t *cache_ids;       /* stem id, or -1 */
+    size_t cache_cap;
+    size_t cache_limit;       /* flush when the cache holds this many words */
+    slantp_buf norm;          /* scratch */
+    const slantp_strtab *stems;   /* the stem table: owned by model or trainer */
+    slantp_strtab *grow;          /* training: the same table, writable; else NULL */
+} slantp_stemmer;
+
+/* 'grow' is NULL to classify, or 'stems' itself (writable) to train. */
+int slantp_stemmer_init(slantp_stemmer *s, const char *language, const slantp_strtab *stems,
+                        slantp_strtab *grow, slant_error *err);
+void slantp_stemmer_release(slantp_stemmer *s);
+/* Stem id of the token text [p, p+n): -1 if unknown (classify mode) or
+ * not a word; -2 on memory. */
+int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n);
+/* A fingerprint of the stemmer: a hash of the stems of a fixed word list,
+ * so a model trained with another libstemmer is noticed. */
+uint64_t slantp_stemmer_fingerprint(slantp_stemmer *s);
+
+/* ======================================================== features.c */
+
+typedef struct slantp_feat {
+    uint32_t id;        /* feature id, 0-based */
+    double value;
+} slantp_feat;
+
+/* Where a document's n-grams are: for feature ids, the first occurrence
+ * (token index and length). */
+typedef struct slantp_occ {
+    uint32_t fid;
+    uint32_t first_tok;
+    uint32_t ntok;
+    uint32_t count;
+} slantp_occ;
+
+typedef struct slantp_docfeat {
+    slantp_tokens toks;
+    int32_t *sid;           /* stem id per token */
+    size_t sid_cap;
+    slantp_occ *occ;        /* distinct features, first-seen order */
+    size_t nocc, occ_cap;
+    uint32_t *slot_of;      /* feature id -> index in occ + 1 (0 = absent); size nfeatures */
+    size_t nslot;
+    slantp_feat *vec;       /* sparse vector sorted by id */
+    size_t nvec, vec_cap;
+} slantp_docfeat;
+
+void slantp_docfeat_release(slantp_docfeat *d);
+
+/* Tokenize and stem a document into d->toks and d->sid. */
+int slantp_doc_stem(slantp_docfeat *d, slantp_stemmer *st, const char *text, size_t len);
+
+/* Visit every n-gram (1..ngram_max, within sentences, no unknown stems) of
+ * the stemmed document: fn(ctx, key, first_token, ntok). */
+typedef int (*slantp_ngram_fn)(void *ctx, uint64_t key, uint32_t tok, uint32_t ntok);
+int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn, void *ctx);
+
+/* Map the n-grams to feature ids through 'vocab' and build the sublinear
+ * TF-IDF, L2-normalized vector d->vec (sorted by id). nfeatures sizes the
+ * slot array. */
+int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
+                         size_t nfeatures, int ngram_max);
+
+/* Append the text of tokens [tok, tok+ntok) as written, white space and
+ * control characters folded to single spaces, invalid UTF-8 replaced by
+ * U+FFFD, then a NUL. */
+int slantp_append_surface(slantp_buf *b, const char *text, const slantp_tokens *t, uint32_t tok,
+                          uint32_t ntok);
+
+/* ======================================================== dataset.c */
+
+#define SLANTP_NO_LABEL UINT32_MAX
+
+typedef struct slantp_record {
+    char *id;
+    char *text;
+    size_t len;
+    char *group;          /* value of the group field, or NULL */
+    size_t lab_start, lab_n;   /* into dataset->pairs */
+    const char *source;   /* file name (owned by the dataset) */
+    long line;
+} slantp_record;
+
+typedef struct slantp_pair {
+    uint32_t head;
+    uint32_t label;       /* SLANTP_NO_LABEL: head present, empty list */
+} slantp_pair;
+
+typedef struct slantp_dhead {
+    char *name;
+    int multilabel;
+    slantp_strtab labels;
+} slantp_dhead;
+
+struct slant_dataset {
+    slantp_record *recs;
+    size_t n, cap;
+    slantp_pair *pairs;
+    size_t npairs, pairs_cap;
+    slantp_dhead heads[SLANTP_MAX_HEADS];
+    size_t nheads;
+    char **sources;
+    size_t nsources, sources_cap;
+};
+
+/* Does record r carry head h (possibly with an empty label list)? */
+int slantp_record_has_head(const slant_dataset *d, const slantp_record *r, size_t h);
+/* Does record r carry label l of head h? */
+int slantp_record_has_label(const slant_dataset *d, const slantp_record *r, size_t h, size_t l);
+/* Add a record; takes ownership of nothing (copies). Used by readers and tests. */
+int slantp_dataset_add(slant_dataset *d, const char *id, const char *text, size_t len,
+                       const char *group, const char *source, long line);
+/* Add a label (or an empty head when label is NULL) to the last record. */
+int slantp_dataset_add_label(slant_dataset *d, const char *head, int multilabel,
+                             const char *label, slant_error *err);
+
+/* A subset view: records by index. */
+typedef struct slantp_subset {
+    const slant_dataset *d;
+    const size_t *idx;
+    size_t n;
+} slantp_subset;
+
+/* ======================================================== io.c */
+
+/* Read a whole regular file (or stdin for "-") up to 'max' bytes. */
+int slantp_read_file(const char *path, size_t max, slantp_buf *out, slant_error *err);
+
+/* Bounded line reader over a FILE*: lines end with '\n' (kept out of the
+ * result, a '\r' before it dropped); a line over 'max' bytes is an error. */
+typedef struct slantp_lines {
+    FILE *f;
+    const char *name;
+    char *buf;
+    size_t cap, start, end;
+    long lineno;
+    int eof;
+    size_t max;
+} slantp_lines;
+int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_error *err);
+/* 1 with *line and *len set, 0 at end of file, -1 on error. */
+int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_error *err);
+void slantp_lines_close(slantp_lines *lr);
+
+/* Write 'n' bytes to 'path' atomically (temp file, fsync, rename, fsync dir). */
+int slantp_write_atomic(const char *path, const void *p, size_t n, slant_error *err);
+
+uint32_t slantp_crc32(const void *p, size_t n);
+
+/* ======================================================== svm.c */
+
+/* The training rows shared by every binary problem: sparse TF-IDF vectors
+ * and, when it fits in memory, their Gram matrix in libsvm's precomputed
+ * layout. */
+typedef struct slantp_trainset {
+    size_t n;                   /* documents */
+    size_t nfeatures;
+    size_t *row_start;          /* CSR */
+    uint32_t *col;
+    double *val;
+    struct svm_node **gram;     /* n rows of n+2 nodes, or NULL */
+    struct svm_node *gram_mem;
+    struct svm_node **sparse;   /* libsvm sparse rows (1-based indexes), when no Gram */
+    struct svm_node *sparse_mem;
+} slantp_trainset;
+
+int slantp_trainset_kernel(slantp_trainset *ts, size_t gram_mb, int threads, slant_error *err);
+void slantp_trainset_release(slantp_trainset *ts);
+
+/* Train one binary classifier on rows 'idx' (y[i] = +1 or -1) with cost C
+ * and class weights balanced by frequency; collapse it into the dense
+ * weight vector w (nfeatures) and bias b so that decision(x) = w.x + b,
+ * positive for the +1 class. If 'keep' is non-NULL the libsvm model is
+ * returned there (with the problem it points into) for parity checks. */
+typedef struct slantp_binary_keep {
+    struct svm_model *model;
+    struct svm_problem prob;
+    struct svm_parameter param;
+} slantp_binary_keep;
+int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const signed char *y,
+                        size_t n, double C, double *w, double *b, slantp_binary_keep *keep,
+                        slant_error *err);
+void slantp_binary_keep_release(slantp_binary_keep *k);
+/* w . row(i) + b */
+double slantp_trainset_decision(const slantp_trainset *ts, size_t i, const double *w, double b);
+void slantp_svm_quiet(void);
+
+/* ======================================================== calibrate.c */
+
+/* Fit P(y=1|f) = 1 / (1 + exp(A f + B)) on decision values f[i] and labels
+ * y[i] (+1/-1) by Newton's method with Platt's smoothed targets. */
+void slantp_platt_fit(const double *f, const signed char *y, size_t n, double *A, double *B);
+static inline double slantp_platt(double f, double A, double B);
+/* The probability threshold in (0,1) that maximizes F1 of p[i] >= t. */
+double slantp_best_threshold(const double *p, const signed char *y, size_t n, double *best_f1);
+
+#include <math.h>
+static inline double slantp_platt(double f, double A, double B)
+{
+    double z = A * f + B;
+    /* stable either side of zero */
+    if (z >= 0)
+        return exp(-z) / (1.0 + exp(-z));
+    return 1.0 / (1.0 + exp(z));
+}
+
+/* ======================================================== model.c */
+
+typedef struct slantp_head {
+    char *name;
+    int multilabel;
+    size_t nlabels;
+    size_t first;           /* index of label 0 in the model's flat label arrays */
+    char **labels;
+} slantp_head;
+
+struct slant_model {
+    /* feature settings */
+    char language[64];
+    int ngram_max;
+    int min_df;
+    double max_df;
+    size_t max_features;
+    uint64_t stem_fingerprint;
+    /* training summary */
+    size_t ndocs;
+    int folds;
+    int used_gram;
+    /* stems and features */
+    slantp_strtab stems;
+    size_t nfeatures;
+    uint64_t *feat_keys;    /* feature id -> n-gram key */
+    slantp_keytab vocab;    /* key -> feature id */
+    double *idf;
+    char **surface;         /* feature id -> most common surface form */
+    slantp_buf surface_mem;
+    /* heads and labels */
+    size_t nheads;
+    slantp_head heads[SLANTP_MAX_HEADS];
+    size_t nlabels;         /* over all heads */
+    double *W;              /* nfeatures x nlabels, feature-major */
+    double *bias, *platt_a, *platt_b, *threshold, *cost;
+    size_t *label_docs;
+};
+
+slant_model *slantp_model_alloc(void);
+/* Build the hash tables after the arrays are filled. */
+int slantp_model_index(slant_model *m, slant_error *err);
+/* Serialize to bytes (the file format); caller frees out->data. */
+int slantp_model_serialize(const slant_model *m, slantp_buf *out, slant_error *err);
+/* Parse bytes; 'source' names them in errors. */
+slant_model *slantp_model_parse(const char *p, size_t n, const char *source, slant_error *err);
+
+/* ======================================================== classify.c */
+
+struct slant_result {
+    const slant_model *m;
+    slant_workspace *ws;
+    double *decision, *score;
+    unsigned char *predicted;
+    size_t *best;
+};
+
+struct slant_workspace {
+    const slant_model *m;
+    slantp_stemmer stemmer;
+    slantp_docfeat doc;
+    const char *text;       /* the last document, for surface forms */
+    size_t text_len;
+    slant_result result;
+    slantp_buf surf;        /* surface strings of the last slant_result_terms */
+    struct slantp_termtmp *tmp;
+    size_t tmp_cap;
+};
+
+/* ======================================================== metrics.c */
+
+struct slant_metrics {
+    size_t nheads;
+    slant_head_metrics *heads;
+    char **label_names;      /* owned copies */
+};
+
+/* Start metrics for the heads/labels of a model. */
+slant_metrics *slantp_metrics_new(const slant_model *m);
+/* Add one document: gold and predicted label flags of head h. */
+void slantp_metrics_add(slant_metrics *mt, size_t h, const unsigned char *gold,
+                        const unsigned char *pred);
+void slantp_metrics_finish(slant_metrics *mt);
+
+/* Deterministic fold assignment of the records; grouped by r->group. */
+void slantp_assign_folds(const slant_dataset *d, const size_t *idx, size_t n, int k,
+                         int grouped, unsigned seed, int *fold);
+
+/* Train on a subset (train.c). */
+int slantp_train_subset(const slantp_subset *s, const slant_train_options *o,
+                        slant_model **out, slant_error *err);
+
+#endif /* SLANT_PRIVATE_H */

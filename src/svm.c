@@ -1,0 +1,246 @@
+/* svm.c - the bridge to libsvm: kernels, binary training, and collapsing a
+ * trained linear model into one weight vector.
+ *
+ * Every binary classifier of every head, fold and candidate C trains on
+ * the same documents, so their linear kernel (the Gram matrix X X^T) is
+ * computed once, with both cores, and handed to libsvm as a precomputed
+ * kernel: each training run then costs a few table lookups per kernel
+ * evaluation instead of a sparse dot product. When n^2 doubles do not fit
+ * in the memory budget, training falls back to libsvm's own linear kernel
+ * on sparse vectors: slower, but memory stays linear in the data.
+ *
+ * Either way the result is collapsed to w = sum_i alpha_i y_i x_i and
+ * b = -rho, so prediction never touches support vectors.
+ */
+#include <libsvm/svm.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slant_private.h"
+
+static void print_nothing(const char *s) { (void)s; }
+
+void slantp_svm_quiet(void)
+{
+    svm_set_print_string_function(print_nothing);
+}
+
+void slantp_trainset_release(slantp_trainset *ts)
+{
+    free(ts->row_start);
+    free(ts->col);
+    free(ts->val);
+    free(ts->gram);
+    free(ts->gram_mem);
+    free(ts->sparse);
+    free(ts->sparse_mem);
+    memset(ts, 0, sizeof *ts);
+}
+
+struct gram_job {
+    slantp_trainset *ts;
+    size_t first, step;
+    int failed;
+};
+
+static void *gram_worker(void *arg)
+{
+    struct gram_job *j = arg;
+    slantp_trainset *ts = j->ts;
+    double *dense = calloc(ts->nfeatures ? ts->nfeatures : 1, sizeof *dense);
+    if (!dense) {
+        j->failed = 1;
+        return NULL;
+    }
+    for (size_t i = j->first; i < ts->n; i += j->step) {
+        for (size_t k = ts->row_start[i]; k < ts->row_start[i + 1]; k++)
+            dense[ts->col[k]] = ts->val[k];
+        struct svm_node *row = ts->gram[i];
+        for (size_t r = 0; r <= i; r++) {
+            double s = 0;
+            for (size_t k = ts->row_start[r]; k < ts->row_start[r + 1]; k++)
+                s += dense[ts->col[k]] * ts->val[k];
+            row[r + 1].value = s;
+            ts->gram[r][i + 1].value = s;
+        }
+        for (size_t k = ts->row_start[i]; k < ts->row_start[i + 1]; k++)
+            dense[ts->col[k]] = 0;
+    }
+    free(dense);
+    return NULL;
+}
+
+int slantp_trainset_kernel(slantp_trainset *ts, size_t gram_mb, int threads, slant_error *err)
+{
+    size_t n = ts->n;
+    double need_mb = (double)n * (double)(n + 2) * (double)sizeof(struct svm_node) / 1048576.0;
+    if (n > 0 && need_mb <= (double)gram_mb && n < (size_t)INT32_MAX / 2) {
+        ts->gram = malloc(n * sizeof *ts->gram);
+        ts->gram_mem = malloc(n * (n + 2) * sizeof *ts->gram_mem);
+        if (!ts->gram || !ts->gram_mem) {
+            free(ts->gram);
+            free(ts->gram_mem);
+            ts->gram = NULL;
+            ts->gram_mem = NULL;
+            goto sparse;   /* the budget was too generous for this machine */
+        }
+        for (size_t i = 0; i < n; i++) {
+            struct svm_node *row = ts->gram_mem + i * (n + 2);
+            ts->gram[i] = row;
+            row[0].index = 0;
+            row[0].value = (double)(i + 1);
+            for (size_t j = 0; j < n; j++)
+                row[j + 1].index = (int)(j + 1);
+            row[n + 1].index = -1;
+            row[n + 1].value = 0;
+        }
+        if (threads < 1)
+            threads = 1;
+        if (threads > 16)
+            threads = 16;
+        pthread_t tid[16];
+        struct gram_job jobs[16];
+        int started = 0, failed = 0;
+        for (int t = 0; t < threads; t++) {
+            jobs[t] = (struct gram_job){ts, (size_t)t, (size_t)threads, 0};
+            if (t > 0 && pthread_create(&tid[t], NULL, gram_worker, &jobs[t]) == 0)
+                started |= 1 << t;
+        }
+        /* rows of threads that failed to start are done here */
+        gram_worker(&jobs[0]);
+        for (int t = 1; t < threads; t++) {
+            if (started & (1 << t))
+                pthread_join(tid[t], NULL);
+            else
+                gram_worker(&jobs[t]);
+        }
+        for (int t = 0; t < threads; t++)
+            failed |= jobs[t].failed;
+        if (failed)
+            return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory computing the kernel");
+        return SLANT_OK;
+    }
+sparse:
+    ts->sparse = malloc((n ? n : 1) * sizeof *ts->sparse);
+    ts->sparse_mem = malloc((ts->row_start[n] + n + 1) * sizeof *ts->sparse_mem);
+    if (!ts->sparse || !ts->sparse_mem)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory building vectors");
+    struct svm_node *p = ts->sparse_mem;
+    for (size_t i = 0; i < n; i++) {
+        ts->sparse[i] = p;
+        for (size_t k = ts->row_start[i]; k < ts->row_start[i + 1]; k++) {
+            p->index = (int)ts->col[k] + 1;     /* libsvm indexes are 1-based */
+            p->value = ts->val[k];
+            p++;
+        }
+        p->index = -1;
+        p->value = 0;
+        p++;
+    }
+    return SLANT_OK;
+}
+
+double slantp_trainset_decision(const slantp_trainset *ts, size_t i, const double *w, double b)
+{
+    double s = b;
+    for (size_t k = ts->row_start[i]; k < ts->row_start[i + 1]; k++)
+        s += w[ts->col[k]] * ts->val[k];
+    return s;
+}
+
+void slantp_binary_keep_release(slantp_binary_keep *k)
+{
+    if (!k)
+        return;
+    if (k->model)
+        svm_free_and_destroy_model(&k->model);
+    free(k->prob.y);
+    free(k->prob.x);
+    free(k->param.weight);
+    free(k->param.weight_label);
+    memset(k, 0, sizeof *k);
+}
+
+int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const signed char *y,
+                        size_t n, double C, double *w, double *b, slantp_binary_keep *keep,
+                        slant_error *err)
+{
+    size_t npos = 0;
+    for (size_t i = 0; i < n; i++)
+        npos += y[i] > 0;
+    memset(w, 0, ts->nfeatures * sizeof *w);
+    if (npos == 0 || npos == n) {
+        /* one class only: a constant decision, as libsvm would give */
+        *b = npos ? 1.0 : -1.0;
+        return SLANT_OK;
+    }
+    struct svm_problem prob = {0};
+    struct svm_parameter param = {0};
+    int weight_label[2] = {+1, -1};
+    double weight[2];
+    weight[0] = (double)n / (2.0 * (double)npos);
+    weight[1] = (double)n / (2.0 * (double)(n - npos));
+    prob.l = (int)n;
+    prob.y = malloc(n * sizeof *prob.y);
+    prob.x = malloc(n * sizeof *prob.x);
+    if (!prob.y || !prob.x) {
+        free(prob.y);
+        free(prob.x);
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        prob.y[i] = y[i] > 0 ? +1.0 : -1.0;
+        prob.x[i] = ts->gram ? ts->gram[idx[i]] : ts->sparse[idx[i]];
+    }
+    param.svm_type = C_SVC;
+    param.kernel_type = ts->gram ? PRECOMPUTED : LINEAR;
+    param.C = C;
+    param.eps = 1e-3;
+    param.cache_size = 256;
+    param.shrinking = 1;
+    param.probability = 0;
+    param.nr_weight = 2;
+    param.weight_label = weight_label;
+    param.weight = weight;
+    const char *bad = svm_check_parameter(&prob, &param);
+    if (bad) {
+        free(prob.y);
+        free(prob.x);
+        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "libsvm: %s", bad);
+    }
+    struct svm_model *model = svm_train(&prob, &param);
+    if (!model) {
+        free(prob.y);
+        free(prob.x);
+        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "libsvm could not train");
+    }
+    double sign = model->label[0] == +1 ? 1.0 : -1.0;
+    for (int k = 0; k < model->l; k++) {
+        size_t doc = idx[model->sv_indices[k] - 1];
+        double coef = sign * model->sv_coef[0][k];
+        for (size_t j = ts->row_start[doc]; j < ts->row_start[doc + 1]; j++)
+            w[ts->col[j]] += coef * ts->val[j];
+    }
+    *b = -sign * model->rho[0];
+    if (keep) {
+        keep->model = model;
+        keep->prob = prob;
+        keep->param = param;
+        /* the parameter block must outlive this frame */
+        keep->param.weight_label = malloc(2 * sizeof(int));
+        keep->param.weight = malloc(2 * sizeof(double));
+        if (keep->param.weight_label && keep->param.weight) {
+            memcpy(keep->param.weight_label, weight_label, sizeof weight_label);
+            memcpy(keep->param.weight, weight, sizeof weight);
+        }
+        keep->model->param.weight_label = keep->param.weight_label;
+        keep->model->param.weight = keep->param.weight;
+        keep->model->param.nr_weight = keep->param.weight ? 2 : 0;
+        return SLANT_OK;
+    }
+    svm_free_and_destroy_model(&model);
+    free(prob.y);
+    free(prob.x);
+    return SLANT_OK;
+}

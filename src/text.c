@@ -1,0 +1,317 @@
+/* text.c - first pipeline stage: bytes -> word tokens with sentence breaks.
+ *
+ * Tokens are spans of the original text (so explanations can quote the
+ * document's own words); normalization to the form the stemmer sees is a
+ * separate step, slantp_normalize_token(). ASCII is classified from a
+ * table; other code points are decoded and classified by utf8proc, which
+ * knows the Unicode categories of every script. Invalid UTF-8 acts as a
+ * separator and is never passed on.
+ */
+#include <string.h>
+#include <utf8proc.h>
+
+#include "slant_private.h"
+
+enum { C_SEP = 0, C_WORD = 1, C_DIGIT = 2, C_BREAK = 4, C_NL = 8 };
+
+static unsigned char ascii_class[128];
+static int ascii_ready;
+
+static void ascii_init(void)
+{
+    for (int c = 0; c < 128; c++) {
+        unsigned char k = C_SEP;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
+            k = C_WORD;
+        else if (c >= '0' && c <= '9')
+            k = C_WORD | C_DIGIT;
+        else if (c == '.' || c == '!' || c == '?' || c == '|')
+            k = C_BREAK;
+        else if (c == '\n' || c == '\r' || c == '\f' || c == '\v')
+            k = C_NL;
+        ascii_class[c] = k;
+    }
+    ascii_ready = 1;
+}
+
+/* Decode one code point at p (n bytes left). Returns its length, with *cp
+ * set; an invalid sequence gives length 1 and *cp = -1. */
+static size_t decode(const unsigned char *p, size_t n, int32_t *cp)
+{
+    utf8proc_int32_t c;
+    utf8proc_ssize_t k = utf8proc_iterate(p, n > 4 ? 4 : (utf8proc_ssize_t)n, &c);
+    if (k <= 0) {
+        *cp = -1;
+        return 1;
+    }
+    *cp = c;
+    return (size_t)k;
+}
+
+static unsigned char classify_cp(int32_t cp)
+{
+    if (cp < 0)
+        return C_SEP;
+    if (cp < 128)
+        return ascii_class[cp];
+    switch (cp) {
+    case 0x2028: case 0x2029: case 0x85:
+        return C_NL;
+    case 0x2022: case 0x00B7: case 0x2026: case 0x3002: case 0xFF01: case 0xFF1F:
+        return C_BREAK;
+    default:
+        break;
+    }
+    utf8proc_category_t cat = utf8proc_category(cp);
+    switch (cat) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return C_WORD;
+    case UTF8PROC_CATEGORY_ND:
+        return C_WORD | C_DIGIT;
+    default:
+        return C_SEP;
+    }
+}
+
+/* class of the code point at i, with its byte length */
+static unsigned char class_at(const unsigned char *s, size_t len, size_t i, size_t *k,
+                              int32_t *cpo)
+{
+    int32_t cp;
+    if (s[i] < 128) {
+        *k = 1;
+        cp = s[i];
+    } else {
+        *k = decode(s + i, len - i, &cp);
+    }
+    if (cpo)
+        *cpo = cp;
+    return classify_cp(cp);
+}
+
+static int is_apostrophe(int32_t cp) { return cp == '\'' || cp == 0x2019; }
+static int is_hyphen(int32_t cp) { return cp == '-' || cp == 0x2010 || cp == 0x2011; }
+
+static int starts_url(const unsigned char *s, size_t len, size_t i)
+{
+    size_t left = len - i;
+    return (left > 8 && memcmp(s + i, "https://", 8) == 0) ||
+           (left > 7 && memcmp(s + i, "http://", 7) == 0) ||
+           (left > 4 && memcmp(s + i, "www.", 4) == 0 && i + 4 < len &&
+            ascii_class[s[i + 4] & 0x7f] & C_WORD);
+}
+
+/* A '.' after these does not end a sentence. */
+static int is_abbrev(const unsigned char *s, size_t n)
+{
+    static const char *const abbr[] = {
+        "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "no", "gen", "col", "lt", "sgt",
+        "gov", "sen", "rep", "prof", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr",
+        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "capt", "cmdr",
+        "adm", "maj", "pres", "rev", "hon", "approx", "est", "dept", "fig", "vol", "pp", "al",
+    };
+    if (n == 1)
+        return 1;               /* initials: "J. Smith" */
+    if (n > 5)
+        return 0;
+    char low[8];
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        low[i] = (char)c;
+    }
+    for (size_t i = 0; i < sizeof abbr / sizeof abbr[0]; i++)
+        if (strlen(abbr[i]) == n && memcmp(abbr[i], low, n) == 0)
+            return 1;
+    return 0;
+}
+
+int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    uint32_t pending = SLANTP_TOK_BREAK;
+    if (!ascii_ready)
+        ascii_init();
+    out->n = 0;
+    if (len > UINT32_MAX)
+        len = UINT32_MAX;       /* spans are 32-bit; callers cap documents far below */
+    while (i < len) {
+        size_t k;
+        int32_t cp;
+        unsigned char c = class_at(s, len, i, &k, &cp);
+        size_t start = i;
+        size_t end;
+        if (c & C_NL) {
+            pending = SLANTP_TOK_BREAK;
+            i += k;
+            continue;
+        }
+        if (c & C_BREAK) {
+            pending = SLANTP_TOK_BREAK;
+            i += k;
+            continue;
+        }
+        if (starts_url(s, len, i)) {
+            end = i;
+            while (end < len && s[end] > ' ' && s[end] != '"' && s[end] != '<' &&
+                   s[end] != '>' && s[end] != ')' && s[end] != ']')
+                end++;
+            while (end > i && (s[end - 1] == '.' || s[end - 1] == ',' || s[end - 1] == ';' ||
+                               s[end - 1] == ':' || s[end - 1] == '!' || s[end - 1] == '?'))
+                end--;
+            goto emit;
+        }
+        if ((cp == '@' || cp == '#') && i + 1 < len) {
+            size_t k2;
+            unsigned char c2 = class_at(s, len, i + 1, &k2, NULL);
+            if (c2 & C_WORD) {
+                i += 1;
+                c = c2;
+                k = k2;
+                /* fall into the word loop with the sigil included */
+                goto word;
+            }
+        }
+        if (!(c & C_WORD)) {
+            i += k;
+            continue;
+        }
+    word:;
+        /* letters since the last '.', for acronyms like U.S.A */
+        size_t seg_letters = 0;
+        int32_t prev = 0;
+        end = i;
+        while (end < len) {
+            size_t kk;
+            int32_t cc;
+            unsigned char cl = class_at(s, len, end, &kk, &cc);
+            if (cl & C_WORD) {
+                seg_letters++;
+                prev = cc;
+                end += kk;
+                continue;
+            }
+            /* joiners: need a word character right after */
+            if (end + kk >= len)
+                break;
+            size_t k3;
+            int32_t next;
+            unsigned char nc = class_at(s, len, end + kk, &k3, &next);
+            if (!(nc & C_WORD))
+                break;
+            int prev_digit = prev >= '0' && prev <= '9';
+            int next_digit = next >= '0' && next <= '9';
+            if (is_hyphen(cc) || (is_apostrophe(cc) && !(nc & C_DIGIT)) ||
+                ((cc == '.' || cc == ',') && prev_digit && next_digit) ||
+                (cc == '.' && seg_letters == 1 && !prev_digit && !next_digit &&
+                 (end + kk + k3 >= len || !(class_at(s, len, end + kk + k3, &k3, NULL) & C_WORD)))) {
+                if (cc == '.')
+                    seg_letters = 0;
+                end += kk;
+                continue;
+            }
+            break;
+        }
+    emit:
+        if (end - start <= SLANTP_MAX_TOKEN_BYTES) {
+            if (slantp_grow(&out->v, &out->cap, out->n + 1, sizeof *out->v) < 0)
+                return -1;
+            out->v[out->n].start = (uint32_t)start;
+            out->v[out->n].end = (uint32_t)end;
+            out->v[out->n].flags = pending;
+            out->n++;
+            pending = 0;
+        } else {
+            pending = SLANTP_TOK_BREAK;  /* a skipped token splits n-grams */
+        }
+        i = end;
+        /* a sentence-final '.' after an abbreviation or acronym is not a break */
+        if (i < len && s[i] == '.') {
+            const unsigned char *w = s + start;
+            size_t wn = end - start;
+            int acronym = memchr(w, '.', wn) != NULL;
+            if (acronym || is_abbrev(w, wn))
+                i++;
+        }
+    }
+    return 0;
+}
+
+void slantp_tokens_release(slantp_tokens *t)
+{
+    free(t->v);
+    t->v = NULL;
+    t->n = t->cap = 0;
+}
+
+int slantp_normalize_token(const char *p, size_t n, slantp_buf *out)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    out->len = 0;
+    if (n >= 4 && (memcmp(p, "http", 4) == 0 || memcmp(p, "www.", 4) == 0))
+        return slantp_buf_append(out, "<url>", 5);
+    if (slantp_buf_reserve(out, n) < 0)
+        return -1;
+    size_t i = 0;
+    for (; i < n; i++) {
+        unsigned char c = s[i];
+        if (c >= 128)
+            break;
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        else if (c >= '1' && c <= '9')
+            c = '0';
+        out->data[out->len++] = (char)c;
+    }
+    if (i == n) {
+        out->data[out->len] = '\0';
+        return 0;
+    }
+    /* non-ASCII: NFC + case fold the whole token with utf8proc */
+    out->len = 0;
+    utf8proc_uint8_t *mapped = NULL;
+    utf8proc_ssize_t m = utf8proc_map(s, (utf8proc_ssize_t)n, &mapped,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+    if (m < 0) {
+        /* the tokenizer only passes valid UTF-8; keep the bytes as a fallback */
+        return slantp_buf_append(out, p, n);
+    }
+    for (utf8proc_ssize_t j = 0; j < m;) {
+        unsigned char c = mapped[j];
+        if (c < 128) {
+            if (c >= '1' && c <= '9')
+                c = '0';
+            if (slantp_buf_append(out, &c, 1) < 0)
+                goto nomem;
+            j++;
+            continue;
+        }
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(mapped + j, m - j, &cp);
+        if (k <= 0)
+            k = 1;
+        if (cp == 0x2019 || cp == 0x2018) {
+            if (slantp_buf_append(out, "'", 1) < 0)
+                goto nomem;
+        } else if (cp == 0x2010 || cp == 0x2011) {
+            if (slantp_buf_append(out, "-", 1) < 0)
+                goto nomem;
+        } else if (utf8proc_category(cp) == UTF8PROC_CATEGORY_ND) {
+            if (slantp_buf_append(out, "0", 1) < 0)
+                goto nomem;
+        } else if (slantp_buf_append(out, mapped + j, (size_t)k) < 0) {
+            goto nomem;
+        }
+        j += k;
+    }
+    free(mapped);
+    return 0;
+nomem:
+    free(mapped);
+    return -1;
+}

@@ -1,0 +1,869 @@
+/* train.c - from labelled records to a model.
+ *
+ *  1. stem every document and count the document frequency of each 1..n
+ *     gram; prune by min_df / max_df / max_features; IDF = ln((1+N)/(1+df))+1
+ *  2. vectorize (sublinear TF-IDF, L2) into one sparse matrix, and compute
+ *     its Gram matrix once (svm.c), shared by every head, label, fold and C
+ *  3. per head, inner K-fold cross-validation over the C grid gives
+ *     out-of-fold decision values: they choose C (macro-F1 of the arg-max for
+ *     single-label heads, best F1 per label for multi-label ones), fit Platt
+ *     scaling, and pick each multi-label threshold
+ *  4. retrain each label on all documents with its C, collapse to weights.
+ * Folds are seeded, libsvm is deterministic, and every table is built in
+ * input order, so the same data and options give the same model bytes.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "slant_private.h"
+
+static const double default_c_grid[] = {0.1, 0.3, 1.0, 3.0, 10.0};
+
+void slant_train_options_init(slant_train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->language = "english";
+    o->ngram_max = 3;
+    o->min_df = 2;
+    o->max_df = 1.0;
+    o->max_features = 0;
+    o->folds = 5;
+    o->c_grid = default_c_grid;
+    o->c_grid_n = sizeof default_c_grid / sizeof default_c_grid[0];
+    o->gram_mb = 2048;
+    o->threads = 2;
+    o->seed = 1;
+}
+
+/* ---------------------------------------------------------------- folds */
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void slantp_assign_folds(const slant_dataset *d, const size_t *idx, size_t n, int k, int grouped,
+                         unsigned seed, int *fold)
+{
+    /* unit = a group (records sharing r->group) or a single record; units
+     * are shuffled and dealt round-robin */
+    size_t *unit = malloc((n ? n : 1) * sizeof *unit);
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    slantp_strtab groups;
+    int have_tab = grouped && slantp_strtab_init(&groups, n) == 0;
+    size_t nunits = 0;
+    if (!unit || !order) {
+        for (size_t i = 0; i < n; i++)
+            fold[i] = (int)(i % (size_t)k);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const slantp_record *r = &d->recs[idx[i]];
+        if (have_tab && r->group) {
+            size_t before = groups.n;
+            long g = slantp_strtab_intern(&groups, r->group, strlen(r->group));
+            unit[i] = g < 0 ? nunits : (size_t)g + n;   /* group units offset past records */
+            if (g >= 0 && groups.n > before)
+                nunits++;
+        } else {
+            unit[i] = (size_t)-1;
+            nunits++;
+        }
+    }
+    /* number the units 0..nunits-1 in first-seen order */
+    size_t *gmap = have_tab ? malloc((groups.n + 1) * sizeof *gmap) : NULL;
+    size_t next = 0;
+    if (have_tab && !gmap) {
+        for (size_t i = 0; i < n; i++)
+            fold[i] = (int)(i % (size_t)k);
+        goto out;
+    }
+    if (gmap)
+        for (size_t g = 0; g < groups.n; g++)
+            gmap[g] = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        if (unit[i] == (size_t)-1) {
+            unit[i] = next++;
+        } else {
+            size_t g = unit[i] - n;
+            if (gmap[g] == (size_t)-1)
+                gmap[g] = next++;
+            unit[i] = gmap[g];
+        }
+    }
+    free(gmap);
+    for (size_t u = 0; u < nunits; u++)
+        order[u] = u;
+    uint64_t s = seed;
+    for (size_t u = nunits; u > 1; u--) {
+        size_t j = (size_t)(splitmix(&s) % u);
+        size_t t = order[u - 1];
+        order[u - 1] = order[j];
+        order[j] = t;
+    }
+    /* order[pos] = unit; fold of unit = position mod k */
+    size_t *pos = malloc((nunits ? nunits : 1) * sizeof *pos);
+    if (!pos) {
+        for (size_t i = 0; i < n; i++)
+            fold[i] = (int)(unit[i] % (size_t)k);
+        goto out;
+    }
+    for (size_t p = 0; p < nunits; p++)
+        pos[order[p]] = p;
+    for (size_t i = 0; i < n; i++)
+        fold[i] = (int)(pos[unit[i]] % (size_t)k);
+    free(pos);
+out:
+    if (have_tab)
+        slantp_strtab_release(&groups);
+    free(unit);
+    free(order);
+}
+
+/* ---------------------------------------------------------------- vocabulary */
+
+typedef struct ngram_stat {
+    uint32_t df;
+    uint32_t last_doc;      /* doc index + 1 */
+    uint32_t first_doc, first_tok, ntok;
+} ngram_stat;
+
+struct df_ctx {
+    slantp_keytab *tab;
+    ngram_stat *st;
+    size_t nst, cap;
+    uint32_t doc;
+    int failed;
+};
+
+static int count_ngram(void *vctx, uint64_t key, uint32_t tok, uint32_t ntok)
+{
+    struct df_ctx *c = vctx;
+    uint32_t *slot;
+    int r = slantp_keytab_put(c->tab, key, (uint32_t)c->nst, &slot);
+    if (r < 0)
+        return c->failed = 1;
+    if (r == 1) {
+        if (slantp_grow(&c->st, &c->cap, c->nst + 1, sizeof *c->st) < 0)
+            return c->failed = 1;
+        c->st[c->nst++] = (ngram_stat){0, 0, c->doc, tok, ntok};
+    }
+    ngram_stat *s = &c->st[*slot];
+    if (s->last_doc != c->doc + 1) {
+        s->last_doc = c->doc + 1;
+        s->df++;
+    }
+    return 0;
+}
+
+struct kept {
+    uint64_t key;
+    uint32_t stat;
+    uint32_t df;
+};
+
+static int kept_by_df(const void *x, const void *y)
+{
+    const struct kept *a = x, *b = y;
+    if (a->df != b->df)
+        return a->df > b->df ? -1 : 1;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+static int kept_by_key(const void *x, const void *y)
+{
+    const struct kept *a = x, *b = y;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+static int feat_by_id(const void *x, const void *y)
+{
+    const slantp_feat *a = x, *b = y;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* ---------------------------------------------------------------- binary jobs */
+
+struct fit_job {
+    const slantp_trainset *ts;
+    const size_t *idx;          /* training rows */
+    size_t n;
+    const signed char *y;
+    double C;
+    /* out-of-fold rows to score, written to dec[] */
+    const size_t *test;
+    size_t ntest;
+    double *dec;
+    /* final fit: weights out */
+    double *w_out, *b_out;
+    int rc;
+    slant_error err;
+};
+
+static void run_fit(struct fit_job *j, double *w)
+{
+    double b;
+    slantp_error_clear(&j->err);
+    j->rc = slantp_train_binary(j->ts, j->idx, j->y, j->n, j->C, j->w_out ? j->w_out : w, &b, NULL,
+                                &j->err);
+    if (j->rc)
+        return;
+    if (j->b_out)
+        *j->b_out = b;
+    for (size_t i = 0; i < j->ntest; i++)
+        j->dec[i] = slantp_trainset_decision(j->ts, j->test[i], j->w_out ? j->w_out : w, b);
+}
+
+struct pool {
+    struct fit_job *jobs;
+    size_t njobs;
+    size_t next;
+    pthread_mutex_t mu;
+    size_t nfeatures;
+    const slant_train_options *o;
+    size_t done;
+    int failed;
+};
+
+static void *pool_worker(void *arg)
+{
+    struct pool *p = arg;
+    double *w = malloc((p->nfeatures ? p->nfeatures : 1) * sizeof *w);
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        size_t i = p->next < p->njobs && !p->failed ? p->next++ : p->njobs;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->njobs)
+            break;
+        if (!w) {
+            p->jobs[i].rc = SLANT_ENOMEM;
+            slantp_error_clear(&p->jobs[i].err);
+            slantp_error(&p->jobs[i].err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        } else {
+            run_fit(&p->jobs[i], w);
+        }
+        pthread_mutex_lock(&p->mu);
+        if (p->jobs[i].rc)
+            p->failed = 1;
+        p->done++;
+        if (p->o->progress)
+            p->o->progress(p->o->progress_ctx, "training classifiers", p->done, p->njobs);
+        pthread_mutex_unlock(&p->mu);
+    }
+    free(w);
+    return NULL;
+}
+
+static int run_jobs(struct fit_job *jobs, size_t njobs, size_t nfeatures,
+                    const slant_train_options *o, slant_error *err)
+{
+    struct pool p = {jobs, njobs, 0, PTHREAD_MUTEX_INITIALIZER, nfeatures, o, 0, 0};
+    int nt = o->threads < 1 ? 1 : o->threads > 16 ? 16 : o->threads;
+    pthread_t tid[16];
+    int started[16] = {0};
+    for (int t = 1; t < nt; t++)
+        started[t] = pthread_create(&tid[t], NULL, pool_worker, &p) == 0;
+    pool_worker(&p);
+    for (int t = 1; t < nt; t++)
+        if (started[t])
+            pthread_join(tid[t], NULL);
+    for (size_t i = 0; i < njobs; i++)
+        if (jobs[i].rc) {
+            if (err && err->code == SLANT_OK)
+                *err = jobs[i].err;
+            return jobs[i].rc;
+        }
+    if (p.next < njobs)
+        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "training stopped early");
+    return SLANT_OK;
+}
+
+/* ---------------------------------------------------------------- metrics for C */
+
+static double macro_f1_argmax(double *const *dec, size_t nl, const signed char *const *y, size_t n)
+{
+    double sum = 0;
+    size_t *tp = calloc(nl, sizeof *tp), *fp = calloc(nl, sizeof *fp), *fn = calloc(nl, sizeof *fn);
+    if (!tp || !fp || !fn) {
+        free(tp);
+        free(fp);
+        free(fn);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t best = 0;
+        for (size_t l = 1; l < nl; l++)
+            if (dec[l][i] > dec[best][i])
+                best = l;
+        for (size_t l = 0; l < nl; l++) {
+            int g = y[l][i] > 0, p = l == best;
+            tp[l] += g && p;
+            fp[l] += !g && p;
+            fn[l] += g && !p;
+        }
+    }
+    for (size_t l = 0; l < nl; l++) {
+        size_t den = 2 * tp[l] + fp[l] + fn[l];
+        sum += den ? 2.0 * (double)tp[l] / (double)den : 0.0;
+    }
+    free(tp);
+    free(fp);
+    free(fn);
+    return sum / (double)nl;
+}
+
+/* ---------------------------------------------------------------- training */
+
+/* Keep only the stems that some kept feature uses, renumbered in their old
+ * order, and re-pack the feature keys. The feature order is unchanged. */
+static int prune_stems(slant_model *m)
+{
+    size_t ns = m->stems.n;
+    int32_t *map = malloc((ns ? ns : 1) * sizeof *map);
+    slantp_strtab keep;
+    if (!map || slantp_strtab_init(&keep, 1024) < 0) {
+        free(map);
+        return -1;
+    }
+    for (size_t i = 0; i < ns; i++)
+        map[i] = -1;
+    for (size_t f = 0; f < m->nfeatures; f++)
+        for (int k = 0; k < SLANTP_MAX_NGRAM; k++) {
+            uint64_t part = (m->feat_keys[f] >> (21 * k)) & 0x1fffff;
+            if (part)
+                map[part - 1] = 0;
+        }
+    for (size_t i = 0; i < ns; i++) {
+        if (map[i] < 0)
+            continue;
+        const char *key = slantp_strtab_key(&m->stems, i);
+        long id = slantp_strtab_intern(&keep, key, m->stems.lens[i]);
+        if (id < 0) {
+            free(map);
+            slantp_strtab_release(&keep);
+            return -1;
+        }
+        map[i] = (int32_t)id;
+    }
+    for (size_t f = 0; f < m->nfeatures; f++) {
+        int32_t ids[SLANTP_MAX_NGRAM];
+        int n = 0;
+        for (int k = 0; k < SLANTP_MAX_NGRAM; k++) {
+            uint64_t part = (m->feat_keys[f] >> (21 * k)) & 0x1fffff;
+            if (part)
+                ids[n++] = map[part - 1];
+        }
+        m->feat_keys[f] = slantp_ngram_key(ids, n);
+    }
+    free(map);
+    slantp_strtab_release(&m->stems);
+    m->stems = keep;
+    return 0;
+}
+
+static void progress(const slant_train_options *o, const char *what, size_t done, size_t total)
+{
+    if (o->progress)
+        o->progress(o->progress_ctx, what, done, total);
+}
+
+int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
+                        slant_model **out, slant_error *err)
+{
+    slant_train_options o = *opt;
+    const slant_dataset *d = s->d;
+    size_t N = s->n;
+    int rc = SLANT_OK;
+    slant_model *m = NULL;
+    slantp_stemmer st;
+    slantp_docfeat doc = {0};
+    slantp_keytab ngrams = {0};
+    struct df_ctx dfc = {0};
+    struct kept *kept = NULL;
+    slantp_trainset ts = {0};
+    int have_stemmer = 0;
+    struct fit_job *jobs = NULL;
+    double *oof = NULL;
+    signed char *ybuf = NULL;
+    size_t *hidx = NULL, *trainidx = NULL, *testidx = NULL;
+    int *fold = NULL;
+
+    *out = NULL;
+    if (!o.language)
+        o.language = "english";
+    if (o.ngram_max < 1 || o.ngram_max > SLANTP_MAX_NGRAM)
+        return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "n-gram length must be 1 to %d",
+                            SLANTP_MAX_NGRAM);
+    if (o.folds < 2)
+        o.folds = 2;
+    if (!o.c_grid || o.c_grid_n == 0) {
+        o.c_grid = default_c_grid;
+        o.c_grid_n = sizeof default_c_grid / sizeof default_c_grid[0];
+    }
+    for (size_t c = 0; c < o.c_grid_n; c++)
+        if (!(o.c_grid[c] > 0) || !isfinite(o.c_grid[c]))
+            return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "C must be a positive number");
+    if (N < 2)
+        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "need at least 2 training documents");
+    if (d->nheads == 0)
+        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "the training data has no labels");
+
+    m = slantp_model_alloc();
+    if (!m)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    snprintf(m->language, sizeof m->language, "%s", o.language);
+    m->ngram_max = o.ngram_max;
+    m->min_df = o.min_df;
+    m->max_df = o.max_df;
+    m->max_features = o.max_features;
+    m->ndocs = N;
+    m->folds = o.folds;
+    if (slantp_strtab_init(&m->stems, 1 << 14) < 0)
+        goto nomem;
+    rc = slantp_stemmer_init(&st, o.language, &m->stems, &m->stems, err);
+    if (rc)
+        goto fail;
+    have_stemmer = 1;
+    m->stem_fingerprint = slantp_stemmer_fingerprint(&st);
+
+    /* 1. document frequencies */
+    if (slantp_keytab_init(&ngrams, 1 << 16) < 0)
+        goto nomem;
+    dfc.tab = &ngrams;
+    for (size_t i = 0; i < N; i++) {
+        const slantp_record *r = &d->recs[s->idx[i]];
+        if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0)
+            goto nomem;
+        dfc.doc = (uint32_t)i;
+        slantp_doc_ngrams(&doc, o.ngram_max, count_ngram, &dfc);
+        if (dfc.failed)
+            goto nomem;
+        if ((i & 255) == 0)
+            progress(&o, "reading documents", i, N);
+    }
+    double maxdf = o.max_df * (double)N;
+    size_t nkept = 0;
+    kept = malloc((dfc.nst ? dfc.nst : 1) * sizeof *kept);
+    if (!kept)
+        goto nomem;
+    for (size_t i = 0; i < ngrams.nslots; i++) {
+        if (!ngrams.keys[i])
+            continue;
+        ngram_stat *ns = &dfc.st[ngrams.vals[i]];
+        if (ns->df < (uint32_t)(o.min_df > 1 ? o.min_df : 1) || (double)ns->df > maxdf)
+            continue;
+        kept[nkept++] = (struct kept){ngrams.keys[i], ngrams.vals[i], ns->df};
+    }
+    if (o.max_features && nkept > o.max_features) {
+        qsort(kept, nkept, sizeof *kept, kept_by_df);
+        nkept = o.max_features;
+    }
+    qsort(kept, nkept, sizeof *kept, kept_by_key);
+    if (nkept == 0) {
+        rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
+                          "no feature occurs in %d or more documents", o.min_df);
+        goto fail;
+    }
+    m->nfeatures = nkept;
+    m->feat_keys = malloc(nkept * sizeof *m->feat_keys);
+    m->idf = malloc(nkept * sizeof *m->idf);
+    m->surface = calloc(nkept, sizeof *m->surface);
+    size_t *surf_off = malloc(nkept * sizeof *surf_off);
+    if (!m->feat_keys || !m->idf || !m->surface || !surf_off) {
+        free(surf_off);
+        goto nomem;
+    }
+    if (slantp_keytab_init(&m->vocab, nkept) < 0) {
+        free(surf_off);
+        goto nomem;
+    }
+    for (size_t f = 0; f < nkept; f++) {
+        uint32_t *slot;
+        m->feat_keys[f] = kept[f].key;
+        m->idf[f] = log((1.0 + (double)N) / (1.0 + (double)kept[f].df)) + 1.0;
+        if (slantp_keytab_put(&m->vocab, kept[f].key, (uint32_t)f, &slot) < 0) {
+            free(surf_off);
+            goto nomem;
+        }
+        surf_off[f] = (size_t)-1;
+        /* reuse the stats slot to point back at the feature */
+        dfc.st[kept[f].stat].last_doc = (uint32_t)f;
+    }
+
+    /* 2. vectors, surface forms, kernel */
+    ts.n = N;
+    ts.nfeatures = nkept;
+    ts.row_start = malloc((N + 1) * sizeof *ts.row_start);
+    size_t nnz_cap = 0, nnz = 0;
+    if (!ts.row_start) {
+        free(surf_off);
+        goto nomem;
+    }
+    for (size_t i = 0; i < N; i++) {
+        const slantp_record *r = &d->recs[s->idx[i]];
+        if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0 ||
+            slantp_doc_vectorize(&doc, &m->vocab, m->idf, nkept, o.ngram_max) < 0) {
+            free(surf_off);
+            goto nomem;
+        }
+        qsort(doc.vec, doc.nvec, sizeof *doc.vec, feat_by_id);
+        ts.row_start[i] = nnz;
+        if (slantp_grow(&ts.col, &nnz_cap, nnz + doc.nvec, sizeof *ts.col) < 0) {
+            free(surf_off);
+            goto nomem;
+        }
+        double *nv = realloc(ts.val, nnz_cap * sizeof *ts.val);
+        if (!nv) {
+            free(surf_off);
+            goto nomem;
+        }
+        ts.val = nv;
+        for (size_t k = 0; k < doc.nvec; k++) {
+            ts.col[nnz] = doc.vec[k].id;
+            ts.val[nnz++] = doc.vec[k].value;
+        }
+        for (size_t k = 0; k < doc.nocc; k++) {
+            const slantp_occ *oc = &doc.occ[k];
+            if (surf_off[oc->fid] != (size_t)-1)
+                continue;
+            surf_off[oc->fid] = m->surface_mem.len;
+            if (slantp_append_surface(&m->surface_mem, r->text, &doc.toks, oc->first_tok, oc->ntok) < 0) {
+                free(surf_off);
+                goto nomem;
+            }
+        }
+        if ((i & 255) == 0)
+            progress(&o, "vectorizing", i, N);
+    }
+    ts.row_start[N] = nnz;
+    for (size_t f = 0; f < nkept; f++)
+        m->surface[f] = surf_off[f] == (size_t)-1 ? NULL : (char *)(uintptr_t)(surf_off[f] + 1);
+    free(surf_off);
+    /* offsets were stored +1 so NULL means "never seen"; now make pointers */
+    for (size_t f = 0; f < nkept; f++)
+        m->surface[f] = m->surface[f] ? m->surface_mem.data + ((uintptr_t)m->surface[f] - 1) : NULL;
+
+    progress(&o, "computing the kernel", 0, 1);
+    rc = slantp_trainset_kernel(&ts, o.gram_mb, o.threads, err);
+    if (rc)
+        goto fail;
+    m->used_gram = ts.gram != NULL;
+
+    /* 3. heads and labels */
+    m->nheads = d->nheads;
+    size_t total_labels = 0;
+    for (size_t h = 0; h < d->nheads; h++) {
+        const slantp_dhead *dh = &d->heads[h];
+        slantp_head *mh = &m->heads[h];
+        mh->name = slantp_strndup(dh->name, strlen(dh->name));
+        mh->multilabel = dh->multilabel;
+        mh->nlabels = dh->labels.n;
+        mh->first = total_labels;
+        mh->labels = calloc(dh->labels.n ? dh->labels.n : 1, sizeof *mh->labels);
+        if (!mh->name || !mh->labels)
+            goto nomem;
+        for (size_t l = 0; l < dh->labels.n; l++) {
+            const char *ln = slantp_strtab_key(&dh->labels, l);
+            if (!(mh->labels[l] = slantp_strndup(ln, strlen(ln))))
+                goto nomem;
+        }
+        total_labels += dh->labels.n;
+    }
+    m->nlabels = total_labels;
+    if (total_labels == 0) {
+        rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "the training data has no labels");
+        goto fail;
+    }
+    m->W = calloc(nkept * total_labels, sizeof *m->W);
+    m->bias = calloc(total_labels, sizeof *m->bias);
+    m->platt_a = calloc(total_labels, sizeof *m->platt_a);
+    m->platt_b = calloc(total_labels, sizeof *m->platt_b);
+    m->threshold = calloc(total_labels, sizeof *m->threshold);
+    m->cost = calloc(total_labels, sizeof *m->cost);
+    m->label_docs = calloc(total_labels, sizeof *m->label_docs);
+    hidx = malloc(N * sizeof *hidx);
+    trainidx = malloc(N * sizeof *trainidx);
+    testidx = malloc(N * sizeof *testidx);
+    fold = malloc(N * sizeof *fold);
+    if (!m->W || !m->bias || !m->platt_a || !m->platt_b || !m->threshold || !m->cost ||
+        !m->label_docs || !hidx || !trainidx || !testidx || !fold)
+        goto nomem;
+
+    size_t K = (size_t)o.folds, NC = o.c_grid_n;
+    for (size_t h = 0; h < m->nheads; h++) {
+        slantp_head *mh = &m->heads[h];
+        size_t nl = mh->nlabels, nh = 0;
+        for (size_t i = 0; i < N; i++)
+            if (slantp_record_has_head(d, &d->recs[s->idx[i]], h))
+                hidx[nh++] = i;
+        if (!mh->multilabel && nl < 2) {
+            rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
+                              "head '%s' needs at least 2 labels to learn from, it has %zu",
+                              mh->name, nl);
+            goto fail;
+        }
+        if (nh < K) {
+            rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
+                              "head '%s' has %zu labelled documents, fewer than %zu folds",
+                              mh->name, nh, K);
+            goto fail;
+        }
+        /* y[l][j] for the head's documents */
+        free(ybuf);
+        ybuf = malloc(nl * nh);
+        free(oof);
+        oof = malloc(NC * nl * nh * sizeof *oof);
+        if (!ybuf || !oof)
+            goto nomem;
+        for (size_t l = 0; l < nl; l++) {
+            size_t pos = 0;
+            for (size_t j = 0; j < nh; j++) {
+                int g = slantp_record_has_label(d, &d->recs[s->idx[hidx[j]]], h, l);
+                ybuf[l * nh + j] = g ? 1 : -1;
+                pos += (size_t)g;
+            }
+            m->label_docs[mh->first + l] = pos;
+        }
+        /* folds over the head's documents */
+        {
+            size_t *ridx = malloc(nh * sizeof *ridx);
+            if (!ridx)
+                goto nomem;
+            for (size_t j = 0; j < nh; j++)
+                ridx[j] = s->idx[hidx[j]];
+            int grouped = 0;
+            for (size_t j = 0; j < nh && !grouped; j++)
+                grouped = d->recs[ridx[j]].group != NULL;
+            slantp_assign_folds(d, ridx, nh, (int)K, grouped, o.seed, fold);
+            free(ridx);
+        }
+        /* jobs: C x fold x label; each job gets its own index arrays */
+        size_t njobs = NC * K * nl;
+        free(jobs);
+        jobs = calloc(njobs, sizeof *jobs);
+        size_t *arena = malloc(K * 2 * nh * sizeof *arena);
+        signed char *yarena = malloc(K * nl * nh);
+        if (!jobs || !arena || !yarena) {
+            free(arena);
+            free(yarena);
+            goto nomem;
+        }
+        /* per fold: train rows, test rows (trainset indices), and their
+         * position in the head's list for writing out-of-fold values */
+        size_t *ftrain_n = calloc(K, sizeof *ftrain_n), *ftest_n = calloc(K, sizeof *ftest_n);
+        size_t *testpos = malloc(nh * sizeof *testpos);
+        if (!ftrain_n || !ftest_n || !testpos) {
+            free(arena);
+            free(yarena);
+            free(ftrain_n);
+            free(ftest_n);
+            free(testpos);
+            goto nomem;
+        }
+        for (size_t f = 0; f < K; f++) {
+            size_t *tr = arena + f * 2 * nh, *te = tr + nh;
+            for (size_t j = 0; j < nh; j++) {
+                if ((size_t)fold[j] == f)
+                    te[ftest_n[f]++] = hidx[j];
+                else
+                    tr[ftrain_n[f]++] = hidx[j];
+            }
+            for (size_t l = 0; l < nl; l++) {
+                signed char *yy = yarena + (f * nl + l) * nh;
+                size_t t = 0;
+                for (size_t j = 0; j < nh; j++)
+                    if ((size_t)fold[j] != f)
+                        yy[t++] = ybuf[l * nh + j];
+            }
+        }
+        /* out-of-fold values are written per fold in test order, then
+         * scattered back to the head's order */
+        double *scratch = malloc(NC * nl * nh * sizeof *scratch);
+        if (!scratch) {
+            free(arena);
+            free(yarena);
+            free(ftrain_n);
+            free(ftest_n);
+            free(testpos);
+            goto nomem;
+        }
+        size_t jn = 0;
+        for (size_t c = 0; c < NC; c++) {
+            size_t off = 0;
+            for (size_t f = 0; f < K; f++) {
+                for (size_t l = 0; l < nl; l++) {
+                    struct fit_job *jb = &jobs[jn++];
+                    jb->ts = &ts;
+                    jb->idx = arena + f * 2 * nh;
+                    jb->n = ftrain_n[f];
+                    jb->y = yarena + (f * nl + l) * nh;
+                    jb->C = o.c_grid[c];
+                    jb->test = arena + f * 2 * nh + nh;
+                    jb->ntest = ftest_n[f];
+                    jb->dec = scratch + (c * nl + l) * nh + off;
+                }
+                off += ftest_n[f];
+            }
+        }
+        {
+            size_t off = 0;
+            for (size_t f = 0; f < K; f++) {
+                size_t t = 0;
+                for (size_t j = 0; j < nh; j++)
+                    if ((size_t)fold[j] == f)
+                        testpos[off + t++] = j;
+                off += ftest_n[f];
+            }
+        }
+        rc = run_jobs(jobs, njobs, nkept, &o, err);
+        if (rc == SLANT_OK)
+            for (size_t cl = 0; cl < NC * nl; cl++)
+                for (size_t q = 0; q < nh; q++)
+                    oof[cl * nh + testpos[q]] = scratch[cl * nh + q];
+        free(scratch);
+        free(arena);
+        free(yarena);
+        free(ftrain_n);
+        free(ftest_n);
+        free(testpos);
+        if (rc)
+            goto fail;
+
+        /* choose C */
+        size_t *cbest = malloc(nl * sizeof *cbest);
+        double *pbuf = malloc(nh * sizeof *pbuf);
+        if (!cbest || !pbuf) {
+            free(cbest);
+            free(pbuf);
+            goto nomem;
+        }
+        if (!mh->multilabel) {
+            double best = -1;
+            size_t bc = 0;
+            for (size_t c = 0; c < NC; c++) {
+                double *decs[SLANTP_MAX_LABELS];
+                const signed char *ys[SLANTP_MAX_LABELS];
+                for (size_t l = 0; l < nl; l++) {
+                    decs[l] = oof + (c * nl + l) * nh;
+                    ys[l] = ybuf + l * nh;
+                }
+                double f1 = macro_f1_argmax(decs, nl, ys, nh);
+                if (f1 > best + 1e-12) {
+                    best = f1;
+                    bc = c;
+                }
+            }
+            for (size_t l = 0; l < nl; l++)
+                cbest[l] = bc;
+        } else {
+            for (size_t l = 0; l < nl; l++) {
+                double best = -1;
+                cbest[l] = 0;
+                for (size_t c = 0; c < NC; c++) {
+                    double f1;
+                    slantp_best_threshold(oof + (c * nl + l) * nh, ybuf + l * nh, nh, &f1);
+                    if (f1 > best + 1e-12) {
+                        best = f1;
+                        cbest[l] = c;
+                    }
+                }
+            }
+        }
+        /* calibrate and threshold on the chosen C's out-of-fold values */
+        for (size_t l = 0; l < nl; l++) {
+            size_t g = mh->first + l;
+            const double *dv = oof + (cbest[l] * nl + l) * nh;
+            m->cost[g] = o.c_grid[cbest[l]];
+            slantp_platt_fit(dv, ybuf + l * nh, nh, &m->platt_a[g], &m->platt_b[g]);
+            if (mh->multilabel) {
+                double f1;
+                for (size_t j = 0; j < nh; j++)
+                    pbuf[j] = slantp_platt(dv[j], m->platt_a[g], m->platt_b[g]);
+                m->threshold[g] = slantp_best_threshold(pbuf, ybuf + l * nh, nh, &f1);
+            } else {
+                m->threshold[g] = 0;
+            }
+        }
+        free(pbuf);
+        /* 4. final fits on all of the head's documents */
+        free(jobs);
+        jobs = calloc(nl, sizeof *jobs);
+        double *wtmp = malloc(nl * nkept * sizeof *wtmp);
+        if (!jobs || !wtmp) {
+            free(cbest);
+            free(wtmp);
+            goto nomem;
+        }
+        for (size_t l = 0; l < nl; l++) {
+            jobs[l].ts = &ts;
+            jobs[l].idx = hidx;
+            jobs[l].n = nh;
+            jobs[l].y = ybuf + l * nh;
+            jobs[l].C = m->cost[mh->first + l];
+            jobs[l].w_out = wtmp + l * nkept;
+            jobs[l].b_out = &m->bias[mh->first + l];
+        }
+        free(cbest);
+        rc = run_jobs(jobs, nl, nkept, &o, err);
+        if (rc) {
+            free(wtmp);
+            goto fail;
+        }
+        for (size_t l = 0; l < nl; l++)
+            for (size_t f = 0; f < nkept; f++)
+                m->W[f * total_labels + mh->first + l] = wtmp[l * nkept + f];
+        free(wtmp);
+    }
+    if (prune_stems(m) < 0)
+        goto nomem;
+    rc = slantp_model_index(m, err);
+    if (rc)
+        goto fail;
+    *out = m;
+    m = NULL;
+    goto done;
+nomem:
+    rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory while training");
+fail:
+done:
+    slant_model_free(m);
+    if (have_stemmer)
+        slantp_stemmer_release(&st);
+    slantp_docfeat_release(&doc);
+    slantp_keytab_release(&ngrams);
+    free(dfc.st);
+    free(kept);
+    slantp_trainset_release(&ts);
+    free(jobs);
+    free(oof);
+    free(ybuf);
+    free(hidx);
+    free(trainidx);
+    free(testidx);
+    free(fold);
+    return rc;
+}
+
+int slant_train(const slant_dataset *d, const slant_train_options *o, slant_model **out,
+                slant_error *err)
+{
+    slant_train_options def;
+    if (!o) {
+        slant_train_options_init(&def);
+        o = &def;
+    }
+    size_t *idx = malloc((d->n ? d->n : 1) * sizeof *idx);
+    if (!idx)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    for (size_t i = 0; i < d->n; i++)
+        idx[i] = i;
+    slantp_subset s = {d, idx, d->n};
+    int rc = slantp_train_subset(&s, o, out, err);
+    free(idx);
+    return rc;
+}
