@@ -136,6 +136,26 @@ int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_erro
 
 int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_error *err)
 {
+    while (lr->skipping) {
+        /* drop the rest of an over-long line */
+        char *nl = memchr(lr->buf + lr->start, '\n', lr->end - lr->start);
+        if (nl) {
+            lr->start = (size_t)(nl - lr->buf) + 1;
+            lr->skipping = 0;
+            break;
+        }
+        lr->start = lr->end = 0;
+        if (lr->eof)
+            return 0;
+        size_t r = fread(lr->buf, 1, lr->cap, lr->f);
+        lr->end = r;
+        if (r == 0) {
+            if (ferror(lr->f))
+                return slantp_error(err, SLANT_EIO, lr->name, -1, -1, "read error: %s",
+                                    strerror(errno));
+            lr->eof = 1;
+        }
+    }
     size_t scan = lr->start;
     for (;;) {
         char *nl = memchr(lr->buf + scan, '\n', lr->end - scan);
@@ -174,6 +194,8 @@ int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_er
         if (lr->end == lr->cap) {
             if (lr->cap > lr->max + 2) {
                 lr->lineno++;
+                lr->skipping = 1;
+                lr->start = lr->end = 0;
                 goto toolong;
             }
             char *nb = realloc(lr->buf, lr->cap * 2);

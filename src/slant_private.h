@@ -306,10 +306,12 @@ typedef struct slantp_lines {
     size_t cap, start, end;
     long lineno;
     int eof;
+    int skipping;       /* inside an over-long line being dropped */
     size_t max;
 } slantp_lines;
 int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_error *err);
-/* 1 with *line and *len set, 0 at end of file, -1 on error. */
+/* 1 with *line and *len set, 0 at end of file, -1 on error. An over-long
+ * line is an SLANT_EFORMAT error; the next call goes on after it. */
 int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_error *err);
 void slantp_lines_close(slantp_lines *lr);
 

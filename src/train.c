@@ -394,6 +394,7 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     int *fold = NULL;
 
     *out = NULL;
+    slantp_svm_quiet();     /* libsvm prints progress on stdout otherwise */
     if (!o.language)
         o.language = "english";
     if (o.ngram_max < 1 || o.ngram_max > SLANTP_MAX_NGRAM)

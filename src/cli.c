@@ -1,0 +1,87 @@
+/* cli.c - the slant command: dispatch to a subcommand, --help, --version.
+ *
+ * Each subcommand lives in its own file (cmd_*.c) and parses its own
+ * options. Help goes to stdout with status 0; usage errors go to stderr
+ * with status 2; data and I/O failures exit 1.
+ */
+#include <libsvm/svm.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help_text[] =
+    "usage: slant <command> [options] [file ...]\n"
+    "\n"
+    "Say how a news article frames its story and what kind of outlet wrote it,\n"
+    "and show the phrases that pushed each score.\n"
+    "\n"
+    "Commands:\n"
+    "  classify [file ...]       score documents with a model (default: the shipped one)\n"
+    "  train --out MODEL DATA... train a model on labelled data (JSONL, fastText, TSV, dirs)\n"
+    "  eval --model MODEL DATA.. precision, recall, F1 and confusion on labelled data\n"
+    "  inspect [--model MODEL]   heads, labels, settings and the heaviest phrases per label\n"
+    "\n"
+    "classify options:\n"
+    "  -m, --model FILE          model file (default: $SLANT_MODEL, else the shipped model)\n"
+    "  -f, --format FMT          table (default on a terminal), jsonl, or tsv\n"
+    "  -k, --top K|all           terms shown per predicted label (default 5)\n"
+    "  -i, --input FMT           text (each file is one document) or jsonl (one\n"
+    "                            {\"id\",\"text\"} object per line); .jsonl files are jsonl\n"
+    "  -j, --threads N           classify with N threads (default 1)\n"
+    "\n"
+    "train options:\n"
+    "  -o, --out FILE            where to write the model (atomically)\n"
+    "      --cv K                report K-fold cross-validated metrics\n"
+    "      --group FIELD         keep records sharing FIELD in one fold (e.g. story, source)\n"
+    "      --format FMT          auto (default), jsonl, fasttext, tsv, or dir\n"
+    "      --head NAME           head name for fasttext, tsv and dir data (default label)\n"
+    "      --language LANG       Snowball stemmer (default english)\n"
+    "      --ngrams N            word n-grams 1..N, N at most 3 (default 3)\n"
+    "      --min-df N            keep phrases seen in N or more documents (default 2)\n"
+    "      --max-df F            drop phrases in more than F of documents (default 1.0)\n"
+    "      --max-features N      keep the N most frequent phrases (default: all)\n"
+    "      --folds K             inner folds for C, calibration, thresholds (default 5)\n"
+    "      --c LIST              candidate costs, comma-separated (default 0.1,0.3,1,3,10)\n"
+    "      --gram-mb N           memory for the shared kernel matrix (default 2048)\n"
+    "  -j, --threads N           training threads (default 2)\n"
+    "      --seed N              fold shuffling seed (default 1)\n"
+    "\n"
+    "eval and inspect options:\n"
+    "  -m, --model FILE          model file\n"
+    "      --format FMT          table (default) or json\n"
+    "  -k, --top K               phrases per label for inspect (default 10)\n"
+    "\n"
+    "  -h, --help                this help;  -V, --version  the version\n"
+    "\n"
+    "Exit status: 0 success, 1 data or I/O failure, 2 usage error.\n"
+    "See slant(1) for the data formats and the output fields.\n";
+
+int cli_help(void)
+{
+    fputs(help_text, stdout);
+    return cli_close_stdout();
+}
+
+int slant_cli_main(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error("slant <command> [options] [file ...]", "no command given");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        return cli_help();
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("slant %s (model format 1, libsvm %d)\n", SLANT_VERSION, libsvm_version);
+        return cli_close_stdout();
+    }
+    if (strcmp(cmd, "classify") == 0)
+        return cli_cmd_classify(argc - 1, argv + 1);
+    if (strcmp(cmd, "train") == 0)
+        return cli_cmd_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "eval") == 0)
+        return cli_cmd_eval(argc - 1, argv + 1);
+    if (strcmp(cmd, "inspect") == 0)
+        return cli_cmd_inspect(argc - 1, argv + 1);
+    return cli_usage_error("slant <command> [options] [file ...]", "unknown command '%s'", cmd);
+}

@@ -1,0 +1,70 @@
+/* cli.h - what the slant command's source files share: the subcommands,
+ * error reporting in one shape, and output helpers. */
+#ifndef SLANT_CLI_H
+#define SLANT_CLI_H
+
+#include <stdio.h>
+
+#include "slant.h"
+
+/* Exit statuses, as documented in slant(1). */
+enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_USAGE = 2 };
+
+int slant_cli_main(int argc, char **argv);
+/* Print the full help on stdout; returns the exit status. */
+int cli_help(void);
+
+int cli_cmd_classify(int argc, char **argv);
+int cli_cmd_train(int argc, char **argv);
+int cli_cmd_eval(int argc, char **argv);
+int cli_cmd_inspect(int argc, char **argv);
+
+/* "slant: file:line:col: text" (or "slant: file: byte N: text", or
+ * "slant: text") on stderr. */
+void cli_report(const slant_error *err);
+void cli_errorf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* A usage error: message, the command's usage line, a hint; returns 2. */
+int cli_usage_error(const char *usage, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* The model to use: 'given', else $SLANT_MODEL, else the shipped model
+ * beside the executable (checkout) or under its prefix (installed). */
+const char *cli_default_model(const char *given);
+slant_model *cli_load_model(const char *given);
+
+/* Parse a non-negative integer option value; -1 if it is not one. */
+long cli_parse_count(const char *s);
+/* Finish writing stdout; returns EXIT_DATA (and says why) on a failed write. */
+int cli_close_stdout(void);
+
+/* Colours only when the stream is a terminal and NO_COLOR is unset. */
+int cli_use_color(FILE *f);
+
+/* A growable output buffer: each document's output is formatted into one,
+ * possibly on a worker thread, then written in input order. */
+typedef struct cli_out {
+    char *p;
+    size_t len, cap;
+    int failed;     /* out of memory: the buffer is incomplete */
+} cli_out;
+void out_write(cli_out *o, const char *s, size_t n);
+void out_puts(cli_out *o, const char *s);
+void out_printf(cli_out *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A JSON string literal, escaped. */
+void out_json_string(cli_out *o, const char *s);
+/* A double in the shortest form that reads back to the same value. */
+void out_json_double(cli_out *o, double d);
+void out_release(cli_out *o);
+
+#endif

@@ -1,0 +1,562 @@
+/* cmd_classify.c - `slant classify`: documents in, scores and the phrases
+ * behind them out, in input order.
+ *
+ * Inputs are gathered into batches (a plain file is one document, a JSONL
+ * line is one document). Worker threads, each with its own workspace,
+ * parse, classify and format the documents of a batch into per-document
+ * buffers; the main thread then writes them in order and reports any
+ * document that failed. A bad record never stops the run: it gets an error
+ * on stderr (and an error record in JSONL output) and the exit status 1.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../src/slant_private.h"
+#include "cli.h"
+
+static const char usage[] =
+    "slant classify [-m MODEL] [-f table|jsonl|tsv] [-k K|all] [-i text|jsonl] [-j N] [file ...]";
+
+enum fmt { FMT_TABLE, FMT_JSONL, FMT_TSV };
+
+typedef struct doc_slot {
+    size_t off, len;        /* raw bytes in the batch arena */
+    const char *source;     /* file name or "<stdin>" */
+    long line;              /* JSONL line, or 0 for a whole file */
+    cli_out out;
+    slant_error err;
+    int failed;
+} doc_slot;
+
+typedef struct batch {
+    slantp_buf arena;
+    doc_slot *slots;
+    size_t n, cap;
+} batch;
+
+typedef struct ctx {
+    const slant_model *m;
+    enum fmt fmt;
+    size_t top;
+    int color;
+    batch *b;
+    size_t next;
+    pthread_mutex_t mu;
+} ctx;
+
+/* ---------------------------------------------------------------- formatting */
+
+static void format_jsonl(ctx *c, doc_slot *s, const char *id, const slant_result *r,
+                         slant_term *terms)
+{
+    const slant_model *m = c->m;
+    size_t nh = slant_model_nheads(m);
+    cli_out *o = &s->out;
+    out_puts(o, "{\"id\":");
+    out_json_string(o, id);
+    out_puts(o, ",\"labels\":{");
+    for (size_t h = 0; h < nh; h++) {
+        out_puts(o, h ? "," : "");
+        out_json_string(o, slant_model_head_name(m, h));
+        out_puts(o, ":");
+        if (slant_model_head_multilabel(m, h)) {
+            int first = 1;
+            out_puts(o, "[");
+            for (size_t l = 0; l < slant_model_nlabels(m, h); l++)
+                if (slant_result_predicted(r, h, l)) {
+                    out_puts(o, first ? "" : ",");
+                    out_json_string(o, slant_model_label(m, h, l));
+                    first = 0;
+                }
+            out_puts(o, "]");
+        } else {
+            out_json_string(o, slant_model_label(m, h, slant_result_best(r, h)));
+        }
+    }
+    out_puts(o, "},\"scores\":{");
+    for (size_t h = 0; h < nh; h++) {
+        out_puts(o, h ? "," : "");
+        out_json_string(o, slant_model_head_name(m, h));
+        out_puts(o, ":{");
+        for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
+            out_puts(o, l ? "," : "");
+            out_json_string(o, slant_model_label(m, h, l));
+            out_printf(o, ":%.6g", slant_result_score(r, h, l));
+        }
+        out_puts(o, "}");
+    }
+    out_puts(o, "},\"explain\":{");
+    for (size_t h = 0; h < nh; h++) {
+        int first = 1;
+        out_puts(o, h ? "," : "");
+        out_json_string(o, slant_model_head_name(m, h));
+        out_puts(o, ":{");
+        for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
+            if (!slant_result_predicted(r, h, l))
+                continue;
+            out_puts(o, first ? "" : ",");
+            first = 0;
+            out_json_string(o, slant_model_label(m, h, l));
+            out_puts(o, ":{\"decision\":");
+            out_json_double(o, slant_result_decision(r, h, l));
+            out_puts(o, ",\"bias\":");
+            out_json_double(o, slant_result_bias(r, h, l));
+            out_puts(o, ",\"terms\":[");
+            size_t nt = slant_result_terms(r, h, l, terms, c->top);
+            for (size_t t = 0; t < nt; t++) {
+                out_puts(o, t ? ",{\"term\":" : "{\"term\":");
+                out_json_string(o, terms[t].text);
+                out_puts(o, ",\"weight\":");
+                out_json_double(o, terms[t].weight);
+                out_puts(o, "}");
+            }
+            out_puts(o, "]}");
+        }
+        out_puts(o, "}");
+    }
+    out_puts(o, "}}\n");
+}
+
+static void tsv_field(cli_out *o, const char *s)
+{
+    for (; *s; s++)
+        out_write(o, (*s == '\t' || *s == '\n' || *s == '\r') ? " " : s, 1);
+}
+
+static void format_tsv(ctx *c, doc_slot *s, const char *id, const slant_result *r,
+                       slant_term *terms)
+{
+    const slant_model *m = c->m;
+    cli_out *o = &s->out;
+    for (size_t h = 0; h < slant_model_nheads(m); h++)
+        for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
+            int pred = slant_result_predicted(r, h, l);
+            tsv_field(o, id);
+            out_puts(o, "\t");
+            tsv_field(o, slant_model_head_name(m, h));
+            out_puts(o, "\t");
+            tsv_field(o, slant_model_label(m, h, l));
+            out_printf(o, "\t%.6f\t%d\t", slant_result_score(r, h, l), pred);
+            if (pred) {
+                size_t nt = slant_result_terms(r, h, l, terms, c->top);
+                for (size_t t = 0; t < nt; t++) {
+                    out_puts(o, t ? "; " : "");
+                    tsv_field(o, terms[t].text);
+                    out_printf(o, " %+.4f", terms[t].weight);
+                }
+            }
+            out_puts(o, "\n");
+        }
+}
+
+struct ranked {
+    size_t label;
+    double score;
+};
+
+static int by_score(const void *x, const void *y)
+{
+    const struct ranked *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->label < b->label ? -1 : 1;
+}
+
+static void format_table(ctx *c, doc_slot *s, const char *id, const slant_result *r,
+                         slant_term *terms)
+{
+    const slant_model *m = c->m;
+    cli_out *o = &s->out;
+    const char *bold = c->color ? "\033[1m" : "", *dim = c->color ? "\033[2m" : "";
+    const char *green = c->color ? "\033[32m" : "", *red = c->color ? "\033[31m" : "";
+    const char *reset = c->color ? "\033[0m" : "";
+    size_t width = 0;
+    for (size_t h = 0; h < slant_model_nheads(m); h++)
+        if (strlen(slant_model_head_name(m, h)) > width)
+            width = strlen(slant_model_head_name(m, h));
+    out_printf(o, "%s%s%s  %s(%zu phrases matched)%s\n", bold, id, reset, dim,
+               slant_result_nfeatures(r), reset);
+    for (size_t h = 0; h < slant_model_nheads(m); h++) {
+        size_t nl = slant_model_nlabels(m, h);
+        struct ranked *rk = malloc(nl * sizeof *rk);
+        if (!rk) {
+            o->failed = 1;
+            return;
+        }
+        for (size_t l = 0; l < nl; l++)
+            rk[l] = (struct ranked){l, slant_result_score(r, h, l)};
+        qsort(rk, nl, sizeof *rk, by_score);
+        out_printf(o, "  %-*s ", (int)width, slant_model_head_name(m, h));
+        size_t shown = 0;
+        for (size_t i = 0; i < nl; i++) {
+            int pred = slant_result_predicted(r, h, rk[i].label);
+            if (!pred && shown >= 4)
+                break;
+            out_printf(o, "%s%s%s %.2f%s", i ? "  " : "", pred ? bold : dim,
+                       slant_model_label(m, h, rk[i].label), rk[i].score, reset);
+            shown++;
+        }
+        out_puts(o, "\n");
+        for (size_t i = 0; i < nl; i++) {
+            size_t l = rk[i].label;
+            if (!slant_result_predicted(r, h, l))
+                continue;
+            size_t nt = slant_result_terms(r, h, l, terms, c->top);
+            out_printf(o, "  %*s %s:", (int)width, "", slant_model_label(m, h, l));
+            for (size_t t = 0; t < nt; t++)
+                out_printf(o, "%s %s%+.3f%s \"%s\"", t ? " " : "",
+                           terms[t].weight >= 0 ? green : red, terms[t].weight, reset,
+                           terms[t].text);
+            if (nt == 0)
+                out_puts(o, " (no matching phrases: the score is the label's prior)");
+            out_puts(o, "\n");
+        }
+        free(rk);
+    }
+    out_puts(o, "\n");
+}
+
+/* ---------------------------------------------------------------- work */
+
+static void work_one(ctx *c, slant_workspace *ws, doc_slot *s, slant_term *terms)
+{
+    const char *raw = c->b->arena.data + s->off;
+    const char *text = raw, *id = s->source;
+    size_t len = s->len;
+    json_t *root = NULL;
+    char idbuf[64];
+    s->out.len = 0;
+    s->failed = 0;
+    slantp_error_clear(&s->err);
+    if (s->line > 0) {
+        json_error_t je;
+        root = json_loadb(raw, s->len, JSON_REJECT_DUPLICATES, &je);
+        if (!root) {
+            slantp_error(&s->err, SLANT_EFORMAT, s->source, s->line, je.column > 0 ? je.column : 1,
+                         "%s", je.text);
+            goto bad;
+        }
+        json_t *jt = json_object_get(root, "text");
+        json_t *ji = json_object_get(root, "id");
+        if (!json_is_object(root) || !json_is_string(jt)) {
+            slantp_error(&s->err, SLANT_EFORMAT, s->source, s->line, 1,
+                         !json_is_object(root) ? "expected a JSON object"
+                         : jt                  ? "field 'text' is not a string"
+                                               : "missing field 'text'");
+            goto bad;
+        }
+        text = json_string_value(jt);
+        len = json_string_length(jt);
+        if (json_is_string(ji)) {
+            id = json_string_value(ji);
+        } else if (json_is_integer(ji)) {
+            snprintf(idbuf, sizeof idbuf, "%lld", (long long)json_integer_value(ji));
+            id = idbuf;
+        } else {
+            snprintf(idbuf, sizeof idbuf, "%ld", s->line);
+            id = idbuf;
+        }
+    }
+    const slant_result *r;
+    if (slant_classify(ws, text, len, &r, &s->err) != SLANT_OK) {
+        if (s->err.line < 0 && s->line > 0) {
+            s->err.line = s->line;
+            s->err.column = 1;
+        }
+        snprintf(s->err.source, sizeof s->err.source, "%s", s->source);
+        goto bad;
+    }
+    if (c->fmt == FMT_JSONL)
+        format_jsonl(c, s, id, r, terms);
+    else if (c->fmt == FMT_TSV)
+        format_tsv(c, s, id, r, terms);
+    else
+        format_table(c, s, id, r, terms);
+    json_decref(root);
+    return;
+bad:
+    s->failed = 1;
+    if (c->fmt == FMT_JSONL) {
+        out_puts(&s->out, "{\"id\":null,\"source\":");
+        out_json_string(&s->out, s->source);
+        out_printf(&s->out, ",\"line\":%ld,\"error\":", s->line);
+        out_json_string(&s->out, s->err.text);
+        out_puts(&s->out, "}\n");
+    }
+    json_decref(root);
+}
+
+struct worker {
+    ctx *c;
+    slant_workspace *ws;
+    slant_term *terms;
+};
+
+static void *work_batch(void *arg)
+{
+    struct worker *w = arg;
+    ctx *c = w->c;
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        size_t i = c->next < c->b->n ? c->next++ : c->b->n;
+        pthread_mutex_unlock(&c->mu);
+        if (i >= c->b->n)
+            return NULL;
+        work_one(c, w->ws, &c->b->slots[i], w->terms);
+    }
+}
+
+/* Run the batch on nthreads workers, then write it out in order. */
+static int flush_batch(ctx *c, struct worker *w, int nthreads)
+{
+    int status = EXIT_OK;
+    pthread_t tid[64];
+    int started[64] = {0};
+    c->next = 0;
+    int use = nthreads;
+    if ((size_t)use > c->b->n)
+        use = (int)c->b->n;
+    for (int t = 1; t < use; t++)
+        started[t] = pthread_create(&tid[t], NULL, work_batch, &w[t]) == 0;
+    work_batch(&w[0]);
+    for (int t = 1; t < use; t++)
+        if (started[t])
+            pthread_join(tid[t], NULL);
+    for (size_t i = 0; i < c->b->n; i++) {
+        doc_slot *s = &c->b->slots[i];
+        if (s->out.failed) {
+            cli_errorf("out of memory formatting a result");
+            return EXIT_DATA;
+        }
+        if (s->failed) {
+            cli_report(&s->err);
+            status = EXIT_DATA;
+        }
+        fwrite(s->out.p ? s->out.p : "", 1, s->out.len, stdout);
+    }
+    c->b->n = 0;
+    c->b->arena.len = 0;
+    return status;
+}
+
+static int add_doc(batch *b, const char *p, size_t n, const char *source, long line)
+{
+    size_t oldcap = b->cap;
+    if (slantp_grow(&b->slots, &b->cap, b->n + 1, sizeof *b->slots) < 0)
+        return -1;
+    memset(b->slots + oldcap, 0, (b->cap - oldcap) * sizeof *b->slots);
+    doc_slot *s = &b->slots[b->n];
+    size_t off = b->arena.len;
+    if (slantp_buf_append(&b->arena, p, n) < 0)
+        return -1;
+    cli_out keep = s->out;          /* reuse the slot's output buffer */
+    memset(s, 0, sizeof *s);
+    s->out = keep;
+    s->off = off;
+    s->len = n;
+    s->source = source;
+    s->line = line;
+    b->n++;
+    return 0;
+}
+
+#define BATCH_DOCS 512
+#define BATCH_BYTES ((size_t)8 << 20)
+
+int cli_cmd_classify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"model", required_argument, NULL, 'm'}, {"format", required_argument, NULL, 'f'},
+        {"top", required_argument, NULL, 'k'},   {"input", required_argument, NULL, 'i'},
+        {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *model_path = NULL;
+    int fmt = -1, input_jsonl = 0, nthreads = 1;
+    size_t top = 5;
+    int opt;
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":m:f:k:i:j:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'm': model_path = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "table") == 0) fmt = FMT_TABLE;
+            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0) fmt = FMT_JSONL;
+            else if (strcmp(optarg, "tsv") == 0) fmt = FMT_TSV;
+            else return cli_usage_error(usage, "unknown format '%s'", optarg);
+            break;
+        case 'k':
+            if (strcmp(optarg, "all") == 0) {
+                top = (size_t)-1;
+            } else {
+                long v = cli_parse_count(optarg);
+                if (v < 0)
+                    return cli_usage_error(usage, "--top takes a number or 'all', not '%s'", optarg);
+                top = (size_t)v;
+            }
+            break;
+        case 'i':
+            if (strcmp(optarg, "jsonl") == 0) input_jsonl = 1;
+            else if (strcmp(optarg, "text") == 0) input_jsonl = 0;
+            else return cli_usage_error(usage, "unknown input format '%s'", optarg);
+            break;
+        case 'j': {
+            long v = cli_parse_count(optarg);
+            if (v < 1 || v > 64)
+                return cli_usage_error(usage, "--threads takes 1 to 64, not '%s'", optarg);
+            nthreads = (int)v;
+            break;
+        }
+        case 'h':
+            return cli_help();
+        case ':':
+            return cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (fmt < 0)
+        fmt = cli_use_color(stdout) || isatty(1) ? FMT_TABLE : FMT_JSONL;
+
+    slant_model *m = cli_load_model(model_path);
+    if (!m)
+        return EXIT_DATA;
+    json_object_seed(0);    /* before any thread parses JSON */
+    ctx c = {m, (enum fmt)fmt, top, fmt == FMT_TABLE && cli_use_color(stdout), NULL, 0,
+             PTHREAD_MUTEX_INITIALIZER};
+    batch b = {0};
+    c.b = &b;
+    struct worker *w = calloc((size_t)nthreads, sizeof *w);
+    int status = EXIT_OK;
+    slant_error err;
+    slantp_error_clear(&err);
+    if (!w) {
+        cli_errorf("out of memory");
+        slant_model_free(m);
+        return EXIT_DATA;
+    }
+    for (int t = 0; t < nthreads; t++) {
+        w[t].c = &c;
+        w[t].ws = slant_workspace_new(m, &err);
+        w[t].terms = malloc(sizeof(slant_term) * (top == (size_t)-1 ? 1 : top + 1));
+        if (!w[t].ws) {
+            cli_report(&err);
+            status = EXIT_DATA;
+            goto done;
+        }
+        if (!w[t].terms) {
+            cli_errorf("out of memory");
+            status = EXIT_DATA;
+            goto done;
+        }
+    }
+    if (top == (size_t)-1) {
+        /* 'all' needs room for every feature a document can hit */
+        size_t nf = slant_model_nfeatures(m) + 1;
+        for (int t = 0; t < nthreads; t++) {
+            free(w[t].terms);
+            if (!(w[t].terms = malloc(sizeof(slant_term) * nf))) {
+                cli_errorf("out of memory");
+                status = EXIT_DATA;
+                goto done;
+            }
+        }
+    }
+    if (fmt == FMT_TSV)
+        fputs("id\thead\tlabel\tscore\tpredicted\tterms\n", stdout);
+
+    static char dash[] = "-";
+    char *stdin_name[] = {dash};
+    char **files = optind < argc ? argv + optind : stdin_name;
+    int nfiles = optind < argc ? argc - optind : 1;
+    for (int f = 0; f < nfiles; f++) {
+        const char *path = files[f];
+        const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+        size_t pl = strlen(path);
+        int jsonl = input_jsonl || (pl > 6 && strcmp(path + pl - 6, ".jsonl") == 0);
+        slantp_error_clear(&err);
+        if (!jsonl) {
+            slantp_buf text = {0};
+            if (slantp_read_file(path, SLANTP_MAX_DOC, &text, &err) != SLANT_OK) {
+                cli_report(&err);
+                status = EXIT_DATA;
+            } else if (add_doc(&b, text.data ? text.data : "", text.len, name, 0) < 0) {
+                cli_errorf("out of memory");
+                slantp_buf_release(&text);
+                status = EXIT_DATA;
+                goto done;
+            }
+            slantp_buf_release(&text);
+        } else {
+            slantp_lines lr;
+            if (slantp_lines_open(&lr, path, SLANTP_MAX_LINE, &err) != SLANT_OK) {
+                cli_report(&err);
+                status = EXIT_DATA;
+                continue;
+            }
+            const char *line;
+            size_t len;
+            int r;
+            for (;;) {
+                r = slantp_lines_next(&lr, &line, &len, &err);
+                if (r < 0 && err.code == SLANT_EFORMAT) {
+                    /* an over-long line is skipped; the lines after it still count */
+                    cli_report(&err);
+                    slantp_error_clear(&err);
+                    status = EXIT_DATA;
+                    continue;
+                }
+                if (r != 1)
+                    break;
+                if (lr.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+                    line += 3;
+                    len -= 3;
+                }
+                size_t k = 0;
+                while (k < len && (line[k] == ' ' || line[k] == '\t'))
+                    k++;
+                if (k == len)
+                    continue;
+                if (add_doc(&b, line, len, name, lr.lineno) < 0) {
+                    cli_errorf("out of memory");
+                    status = EXIT_DATA;
+                    slantp_lines_close(&lr);
+                    goto done;
+                }
+                if (b.n >= BATCH_DOCS || b.arena.len >= BATCH_BYTES) {
+                    if (flush_batch(&c, w, nthreads) != EXIT_OK)
+                        status = EXIT_DATA;
+                }
+            }
+            if (r < 0) {
+                cli_report(&err);
+                status = EXIT_DATA;
+            }
+            slantp_lines_close(&lr);
+        }
+        if (b.n >= BATCH_DOCS || b.arena.len >= BATCH_BYTES || f == nfiles - 1)
+            if (flush_batch(&c, w, nthreads) != EXIT_OK)
+                status = EXIT_DATA;
+    }
+    if (b.n && flush_batch(&c, w, nthreads) != EXIT_OK)
+        status = EXIT_DATA;
+    if (cli_close_stdout() != EXIT_OK)
+        status = EXIT_DATA;
+done:
+    for (int t = 0; t < nthreads; t++) {
+        slant_workspace_free(w[t].ws);
+        free(w[t].terms);
+    }
+    free(w);
+    if (b.slots)
+        for (size_t i = 0; i < b.cap; i++)
+            out_release(&b.slots[i].out);
+    free(b.slots);
+    slantp_buf_release(&b.arena);
+    slant_model_free(m);
+    return status;
+}
