@@ -38,7 +38,7 @@ LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/dataset.c src/svm.c src/calibrate.c src/train.c src/model.c \
           src/classify.c src/metrics.c
 CLI_SRC = src/cli.c src/cmd_classify.c src/cmd_train.c src/cmd_report.c src/output.c
-TEST_SRC = $(sort $(wildcard tests/test_*.c))
+TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 CLI_OBJ  = $(CLI_SRC:src/%.c=$(BUILD)/%.o)

@@ -93,8 +93,9 @@ typedef struct slantp_tokens {
 /* Split 'text' into word tokens: letters, digits and marks, kept together
  * across inner hyphens, apostrophes (straight or curly) and the dots and
  * commas of numbers and abbreviations; URLs, @handles and #hashtags are one
- * token each. Sentence ends (. ! ? ; : after a word, line breaks) set
- * SLANTP_TOK_BREAK on the next token. Invalid UTF-8 is skipped as a
+ * token each. Sentence ends (. ! ? |, a blank line, a line break
+ * before a line that does not go on in lower case) set SLANTP_TOK_BREAK on
+ * the next token. Invalid UTF-8 is skipped as a
  * separator. Never fails except on memory. */
 int slantp_tokenize(const char *text, size_t len, slantp_tokens *out);
 void slantp_tokens_release(slantp_tokens *t);

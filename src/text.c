@@ -135,6 +135,7 @@ int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     uint32_t pending = SLANTP_TOK_BREAK;
+    int newlines = 0;       /* line breaks since the last token */
     if (!ascii_ready)
         ascii_init();
     out->n = 0;
@@ -147,7 +148,8 @@ int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
         size_t start = i;
         size_t end;
         if (c & C_NL) {
-            pending = SLANTP_TOK_BREAK;
+            if (cp != '\r')
+                newlines++;
             i += k;
             continue;
         }
@@ -218,6 +220,21 @@ int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
             break;
         }
     emit:
+        /* A blank line always ends a sentence; a single line break does
+         * unless the next line goes on in lower case (a hard-wrapped
+         * paragraph) rather than starting a headline, byline or caption. */
+        if (newlines >= 2)
+            pending = SLANTP_TOK_BREAK;
+        else if (newlines == 1) {
+            int32_t first;
+            size_t k1;
+            class_at(s, len, start, &k1, &first);
+            int lower = first >= 0 && (first < 128 ? (first >= 'a' && first <= 'z')
+                                                   : utf8proc_category(first) == UTF8PROC_CATEGORY_LL);
+            if (!lower)
+                pending = SLANTP_TOK_BREAK;
+        }
+        newlines = 0;
         if (end - start <= SLANTP_MAX_TOKEN_BYTES) {
             if (slantp_grow(&out->v, &out->cap, out->n + 1, sizeof *out->v) < 0)
                 return -1;

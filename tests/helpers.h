@@ -1,0 +1,30 @@
+/* helpers.h - shared by the Criterion test files: temporary directories,
+ * writing fixture files, a tiny labelled corpus, and running the slant
+ * binary as a child process with its output captured. */
+#ifndef SLANT_TEST_HELPERS_H
+#define SLANT_TEST_HELPERS_H
+
+#include <stddef.h>
+
+#include "slant.h"
+
+/* A fresh directory under $TMPDIR (or /tmp), removed by th_rmdir. */
+char *th_mkdtemp(void);
+void th_rmdir(const char *dir);
+/* dir + "/" + name, malloc'd. */
+char *th_path(const char *dir, const char *name);
+void th_write(const char *path, const char *data, size_t len);
+char *th_read(const char *path, size_t *len);
+
+/* Write a small but real two-head corpus (outlet_type single-label,
+ * frames multi-label, 'story' groups) to path; returns the record count. */
+size_t th_write_corpus(const char *path);
+/* Train a model on that corpus with quick options and return it. */
+slant_model *th_train_small(void);
+
+/* Run the slant binary ($SLANT_BIN, default ./slant) with argv (NULL-
+ * terminated, without argv[0]) and optional stdin text. Returns the exit
+ * status (or 128+signal); *out and *err get malloc'd outputs. */
+int th_run(const char *const *argv, const char *input, char **out, char **err);
+
+#endif

@@ -1,0 +1,164 @@
+/* test_classify.c - classify.c: scores, predictions and explanations.
+ * The additivity test proves that, with every term, the term weights plus
+ * the bias add up to the decision value; the surface tests that terms are
+ * the document's own words, never stems. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "slant_private.h"
+
+static const char *const docs[] = {
+    "KAMPALA, June 2 (Meridian) - Officials said on Tuesday that the port tariff would be "
+    "reviewed, according to a statement. (Reporting by Ana Ruiz; Editing by Tom Hale)",
+    "I can't believe they LIED to us about the clinic closures! Share this before they delete "
+    "it, and call your representative.",
+    "Under the wise guidance of the leadership the so-called opposition, backed by foreign "
+    "powers, spreads Western propaganda about the drone strikes.",
+    "",
+    "\xff\xfe invalid bytes \xc3 and a lone continuation \x80 the port tariff",
+};
+
+Test(classify, terms_plus_bias_add_up_to_the_decision)
+{
+    slant_model *m = th_train_small();
+    slant_error err;
+    slant_workspace *ws = slant_workspace_new(m, &err);
+    cr_assert(ws);
+    slant_term *terms = malloc(sizeof *terms * (slant_model_nfeatures(m) + 1));
+    for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+        const slant_result *r;
+        cr_assert_eq(slant_classify(ws, docs[d], strlen(docs[d]), &r, &err), SLANT_OK);
+        for (size_t h = 0; h < slant_model_nheads(m); h++)
+            for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
+                size_t n = slant_result_terms(r, h, l, terms, (size_t)-1);
+                double sum = slant_result_bias(r, h, l);
+                for (size_t t = 0; t < n; t++)
+                    sum += terms[t].weight;
+                double dec = slant_result_decision(r, h, l);
+                cr_assert(fabs(sum - dec) <= 1e-9, "doc %zu head %zu label %zu: %.17g vs %.17g",
+                          d, h, l, sum, dec);
+                for (size_t t = 1; t < n; t++)
+                    cr_assert(fabs(terms[t - 1].weight) >= fabs(terms[t].weight),
+                              "terms not sorted by |weight|");
+            }
+    }
+    free(terms);
+    slant_workspace_free(ws);
+    slant_model_free(m);
+}
+
+Test(classify, terms_quote_the_document_not_stems)
+{
+    slant_model *m = th_train_small();
+    slant_error err;
+    slant_workspace *ws = slant_workspace_new(m, &err);
+    const char *text = "The LEADERSHIP spreads   Western\npropaganda, experts say.";
+    const slant_result *r;
+    cr_assert_eq(slant_classify(ws, text, strlen(text), &r, &err), SLANT_OK);
+    slant_term terms[64];
+    size_t h = slant_model_find_head(m, "outlet_type");
+    cr_assert_neq(h, (size_t)-1);
+    int saw_phrase = 0;
+    for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
+        size_t n = slant_result_terms(r, h, l, terms, 64);
+        for (size_t t = 0; t < n; t++) {
+            /* every term is a span of the text with white space folded */
+            cr_assert(strstr("The LEADERSHIP spreads Western propaganda, experts say.",
+                             terms[t].text) != NULL,
+                      "term '%s' is not the document's words", terms[t].text);
+            if (strcmp(terms[t].text, "Western propaganda") == 0)
+                saw_phrase = 1;
+        }
+    }
+    cr_assert(saw_phrase, "the bigram 'Western propaganda' should be quoted as written");
+    slant_workspace_free(ws);
+    slant_model_free(m);
+}
+
+Test(classify, single_label_scores_sum_to_one_and_best_is_predicted)
+{
+    slant_model *m = th_train_small();
+    slant_error err;
+    slant_workspace *ws = slant_workspace_new(m, &err);
+    for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+        const slant_result *r;
+        cr_assert_eq(slant_classify(ws, docs[d], strlen(docs[d]), &r, &err), SLANT_OK);
+        for (size_t h = 0; h < slant_model_nheads(m); h++) {
+            double sum = 0;
+            size_t npred = 0, best = slant_result_best(r, h);
+            for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
+                double s = slant_result_score(r, h, l);
+                cr_assert(s >= 0 && s <= 1);
+                cr_assert(s <= slant_result_score(r, h, best));
+                sum += s;
+                npred += (size_t)slant_result_predicted(r, h, l);
+            }
+            cr_assert(slant_result_predicted(r, h, best), "the best label is always predicted");
+            if (!slant_model_head_multilabel(m, h)) {
+                cr_assert(fabs(sum - 1.0) < 1e-9);
+                cr_assert_eq(npred, 1);
+            } else {
+                cr_assert_geq(npred, 1);
+            }
+        }
+    }
+    slant_workspace_free(ws);
+    slant_model_free(m);
+}
+
+Test(classify, learns_the_registers_of_the_training_corpus)
+{
+    slant_model *m = th_train_small();
+    slant_error err;
+    slant_workspace *ws = slant_workspace_new(m, &err);
+    static const char *const want[] = {"wire", "partisan", "state_media"};
+    size_t h = slant_model_find_head(m, "outlet_type");
+    for (size_t d = 0; d < 3; d++) {
+        const slant_result *r;
+        cr_assert_eq(slant_classify(ws, docs[d], strlen(docs[d]), &r, &err), SLANT_OK);
+        cr_assert_str_eq(slant_model_label(m, h, slant_result_best(r, h)), want[d]);
+    }
+    slant_workspace_free(ws);
+    slant_model_free(m);
+}
+
+Test(classify, same_text_gives_same_result_and_text_need_not_be_terminated)
+{
+    slant_model *m = th_train_small();
+    slant_error err;
+    slant_workspace *ws = slant_workspace_new(m, &err);
+    const slant_result *r;
+    /* classify a prefix of a longer buffer: bytes past len must not matter */
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", docs[0]);
+    size_t len = strlen(buf);
+    cr_assert_eq(slant_classify(ws, buf, len, &r, &err), SLANT_OK);
+    double first = slant_result_decision(r, 0, 0);
+    memcpy(buf + len, " propaganda regime", 18);
+    cr_assert_eq(slant_classify(ws, buf, len, &r, &err), SLANT_OK);
+    cr_assert_eq(slant_result_decision(r, 0, 0), first);
+    slant_workspace_free(ws);
+    slant_model_free(m);
+}
+
+Test(classify, empty_and_invalid_utf8_text_is_classified_without_error)
+{
+    slant_model *m = th_train_small();
+    slant_error err;
+    slant_workspace *ws = slant_workspace_new(m, &err);
+    const slant_result *r;
+    cr_assert_eq(slant_classify(ws, "", 0, &r, &err), SLANT_OK);
+    cr_assert_eq(slant_result_nfeatures(r), 0);
+    cr_assert_eq(slant_classify(ws, docs[4], strlen(docs[4]), &r, &err), SLANT_OK);
+    cr_assert_gt(slant_result_nfeatures(r), 0);
+    slant_term terms[32];
+    size_t n = slant_result_terms(r, 0, 0, terms, 32);
+    for (size_t t = 0; t < n; t++)
+        for (const unsigned char *p = (const unsigned char *)terms[t].text; *p; p++)
+            cr_assert(*p != 0xff && *p != 0xfe, "invalid byte leaked into a term");
+    slant_workspace_free(ws);
+    slant_model_free(m);
+}

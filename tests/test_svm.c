@@ -1,0 +1,147 @@
+/* test_svm.c - svm.c: training binary classifiers through libsvm and
+ * collapsing them to one weight vector. The parity tests prove that the
+ * collapsed decision w.x + b equals libsvm's own svm_predict_values on the
+ * trained model, for both kernels slant uses (precomputed Gram, sparse). */
+#include <criterion/criterion.h>
+#include <libsvm/svm.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "slant_private.h"
+
+/* The small corpus vectorized with a trained model's vocabulary. */
+static void build_trainset(const slant_model *m, slantp_trainset *ts, size_t gram_mb)
+{
+    char *dir = th_mkdtemp(), *p = th_path(dir, "c.jsonl");
+    th_write_corpus(p);
+    slant_dataset *d = slant_dataset_new();
+    slant_error err;
+    cr_assert_eq(slant_dataset_read(d, p, SLANT_FORMAT_AUTO, NULL, NULL, &err), SLANT_OK);
+    slantp_stemmer st;
+    cr_assert_eq(slantp_stemmer_init(&st, "english", &m->stems, NULL, &err), SLANT_OK);
+    slantp_docfeat doc = {0};
+    memset(ts, 0, sizeof *ts);
+    ts->n = d->n;
+    ts->nfeatures = m->nfeatures;
+    ts->row_start = calloc(d->n + 1, sizeof *ts->row_start);
+    size_t cap = 1 << 16, nnz = 0;
+    ts->col = malloc(cap * sizeof *ts->col);
+    ts->val = malloc(cap * sizeof *ts->val);
+    for (size_t i = 0; i < d->n; i++) {
+        cr_assert_eq(slantp_doc_stem(&doc, &st, d->recs[i].text, d->recs[i].len), 0);
+        cr_assert_eq(slantp_doc_vectorize(&doc, &m->vocab, m->idf, m->nfeatures, m->ngram_max), 0);
+        /* libsvm wants ascending indexes */
+        for (size_t a = 1; a < doc.nvec; a++)
+            for (size_t b = a; b > 0 && doc.vec[b - 1].id > doc.vec[b].id; b--) {
+                slantp_feat t = doc.vec[b];
+                doc.vec[b] = doc.vec[b - 1];
+                doc.vec[b - 1] = t;
+            }
+        ts->row_start[i] = nnz;
+        cr_assert(nnz + doc.nvec < cap);
+        for (size_t k = 0; k < doc.nvec; k++) {
+            ts->col[nnz] = doc.vec[k].id;
+            ts->val[nnz++] = doc.vec[k].value;
+        }
+    }
+    ts->row_start[d->n] = nnz;
+    cr_assert_eq(slantp_trainset_kernel(ts, gram_mb, 2, &err), SLANT_OK);
+    slantp_docfeat_release(&doc);
+    slantp_stemmer_release(&st);
+    slant_dataset_free(d);
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+}
+
+static void check_parity(size_t gram_mb, int expect_gram)
+{
+    slant_model *m = th_train_small();
+    slantp_trainset ts;
+    build_trainset(m, &ts, gram_mb);
+    cr_assert_eq(ts.gram != NULL, expect_gram);
+    /* wire (every third record) against the rest, trained on the even rows */
+    size_t n = 0, *idx = malloc(ts.n * sizeof *idx);
+    signed char *y = malloc(ts.n);
+    for (size_t i = 0; i < ts.n; i += 2) {
+        idx[n] = i;
+        y[n++] = (i / 2) % 3 == 0 ? 1 : -1;
+    }
+    double *w = malloc(ts.nfeatures * sizeof *w), b;
+    slantp_binary_keep keep = {0};
+    slant_error err;
+    cr_assert_eq(slantp_train_binary(&ts, idx, y, n, 1.0, w, &b, &keep, &err), SLANT_OK);
+    cr_assert(keep.model != NULL);
+    double sign = keep.model->label[0] == 1 ? 1.0 : -1.0;
+    struct svm_node *row = malloc((ts.n + 2) * sizeof *row);
+    size_t checked = 0;
+    for (size_t i = 0; i < ts.n; i++) {   /* training and held-out rows alike */
+        const struct svm_node *x;
+        if (ts.gram) {
+            x = ts.gram[i];
+        } else {
+            x = ts.sparse[i];
+        }
+        double lib;
+        svm_predict_values(keep.model, x, &lib);
+        lib *= sign;
+        double ours = slantp_trainset_decision(&ts, i, w, b);
+        cr_assert(fabs(ours - lib) <= 1e-9 * fmax(1.0, fabs(lib)),
+                  "row %zu: collapsed %.17g, libsvm %.17g", i, ours, lib);
+        checked++;
+    }
+    cr_assert_eq(checked, ts.n);
+    free(row);
+    slantp_binary_keep_release(&keep);
+    free(w);
+    free(idx);
+    free(y);
+    slantp_trainset_release(&ts);
+    slant_model_free(m);
+}
+
+Test(svm, collapsed_weights_match_libsvm_with_precomputed_gram)
+{
+    check_parity(1024, 1);
+}
+
+Test(svm, collapsed_weights_match_libsvm_with_sparse_linear_kernel)
+{
+    check_parity(0, 0);   /* no memory for a Gram matrix: the sparse path */
+}
+
+Test(svm, one_class_gives_a_constant_decision)
+{
+    slant_model *m = th_train_small();
+    slantp_trainset ts;
+    build_trainset(m, &ts, 1024);
+    size_t idx[4] = {0, 1, 2, 3};
+    signed char y[4] = {-1, -1, -1, -1};
+    double *w = malloc(ts.nfeatures * sizeof *w), b = 0;
+    slant_error err;
+    cr_assert_eq(slantp_train_binary(&ts, idx, y, 4, 1.0, w, &b, NULL, &err), SLANT_OK);
+    cr_assert_eq(b, -1.0);
+    for (size_t f = 0; f < ts.nfeatures; f++)
+        cr_assert_eq(w[f], 0.0);
+    free(w);
+    slantp_trainset_release(&ts);
+    slant_model_free(m);
+}
+
+Test(svm, gram_matrix_is_symmetric_with_unit_diagonal)
+{
+    slant_model *m = th_train_small();
+    slantp_trainset ts;
+    build_trainset(m, &ts, 1024);
+    for (size_t i = 0; i < ts.n; i++) {
+        cr_assert(fabs(ts.gram[i][i + 1].value - 1.0) < 1e-12, "K(%zu,%zu) = %g", i, i,
+                  ts.gram[i][i + 1].value);
+        cr_assert_eq(ts.gram[i][0].value, (double)(i + 1));
+        for (size_t j = 0; j < i; j++)
+            cr_assert_eq(ts.gram[i][j + 1].value, ts.gram[j][i + 1].value);
+    }
+    slantp_trainset_release(&ts);
+    slant_model_free(m);
+}

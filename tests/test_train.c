@@ -1,0 +1,160 @@
+/* test_train.c - train.c: the full training procedure. Same data and
+ * options give the same model bytes; bad data and options are refused with
+ * a clear error; folds keep groups together. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "slant_private.h"
+
+static char *serialize(const slant_model *m, size_t *len)
+{
+    slantp_buf b = {0};
+    slant_error err;
+    cr_assert_eq(slantp_model_serialize(m, &b, &err), SLANT_OK);
+    *len = b.len;
+    return b.data;
+}
+
+Test(train, same_data_and_options_give_identical_bytes)
+{
+    slant_model *a = th_train_small(), *b = th_train_small();
+    size_t la, lb;
+    char *pa = serialize(a, &la), *pb = serialize(b, &lb);
+    cr_assert_eq(la, lb);
+    cr_assert(memcmp(pa, pb, la) == 0, "two trainings differ");
+    free(pa);
+    free(pb);
+    slant_model_free(a);
+    slant_model_free(b);
+}
+
+Test(train, heads_labels_and_calibration_are_recorded)
+{
+    slant_model *m = th_train_small();
+    cr_assert_eq(slant_model_nheads(m), 2);
+    size_t fr = slant_model_find_head(m, "frames"), ot = slant_model_find_head(m, "outlet_type");
+    cr_assert_neq(fr, (size_t)-1);
+    cr_assert_neq(ot, (size_t)-1);
+    cr_assert(slant_model_head_multilabel(m, fr));
+    cr_assert(!slant_model_head_multilabel(m, ot));
+    cr_assert_eq(slant_model_nlabels(m, ot), 3);
+    cr_assert_eq(slant_model_nlabels(m, fr), 5);
+    for (size_t l = 0; l < slant_model_nlabels(m, ot); l++) {
+        double c, a, b, thr;
+        size_t nd;
+        slant_model_label_info(m, ot, l, &c, &a, &b, &thr, &nd);
+        cr_assert(c == 0.3 || c == 1.0, "C %g is not from the grid", c);
+        cr_assert_lt(a, 0, "Platt A must make higher decisions more likely");
+        cr_assert_eq(nd, 20);
+    }
+    slant_model_info info;
+    slant_model_get_info(m, &info);
+    cr_assert_eq(info.ndocs, 60);
+    cr_assert(info.used_gram);
+    slant_model_free(m);
+}
+
+static int train_text(const char *jsonl, slant_error *err)
+{
+    char *dir = th_mkdtemp(), *p = th_path(dir, "d.jsonl");
+    th_write(p, jsonl, strlen(jsonl));
+    slant_dataset *d = slant_dataset_new();
+    int rc = slant_dataset_read(d, p, SLANT_FORMAT_AUTO, NULL, NULL, err);
+    slant_model *m = NULL;
+    if (rc == SLANT_OK)
+        rc = slant_train(d, NULL, &m, err);
+    slant_model_free(m);
+    slant_dataset_free(d);
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+    return rc;
+}
+
+Test(train, refuses_a_single_label_head_with_one_label)
+{
+    slant_error err;
+    memset(&err, 0, sizeof err);
+    const char *data =
+        "{\"text\": \"alpha beta gamma\", \"labels\": {\"kind\": \"a\"}}\n"
+        "{\"text\": \"alpha beta delta\", \"labels\": {\"kind\": \"a\"}}\n"
+        "{\"text\": \"alpha gamma delta\", \"labels\": {\"kind\": \"a\"}}\n"
+        "{\"text\": \"beta gamma delta\", \"labels\": {\"kind\": \"a\"}}\n"
+        "{\"text\": \"alpha beta\", \"labels\": {\"kind\": \"a\"}}\n";
+    cr_assert_eq(train_text(data, &err), SLANT_ETRAIN);
+    cr_assert_str_eq(err.text, "head 'kind' needs at least 2 labels to learn from, it has 1");
+}
+
+Test(train, refuses_data_without_labels)
+{
+    slant_error err;
+    memset(&err, 0, sizeof err);
+    cr_assert_eq(train_text("{\"text\": \"one two\"}\n{\"text\": \"two three\"}\n", &err),
+                 SLANT_ETRAIN);
+    cr_assert_str_eq(err.text, "the training data has no labels");
+}
+
+Test(train, refuses_too_few_documents_for_the_folds)
+{
+    slant_error err;
+    memset(&err, 0, sizeof err);
+    const char *data = "{\"text\": \"alpha beta\", \"labels\": {\"k\": \"a\"}}\n"
+                       "{\"text\": \"alpha gamma\", \"labels\": {\"k\": \"b\"}}\n"
+                       "{\"text\": \"alpha delta\", \"labels\": {\"k\": \"a\"}}\n";
+    cr_assert_eq(train_text(data, &err), SLANT_ETRAIN);
+    cr_assert_str_eq(err.text, "head 'k' has 3 labelled documents, fewer than 5 folds");
+}
+
+Test(train, rejects_bad_options)
+{
+    slant_dataset *d = slant_dataset_new();
+    slant_train_options o;
+    slant_train_options_init(&o);
+    o.ngram_max = 4;
+    slant_error err;
+    memset(&err, 0, sizeof err);
+    slant_model *m = NULL;
+    cr_assert_eq(slant_train(d, &o, &m, &err), SLANT_EINVAL);
+    cr_assert_str_eq(err.text, "n-gram length must be 1 to 3");
+    slant_train_options_init(&o);
+    o.language = "klingon";
+    memset(&err, 0, sizeof err);
+    char *dir = th_mkdtemp(), *p = th_path(dir, "c.jsonl");
+    th_write_corpus(p);
+    cr_assert_eq(slant_dataset_read(d, p, SLANT_FORMAT_AUTO, NULL, NULL, &err), SLANT_OK);
+    cr_assert_eq(slant_train(d, &o, &m, &err), SLANT_ESTEMMER);
+    cr_assert_str_eq(err.text, "no Snowball stemmer for language 'klingon'");
+    cr_assert_null(m);
+    slant_dataset_free(d);
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+}
+
+Test(train, grouped_folds_keep_a_group_together_and_balance_folds)
+{
+    char *dir = th_mkdtemp(), *p = th_path(dir, "c.jsonl");
+    th_write_corpus(p);
+    slant_dataset *d = slant_dataset_new();
+    slant_error err;
+    cr_assert_eq(slant_dataset_read(d, p, SLANT_FORMAT_AUTO, NULL, "story", &err), SLANT_OK);
+    size_t idx[60];
+    int fold[60], count[5] = {0};
+    for (size_t i = 0; i < d->n; i++)
+        idx[i] = i;
+    slantp_assign_folds(d, idx, d->n, 5, 1, 1, fold);
+    for (size_t i = 0; i < d->n; i++) {
+        count[fold[i]]++;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->recs[i].group, d->recs[j].group) == 0)
+                cr_assert_eq(fold[i], fold[j], "story %s split across folds", d->recs[i].group);
+    }
+    for (int f = 0; f < 5; f++)
+        cr_assert_eq(count[f], 12, "10 stories of 6 records over 5 folds: 12 each");
+    slant_dataset_free(d);
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+}
