@@ -1,0 +1,338 @@
+/* test_cli.c - the slant command end to end: every subcommand run as a
+ * child process, its output, its errors in the 'slant: file:line:col:'
+ * shape, and its exit status (0 ok, 1 data or I/O, 2 usage). */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static char *dir, *corpus, *model;
+
+/* A trained model shared by the tests of one process (each Criterion test
+ * runs in its own process, so each trains once). */
+static void setup(void)
+{
+    dir = th_mkdtemp();
+    corpus = th_path(dir, "corpus.jsonl");
+    model = th_path(dir, "m.slant");
+    th_write_corpus(corpus);
+    char *out, *err;
+    const char *argv[] = {"train", "--folds", "3", "--min-df", "1", "--c", "0.3,1", "--group",
+                          "story", "--out", model, corpus, NULL};
+    int st = th_run(argv, NULL, &out, &err);
+    cr_assert_eq(st, 0, "train failed: %s", err);
+    free(out);
+    free(err);
+}
+
+static void teardown(void)
+{
+    th_rmdir(dir);
+    free(dir);
+    free(corpus);
+    free(model);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+Test(cli, help_goes_to_stdout_with_status_0)
+{
+    char *out, *err;
+    cr_assert_eq(th_run((const char *[]){"--help", NULL}, NULL, &out, &err), 0);
+    cr_assert(strstr(out, "usage: slant <command>") != NULL);
+    cr_assert(strstr(out, "classify") && strstr(out, "train") && strstr(out, "eval") &&
+              strstr(out, "inspect"));
+    cr_assert_str_eq(err, "");
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"--version", NULL}, NULL, &out, &err), 0);
+    cr_assert(strncmp(out, "slant ", 6) == 0);
+    free(out);
+    free(err);
+}
+
+Test(cli, usage_errors_exit_2_with_a_hint)
+{
+    static const char *const cases[][4] = {
+        {NULL, NULL, NULL, "slant: no command given\n"},
+        {"frobnicate", NULL, NULL, "slant: unknown command 'frobnicate'\n"},
+        {"classify", "--thresold", NULL, "slant: unknown option '--thresold'\n"},
+        {"classify", "--format", "xml", "slant: unknown format 'xml'\n"},
+        {"classify", "--top", "many", "slant: --top takes a number or 'all', not 'many'\n"},
+        {"train", "x.jsonl", NULL, "slant: say where to write the model with --out (or use --cv)\n"},
+        {"train", "--out", NULL, "slant: option '--out' needs a value\n"},
+        {"eval", NULL, NULL, "slant: no labelled data given\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *argv[4] = {cases[i][0], cases[i][1], cases[i][2], NULL};
+        char *out, *err;
+        int st = th_run(argv, NULL, &out, &err);
+        cr_assert_eq(st, 2, "case %zu: status %d", i, st);
+        cr_assert(strncmp(err, cases[i][3], strlen(cases[i][3])) == 0, "case %zu: got '%s'", i,
+                  err);
+        cr_assert(strstr(err, "usage: slant") && strstr(err, "Try 'slant --help'"));
+        cr_assert_str_eq(out, "");
+        free(out);
+        free(err);
+    }
+}
+
+Test(cli, missing_input_file_exits_1_and_names_it)
+{
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "--model", model, "no-such.txt", NULL}, NULL, &out,
+                    &err);
+    cr_assert_eq(st, 1);
+    cr_assert_str_eq(err, "slant: cannot open 'no-such.txt': No such file or directory\n");
+    free(out);
+    free(err);
+}
+
+Test(cli, classify_jsonl_keeps_ids_and_order_and_reports_bad_lines)
+{
+    char *in = th_path(dir, "in.jsonl");
+    const char *data = "{\"id\": \"a\", \"text\": \"Officials said on Tuesday, according to a "
+                       "statement.\"}\n"
+                       "{\"id\": \"b\", \"text\": oops}\n"
+                       "\n"
+                       "{\"id\": 7, \"text\": \"They LIED to us! Share this before they delete "
+                       "it.\"}\n"
+                       "{\"id\": \"d\"}\n";
+    th_write(in, data, strlen(data));
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "--model", model, "-f", "jsonl", in, NULL}, NULL,
+                    &out, &err);
+    cr_assert_eq(st, 1, "a bad line makes the status 1");
+    /* every input line has one output line, in order */
+    char *lines[8];
+    int n = 0;
+    for (char *p = strtok(out, "\n"); p && n < 8; p = strtok(NULL, "\n"))
+        lines[n++] = p;
+    cr_assert_eq(n, 4, "%s", out);
+    json_error_t je;
+    json_t *a = json_loads(lines[0], 0, &je), *b = json_loads(lines[1], 0, &je),
+           *c = json_loads(lines[2], 0, &je), *d = json_loads(lines[3], 0, &je);
+    cr_assert(a && b && c && d);
+    cr_assert_str_eq(json_string_value(json_object_get(a, "id")), "a");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "labels"), "outlet_type")),
+                     "wire");
+    cr_assert(json_is_null(json_object_get(b, "id")));
+    cr_assert_eq(json_integer_value(json_object_get(b, "line")), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(c, "id")), "7");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(c, "labels"), "outlet_type")),
+                     "partisan");
+    cr_assert_str_eq(json_string_value(json_object_get(d, "error")), "missing field 'text'");
+    char want[512];
+    snprintf(want, sizeof want, "slant: %s:2:24: invalid token near 'oops'\nslant: %s:5:1: missing "
+             "field 'text'\n", in, in);
+    cr_assert_str_eq(err, want);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    json_decref(d);
+    free(out);
+    free(err);
+    free(in);
+}
+
+Test(cli, top_all_terms_add_up_to_the_decision_in_json)
+{
+    char *out, *err;
+    const char *text = "WASHINGTON (Meridian) - The measles outbreak spread, officials said. "
+                       "Experts say the so-called regime lied to us!";
+    int st = th_run((const char *[]){"classify", "--model", model, "-f", "jsonl", "--top", "all",
+                                     NULL},
+                    text, &out, &err);
+    cr_assert_eq(st, 0, "%s", err);
+    json_error_t je;
+    json_t *r = json_loads(out, 0, &je);
+    cr_assert(r, "%s", je.text);
+    cr_assert_str_eq(json_string_value(json_object_get(r, "id")), "<stdin>");
+    json_t *explain = json_object_get(r, "explain");
+    const char *head;
+    json_t *labels;
+    int checked = 0;
+    json_object_foreach(explain, head, labels) {
+        const char *label;
+        json_t *e;
+        json_object_foreach(labels, label, e) {
+            double sum = json_real_value(json_object_get(e, "bias"));
+            size_t i;
+            json_t *t;
+            json_array_foreach(json_object_get(e, "terms"), i, t) {
+                sum += json_number_value(json_object_get(t, "weight"));
+                cr_assert(json_is_string(json_object_get(t, "term")));
+            }
+            double dec = json_number_value(json_object_get(e, "decision"));
+            cr_assert(fabs(sum - dec) < 1e-9, "%s/%s: %.17g vs %.17g", head, label, sum, dec);
+            checked++;
+        }
+    }
+    cr_assert_geq(checked, 2);
+    json_decref(r);
+    free(out);
+    free(err);
+}
+
+Test(cli, threads_give_the_same_output_as_one)
+{
+    char *in = th_path(dir, "many.jsonl");
+    FILE *f = fopen(in, "w");
+    for (int i = 0; i < 1500; i++)
+        fprintf(f, "{\"id\": \"d%d\", \"text\": \"%s %d\"}\n", i,
+                i % 3 ? "Officials said on Tuesday, according to a statement"
+                      : "Share this before they delete it, they LIED",
+                i);
+    fclose(f);
+    char *o1, *o2, *e1, *e2;
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", in, NULL}, NULL,
+                        &o1, &e1),
+                 0);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "-j", "2", in,
+                                         NULL},
+                        NULL, &o2, &e2),
+                 0);
+    cr_assert_str_eq(o1, o2);
+    cr_assert_gt(strlen(o1), 1500 * 50);
+    free(o1);
+    free(o2);
+    free(e1);
+    free(e2);
+    free(in);
+}
+
+Test(cli, tsv_and_table_formats)
+{
+    char *out, *err;
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "tsv", NULL},
+                        "Officials said, according to a statement.", &out, &err),
+                 0);
+    const char *header = "id\thead\tlabel\tscore\tpredicted\tterms\n";
+    cr_assert(strncmp(out, header, strlen(header)) == 0);
+    cr_assert(strstr(out, "<stdin>\toutlet_type\twire\t") != NULL);
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "table", NULL},
+                        "Officials said, according to a statement.", &out, &err),
+                 0);
+    cr_assert(strstr(out, "<stdin>") && strstr(out, "outlet_type") && strstr(out, "wire"));
+    cr_assert(strstr(out, "\033[") == NULL, "no colour when stdout is not a terminal");
+    free(out);
+    free(err);
+}
+
+Test(cli, slant_model_environment_variable_selects_the_model)
+{
+    setenv("SLANT_MODEL", model, 1);
+    char *out, *err;
+    cr_assert_eq(th_run((const char *[]){"classify", "-f", "jsonl", NULL}, "said", &out, &err), 0,
+                 "%s", err);
+    cr_assert(strstr(out, "\"outlet_type\"") != NULL);
+    free(out);
+    free(err);
+    setenv("SLANT_MODEL", "/nonexistent/model.slant", 1);
+    cr_assert_eq(th_run((const char *[]){"classify", NULL}, "said", &out, &err), 1);
+    cr_assert_str_eq(err, "slant: cannot open '/nonexistent/model.slant': No such file or directory\n");
+    free(out);
+    free(err);
+    unsetenv("SLANT_MODEL");
+}
+
+Test(cli, corrupt_model_is_refused_with_its_offset)
+{
+    size_t len;
+    char *bytes = th_read(model, &len);
+    bytes[len / 2] ^= 0x40;
+    char *bad = th_path(dir, "bad.slant");
+    th_write(bad, bytes, len);
+    char *out, *err;
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", bad, NULL}, "text", &out, &err), 1);
+    char want[512];
+    snprintf(want, sizeof want, "slant: %s: byte %zu: checksum mismatch (file corrupted)\n", bad,
+             len - 12);
+    cr_assert_str_eq(err, want);
+    cr_assert_str_eq(out, "");
+    free(bytes);
+    free(bad);
+    free(out);
+    free(err);
+}
+
+Test(cli, bad_training_data_names_file_line_and_column_and_writes_no_model)
+{
+    char *data = th_path(dir, "bad.jsonl"), *out_model = th_path(dir, "new.slant");
+    const char *text = "{\"text\": \"a b\", \"labels\": {\"k\": \"x\"}}\n"
+                       "{\"text\": \"c d\", \"labels\": {\"k\": 5}}\n";
+    th_write(data, text, strlen(text));
+    char *out, *err;
+    cr_assert_eq(th_run((const char *[]){"train", "--out", out_model, data, NULL}, NULL, &out, &err),
+                 1);
+    char want[512];
+    snprintf(want, sizeof want, "slant: %s:2:1: head 'k' must be a string or a list of strings\n",
+             data);
+    cr_assert_str_eq(err, want);
+    cr_assert_null(th_read(out_model, NULL), "no model file may be written");
+    free(out);
+    free(err);
+    free(data);
+    free(out_model);
+}
+
+Test(cli, train_cv_eval_and_inspect_report_metrics)
+{
+    char *out, *err;
+    cr_assert_eq(th_run((const char *[]){"train", "--cv", "3", "--group", "story", "--folds", "3",
+                                         "--min-df", "1", corpus, NULL},
+                        NULL, &out, &err),
+                 0, "%s", err);
+    cr_assert(strstr(out, "3-fold cross-validation grouped by 'story', 60 documents"));
+    cr_assert(strstr(out, "outlet_type (single-label, 60 documents)"));
+    cr_assert(strstr(out, "frames (multi-label, 60 documents)"));
+    cr_assert(strstr(out, "macro-F1") && strstr(out, "confusion"));
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"eval", "--model", model, "--format", "json", corpus, NULL},
+                        NULL, &out, &err),
+                 0, "%s", err);
+    json_error_t je;
+    json_t *r = json_loads(out, 0, &je);
+    cr_assert(r, "%s", je.text);
+    json_t *ot = json_object_get(json_object_get(r, "heads"), "outlet_type");
+    cr_assert_eq(json_integer_value(json_object_get(ot, "documents")), 60);
+    cr_assert_gt(json_real_value(json_object_get(ot, "accuracy")), 0.9,
+                 "the model should fit its own training data");
+    json_decref(r);
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"inspect", "--model", model, NULL}, NULL, &out, &err), 0);
+    cr_assert(strstr(out, "outlet_type (single-label)") && strstr(out, "state_media"));
+    free(out);
+    free(err);
+}
+
+Test(cli, other_input_formats_train)
+{
+    char *ft = th_path(dir, "d.txt"), *m2 = th_path(dir, "m2.slant");
+    FILE *f = fopen(ft, "w");
+    for (int i = 0; i < 30; i++)
+        fprintf(f, "__label__%s %s %d\n", i % 2 ? "sport" : "money",
+                i % 2 ? "the match ended with a late goal" : "the bank raised interest rates", i);
+    fclose(f);
+    char *out, *err;
+    cr_assert_eq(th_run((const char *[]){"train", "--head", "topic", "--out", m2, ft, NULL}, NULL,
+                        &out, &err),
+                 0, "%s", err);
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", m2, "-f", "jsonl", NULL},
+                        "a late goal won the match", &out, &err),
+                 0);
+    cr_assert(strstr(out, "\"labels\":{\"topic\":\"sport\"}"), "%s", out);
+    free(out);
+    free(err);
+    free(ft);
+    free(m2);
+}
