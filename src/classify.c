@@ -71,7 +71,8 @@ int slant_classify(slant_workspace *ws, const char *text, size_t len, const slan
         return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "document longer than %zu bytes",
                             SLANTP_MAX_DOC);
     if (slantp_doc_stem(&ws->doc, &ws->stemmer, text ? text : "", len) < 0 ||
-        slantp_doc_vectorize(&ws->doc, &m->vocab, m->idf, m->nfeatures, m->ngram_max) < 0)
+        slantp_doc_vectorize(&ws->doc, &m->vocab, m->idf, m->nfeatures, m->ngram_max,
+                             m->stem_starts) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     ws->text = text;
     ws->text_len = len;
@@ -148,6 +149,24 @@ static int by_abs_weight(const void *x, const void *y)
     return a->occ < b->occ ? -1 : a->occ > b->occ;
 }
 
+/* Min-heap on "rank" (the worst-ranked term at the root), by_abs_weight order. */
+static void sift_down(struct slantp_termtmp *t, size_t i, size_t n)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && by_abs_weight(&t[l], &t[w]) > 0)
+            w = l;
+        if (r < n && by_abs_weight(&t[r], &t[w]) > 0)
+            w = r;
+        if (w == i)
+            return;
+        struct slantp_termtmp x = t[i];
+        t[i] = t[w];
+        t[w] = x;
+        i = w;
+    }
+}
+
 size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term *out, size_t max)
 {
     slant_workspace *ws = r->ws;
@@ -163,9 +182,20 @@ size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term 
     }
     if (!out)
         return n;
-    qsort(ws->tmp, n, sizeof *ws->tmp, by_abs_weight);
-    if (n > max)
+    if (max < n) {
+        /* keep the 'max' largest in a min-heap at the front, then sort
+         * just those: O(n log max) instead of sorting every term */
+        struct slantp_termtmp *t = ws->tmp;
+        for (size_t i = max / 2; i-- > 0;)
+            sift_down(t, i, max);
+        for (size_t i = max; i < n; i++)
+            if (max && by_abs_weight(&t[i], &t[0]) < 0) {
+                t[0] = t[i];
+                sift_down(t, 0, max);
+            }
         n = max;
+    }
+    qsort(ws->tmp, n, sizeof *ws->tmp, by_abs_weight);
     ws->surf.len = 0;
     size_t *offs = malloc((n ? n : 1) * sizeof *offs);
     if (!offs)

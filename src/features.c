@@ -61,7 +61,7 @@ int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn
 }
 
 int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
-                         size_t nfeatures, int ngram_max)
+                         size_t nfeatures, int ngram_max, const unsigned char *stem_starts)
 {
     if (d->nslot < nfeatures) {
         free(d->slot_of);
@@ -78,10 +78,13 @@ int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const do
     for (size_t i = 0; i < n; i++) {
         if (sid[i] < 0)
             continue;
+        unsigned starts = stem_starts ? stem_starts[sid[i]] : 0xff;
         for (int k = 1; k <= ngram_max && i + (size_t)k <= n; k++) {
             size_t j = i + (size_t)k - 1;
             if (k > 1 && ((d->toks.v[j].flags & SLANTP_TOK_BREAK) || sid[j] < 0))
                 break;
+            if (!(starts & (1u << (k - 1))))
+                continue;
             const uint32_t *fp = slantp_keytab_find(vocab, slantp_ngram_key(sid + i, k));
             if (!fp)
                 continue;

@@ -34,6 +34,7 @@ void slant_model_free(slant_model *m)
     slantp_strtab_release(&m->stems);
     free(m->feat_keys);
     slantp_keytab_release(&m->vocab);
+    free(m->stem_starts);
     free(m->idf);
     free(m->surface);
     slantp_buf_release(&m->surface_mem);
@@ -57,12 +58,19 @@ void slant_model_free(slant_model *m)
 int slantp_model_index(slant_model *m, slant_error *err)
 {
     slantp_keytab_release(&m->vocab);
-    if (slantp_keytab_init(&m->vocab, m->nfeatures) < 0)
+    free(m->stem_starts);
+    m->stem_starts = calloc(m->stems.n ? m->stems.n : 1, 1);
+    if (!m->stem_starts || slantp_keytab_init(&m->vocab, m->nfeatures) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     for (size_t f = 0; f < m->nfeatures; f++) {
         uint32_t *slot;
-        if (slantp_keytab_put(&m->vocab, m->feat_keys[f], (uint32_t)f, &slot) < 0)
+        uint64_t key = m->feat_keys[f];
+        if (slantp_keytab_put(&m->vocab, key, (uint32_t)f, &slot) < 0)
             return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        int n = 0;
+        while (n < SLANTP_MAX_NGRAM && ((key >> (21 * n)) & 0x1fffff))
+            n++;
+        m->stem_starts[(key & 0x1fffff) - 1] |= (unsigned char)(1u << (n - 1));
     }
     return SLANT_OK;
 }

@@ -201,13 +201,10 @@ void out_json_string(cli_out *o, const char *s)
 
 void out_json_double(cli_out *o, double d)
 {
+    /* 17 significant digits always read back to the same double */
     char buf[32];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
-            break;
-    }
-    out_puts(o, buf);
+    int n = snprintf(buf, sizeof buf, "%.17g", d);
+    out_write(o, buf, (size_t)n);
 }
 
 void out_release(cli_out *o)

@@ -228,10 +228,11 @@ typedef int (*slantp_ngram_fn)(void *ctx, uint64_t key, uint32_t tok, uint32_t n
 int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn, void *ctx);
 
 /* Map the n-grams to feature ids through 'vocab' and build the sublinear
- * TF-IDF, L2-normalized vector d->vec (sorted by id). nfeatures sizes the
- * slot array. */
+ * TF-IDF, L2-normalized vector d->vec (in first-seen order). nfeatures
+ * sizes the slot array. stem_starts (may be NULL) lets n-grams that start
+ * no feature skip the hash probe. */
 int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
-                         size_t nfeatures, int ngram_max);
+                         size_t nfeatures, int ngram_max, const unsigned char *stem_starts);
 
 /* Append the text of tokens [tok, tok+ntok) as written, white space and
  * control characters folded to single spaces, invalid UTF-8 replaced by
@@ -405,6 +406,7 @@ struct slant_model {
     size_t nfeatures;
     uint64_t *feat_keys;    /* feature id -> n-gram key */
     slantp_keytab vocab;    /* key -> feature id */
+    unsigned char *stem_starts; /* per stem: bit n-1 set if some n-gram feature starts with it */
     double *idf;
     char **surface;         /* feature id -> most common surface form */
     slantp_buf surface_mem;
