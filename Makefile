@@ -52,7 +52,7 @@ DEPS = libsvm-dev libstemmer-dev libjansson-dev libcriterion-dev libutf8proc-dev
 all: slant
 
 slant: $(BUILD)/slant
-	cp $(BUILD)/slant slant
+	cp $(BUILD)/slant slant.tmp && mv -f slant.tmp slant
 
 $(BUILD)/libslant.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^

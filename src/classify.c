@@ -109,13 +109,23 @@ int slant_classify(slant_workspace *ws, const char *text, size_t len, const slan
                 pr[l] = l == best;
             }
         } else {
-            int any = 0;
+            size_t npred = 0;
             for (size_t l = 0; l < mh->nlabels; l++) {
                 pr[l] = sc[l] >= m->threshold[mh->first + l];
-                any |= pr[l];
+                npred += pr[l];
             }
-            if (!any)
-                pr[best] = 1;   /* every document has at least one frame */
+            if (!npred)
+                pr[best] = 1;   /* every document has at least one label */
+            /* never more labels than any training document had: drop the
+             * lowest-scoring ones */
+            while (npred > mh->max_labels) {
+                size_t worst = (size_t)-1;
+                for (size_t l = 0; l < mh->nlabels; l++)
+                    if (pr[l] && (worst == (size_t)-1 || sc[l] < sc[worst]))
+                        worst = l;
+                pr[worst] = 0;
+                npred--;
+            }
         }
     }
     *out = r;

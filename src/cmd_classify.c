@@ -42,6 +42,7 @@ typedef struct ctx {
     const slant_model *m;
     enum fmt fmt;
     size_t top;
+    size_t top_pool;        /* terms fetched to find 'top' positive ones */
     int color;
     batch *b;
     size_t next;
@@ -205,7 +206,13 @@ static void format_table(ctx *c, doc_slot *s, const char *id, const slant_result
             size_t l = rk[i].label;
             if (!slant_result_predicted(r, h, l))
                 continue;
-            size_t nt = slant_result_terms(r, h, l, terms, c->top);
+            /* "why": the phrases that pushed towards the label, strongest first */
+            size_t want = c->top, nt = slant_result_terms(r, h, l, terms, c->top_pool);
+            size_t kept = 0;
+            for (size_t t = 0; t < nt && kept < want; t++)
+                if (terms[t].weight > 0)
+                    terms[kept++] = terms[t];
+            nt = kept;
             out_printf(o, "  %*s %s:", (int)width, "", slant_model_label(m, h, l));
             for (size_t t = 0; t < nt; t++)
                 out_printf(o, "%s %s%+.3f%s \"%s\"", t ? " " : "",
@@ -426,8 +433,10 @@ int cli_cmd_classify(int argc, char **argv)
     if (!m)
         return EXIT_DATA;
     json_object_seed(0);    /* before any thread parses JSON */
-    ctx c = {m, (enum fmt)fmt, top, fmt == FMT_TABLE && cli_use_color(stdout), NULL, 0,
+    ctx c = {m, (enum fmt)fmt, top, top, fmt == FMT_TABLE && cli_use_color(stdout), NULL, 0,
              PTHREAD_MUTEX_INITIALIZER};
+    if (fmt == FMT_TABLE && top != (size_t)-1)
+        c.top_pool = top * 4;
     batch b = {0};
     c.b = &b;
     struct worker *w = calloc((size_t)nthreads, sizeof *w);
@@ -442,7 +451,7 @@ int cli_cmd_classify(int argc, char **argv)
     for (int t = 0; t < nthreads; t++) {
         w[t].c = &c;
         w[t].ws = slant_workspace_new(m, &err);
-        w[t].terms = malloc(sizeof(slant_term) * (top == (size_t)-1 ? 1 : top + 1));
+        w[t].terms = malloc(sizeof(slant_term) * (top == (size_t)-1 ? 1 : c.top_pool + 1));
         if (!w[t].ws) {
             cli_report(&err);
             status = EXIT_DATA;

@@ -140,7 +140,7 @@ int slantp_model_serialize(const slant_model *m, slantp_buf *b, slant_error *err
     for (size_t h = 0; h < m->nheads && !bad; h++) {
         const slantp_head *mh = &m->heads[h];
         bad |= put_str(b, mh->name) | put_u32(b, (uint32_t)mh->multilabel) |
-               put_u32(b, (uint32_t)mh->nlabels);
+               put_u32(b, (uint32_t)mh->max_labels) | put_u32(b, (uint32_t)mh->nlabels);
         for (size_t l = 0; l < mh->nlabels && !bad; l++)
             bad |= put_str(b, mh->labels[l]);
     }
@@ -444,13 +444,17 @@ slant_model *slantp_model_parse(const char *data, size_t n, const char *source, 
                 goto fail;
             }
         uint32_t ml = get_u32(r, "multi-label flag");
+        uint32_t maxl = get_u32(r, "labels per document");
         at = r->pos;
         uint32_t nl = get_u32(r, "label count");
         if (!r->failed && (ml > 1 || nl == 0 || nl > SLANTP_MAX_LABELS))
             fail3(r, at, SLANT_EFORMAT, "", "label count out of range", "");
+        if (!r->failed && (maxl == 0 || maxl > nl))
+            fail3(r, at - 4, SLANT_EFORMAT, "", "labels per document out of range", "");
         if (r->failed)
             goto fail;
         mh->multilabel = (int)ml;
+        mh->max_labels = maxl;
         mh->first = total;
         mh->labels = calloc(nl, sizeof *mh->labels);
         if (!mh->labels)

@@ -384,6 +384,7 @@ static inline double slantp_platt(double f, double A, double B)
 typedef struct slantp_head {
     char *name;
     int multilabel;
+    size_t max_labels;      /* most labels any training document had (multi-label) */
     size_t nlabels;
     size_t first;           /* index of label 0 in the model's flat label arrays */
     char **labels;

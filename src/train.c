@@ -630,6 +630,14 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
             }
             m->label_docs[mh->first + l] = pos;
         }
+        mh->max_labels = 1;
+        for (size_t j = 0; j < nh; j++) {
+            size_t k = 0;
+            for (size_t l = 0; l < nl; l++)
+                k += ybuf[l * nh + j] > 0;
+            if (k > mh->max_labels)
+                mh->max_labels = k;
+        }
         /* folds over the head's documents */
         {
             size_t *ridx = malloc(nh * sizeof *ridx);

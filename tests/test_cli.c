@@ -336,3 +336,49 @@ Test(cli, other_input_formats_train)
     free(ft);
     free(m2);
 }
+
+/* models/default.slant is built by 'make model'; retraining must give the
+ * same bytes (run from the repository root, as 'make check' does). */
+Test(cli, shipped_model_is_reproducible_from_training_data, .timeout = 600)
+{
+    size_t shipped_len;
+    char *shipped = th_read("models/default.slant", &shipped_len);
+    cr_assert(shipped, "models/default.slant is missing: run 'make model'");
+    char *rebuilt_path = th_path(dir, "default.slant");
+    /* the same command as the Makefile's 'model' target */
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s train --group story --out '%s' training/data/*.jsonl 2>/dev/null",
+             getenv("SLANT_BIN") ? getenv("SLANT_BIN") : "./slant", rebuilt_path);
+    cr_assert_eq(system(cmd), 0, "retraining failed: %s", cmd);
+    size_t len;
+    char *rebuilt = th_read(rebuilt_path, &len);
+    cr_assert(rebuilt);
+    cr_assert_eq(len, shipped_len, "rebuilt model has %zu bytes, shipped %zu: run 'make model'",
+                 len, shipped_len);
+    cr_assert(memcmp(rebuilt, shipped, len) == 0, "rebuilt model differs from the shipped one");
+    free(shipped);
+    free(rebuilt);
+    free(rebuilt_path);
+}
+
+Test(cli, shipped_model_classifies_the_examples)
+{
+    static const char *const cases[][2] = {
+        {"examples/wire-desalination.txt", "wire"},
+        {"examples/state-media-satellite.txt", "state_media"},
+        {"examples/partisan-chess.txt", "partisan"},
+        {"examples/official-dam-inspection.txt", "official"},
+    };
+    unsetenv("SLANT_MODEL");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out, *err;
+        cr_assert_eq(th_run((const char *[]){"classify", "-f", "jsonl", cases[i][0], NULL}, NULL,
+                            &out, &err),
+                     0, "%s", err);
+        char want[128];
+        snprintf(want, sizeof want, "\"outlet_type\":\"%s\"", cases[i][1]);
+        cr_assert(strstr(out, want), "%s: %s", cases[i][0], out);
+        free(out);
+        free(err);
+    }
+}
