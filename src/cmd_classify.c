@@ -229,8 +229,18 @@ static void format_table(ctx *c, doc_slot *s, const char *id, const slant_result
 
 /* ---------------------------------------------------------------- work */
 
-static void work_one(ctx *c, slant_workspace *ws, doc_slot *s, slant_term *terms)
+struct worker {
+    ctx *c;
+    slant_workspace *ws;
+    slant_term *terms;
+    slantp_buf text, id;    /* decoded fields of the current JSONL line */
+};
+
+static void work_one(ctx *c, struct worker *w, doc_slot *s)
 {
+    slant_workspace *ws = w->ws;
+    slant_term *terms = w->terms;
+    int have_id = 0;
     const char *raw = c->b->arena.data + s->off;
     const char *text = raw, *id = s->source;
     size_t len = s->len;
@@ -239,7 +249,16 @@ static void work_one(ctx *c, slant_workspace *ws, doc_slot *s, slant_term *terms
     s->out.len = 0;
     s->failed = 0;
     slantp_error_clear(&s->err);
-    if (s->line > 0) {
+    if (s->line > 0 && slantp_jsonl_doc(raw, s->len, &w->text, &w->id, &have_id) == 0) {
+        text = w->text.data;
+        len = w->text.len;
+        if (have_id) {
+            id = w->id.data;
+        } else {
+            snprintf(idbuf, sizeof idbuf, "%ld", s->line);
+            id = idbuf;
+        }
+    } else if (s->line > 0) {
         json_error_t je;
         root = json_loadb(raw, s->len, JSON_REJECT_DUPLICATES, &je);
         if (!root) {
@@ -297,12 +316,6 @@ bad:
     json_decref(root);
 }
 
-struct worker {
-    ctx *c;
-    slant_workspace *ws;
-    slant_term *terms;
-};
-
 static void *work_batch(void *arg)
 {
     struct worker *w = arg;
@@ -313,7 +326,7 @@ static void *work_batch(void *arg)
         pthread_mutex_unlock(&c->mu);
         if (i >= c->b->n)
             return NULL;
-        work_one(c, w->ws, &c->b->slots[i], w->terms);
+        work_one(c, w, &c->b->slots[i]);
     }
 }
 
@@ -559,6 +572,8 @@ done:
     for (int t = 0; t < nthreads; t++) {
         slant_workspace_free(w[t].ws);
         free(w[t].terms);
+        slantp_buf_release(&w[t].text);
+        slantp_buf_release(&w[t].id);
     }
     free(w);
     if (b.slots)

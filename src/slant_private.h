@@ -167,11 +167,23 @@ static inline uint64_t slantp_ngram_key(const int32_t *ids, int n)
 
 /* Turns token spans into stem ids with a cache. In training mode new stems
  * are added to 'stems'; in classify mode unknown stems map to -1. */
+/* One cached token: its raw bytes (inline up to 20, else in the arena),
+ * hash and stem id. 32 bytes, so a probe touches one cache line. */
+typedef struct slantp_cache_entry {
+    uint64_t hash;            /* 0 = empty slot */
+    int32_t sid;
+    uint32_t len;
+    union {
+        char inl[16];
+        uint64_t off;         /* into cache_arena when len > 16 */
+    } key;
+} slantp_cache_entry;
+
 typedef struct slantp_stemmer {
     struct sb_stemmer *sb;
-    slantp_strtab cache;      /* normalized token -> index into cache_ids */
-    int32_t *cache_ids;       /* stem id, or -1 */
-    size_t cache_cap;
+    slantp_cache_entry *cache;    /* raw token bytes -> stem id (or -1) */
+    size_t cache_slots, cache_n;
+    slantp_buf cache_arena;
     size_t cache_limit;       /* flush when the cache holds this many words */
     slantp_buf norm;          /* scratch */
     const slantp_strtab *stems;   /* the stem table: owned by model or trainer */
@@ -293,6 +305,13 @@ typedef struct slantp_subset {
     const size_t *idx;
     size_t n;
 } slantp_subset;
+
+/* ======================================================== jsonl.c */
+
+/* Decode the "text" and "id" fields of a JSONL document line (fast path).
+ * Returns 0 with text (and id, when *have_id) NUL-terminated, or -1 when
+ * the line is anything but simple: parse it with jansson then. */
+int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf *id, int *have_id);
 
 /* ======================================================== io.c */
 

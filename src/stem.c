@@ -24,7 +24,9 @@ int slantp_stemmer_init(slantp_stemmer *s, const char *language, const slantp_st
     if (!s->sb)
         return slantp_error(err, SLANT_ESTEMMER, NULL, -1, -1,
                             "no Snowball stemmer for language '%s'", language);
-    if (slantp_strtab_init(&s->cache, 4096) < 0) {
+    s->cache_slots = 1 << 14;
+    s->cache = calloc(s->cache_slots, sizeof *s->cache);
+    if (!s->cache) {
         slantp_stemmer_release(s);
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     }
@@ -38,8 +40,8 @@ void slantp_stemmer_release(slantp_stemmer *s)
 {
     if (s->sb)
         sb_stemmer_delete(s->sb);
-    slantp_strtab_release(&s->cache);
-    free(s->cache_ids);
+    free(s->cache);
+    slantp_buf_release(&s->cache_arena);
     slantp_buf_release(&s->norm);
     memset(s, 0, sizeof *s);
 }
@@ -70,24 +72,72 @@ static int32_t stem_uncached(slantp_stemmer *s, const char *p, size_t n)
     return (int32_t)id;
 }
 
+static const char *entry_key(const slantp_stemmer *s, const slantp_cache_entry *e)
+{
+    return e->len <= sizeof e->key.inl ? e->key.inl : s->cache_arena.data + e->key.off;
+}
+
+static int cache_grow(slantp_stemmer *s)
+{
+    size_t ns = s->cache_slots * 2;
+    slantp_cache_entry *c = calloc(ns, sizeof *c);
+    if (!c)
+        return -1;
+    for (size_t i = 0; i < s->cache_slots; i++) {
+        if (!s->cache[i].hash)
+            continue;
+        size_t j = (size_t)s->cache[i].hash & (ns - 1);
+        while (c[j].hash)
+            j = (j + 1) & (ns - 1);
+        c[j] = s->cache[i];
+    }
+    free(s->cache);
+    s->cache = c;
+    s->cache_slots = ns;
+    return 0;
+}
+
 int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n)
 {
-    long ci = slantp_strtab_find(&s->cache, p, n);
-    if (ci >= 0)
-        return s->cache_ids[ci];
+    uint64_t h = slantp_hash_bytes(p, n) | 1;
+    size_t mask = s->cache_slots - 1, i = (size_t)h & mask;
+    for (;;) {
+        slantp_cache_entry *e = &s->cache[i];
+        if (e->hash == h && e->len == n && memcmp(entry_key(s, e), p, n) == 0)
+            return e->sid;
+        if (!e->hash)
+            break;
+        i = (i + 1) & mask;
+    }
     int32_t id = stem_uncached(s, p, n);
     if (id == -2)
         return -2;
-    if (s->cache.n >= s->cache_limit) {
+    if (s->cache_n >= s->cache_limit) {
         /* bound memory on endless streams of new words */
-        slantp_strtab_release(&s->cache);
-        if (slantp_strtab_init(&s->cache, 4096) < 0)
+        memset(s->cache, 0, s->cache_slots * sizeof *s->cache);
+        s->cache_n = 0;
+        s->cache_arena.len = 0;
+    }
+    if ((s->cache_n + 1) * 2 > s->cache_slots) {
+        if (cache_grow(s) < 0)
             return -2;
     }
-    ci = slantp_strtab_intern(&s->cache, p, n);
-    if (ci < 0 || slantp_grow(&s->cache_ids, &s->cache_cap, (size_t)ci + 1, sizeof(int32_t)) < 0)
-        return -2;
-    s->cache_ids[ci] = id;
+    mask = s->cache_slots - 1;
+    i = (size_t)h & mask;
+    while (s->cache[i].hash)
+        i = (i + 1) & mask;
+    slantp_cache_entry *e = &s->cache[i];
+    if (n <= sizeof e->key.inl) {
+        memcpy(e->key.inl, p, n);
+    } else {
+        e->key.off = s->cache_arena.len;
+        if (slantp_buf_append(&s->cache_arena, p, n) < 0)
+            return -2;
+    }
+    e->hash = h;
+    e->len = (uint32_t)n;
+    e->sid = id;
+    s->cache_n++;
     return id;
 }
 

@@ -1,0 +1,345 @@
+/* jsonl.c - a fast reader for the common JSONL document line:
+ * {"id": ..., "text": "...", ...other fields...}.
+ *
+ * jansson builds a full tree per line and runs at about 80 MB/s, slower
+ * than the whole rest of classification; this scanner only decodes the two
+ * fields slant needs and skips the others. It accepts a strict subset of
+ * what jansson accepts: anything unusual (invalid UTF-8, control
+ * characters, lone surrogates, duplicate keys, escaped keys, non-integer
+ * ids, trailing data, deep nesting) makes it return -1, and the caller
+ * then parses the line with jansson, which gives the exact error.
+ */
+#include <string.h>
+
+#include "slant_private.h"
+
+typedef struct scan {
+    const unsigned char *p, *end;
+} scan;
+
+static void ws(scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r' || *s->p == '\n'))
+        s->p++;
+}
+
+static int hex4(const unsigned char *p, uint32_t *v)
+{
+    uint32_t x = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i];
+        x <<= 4;
+        if (c >= '0' && c <= '9')
+            x |= c - '0';
+        else if (c >= 'a' && c <= 'f')
+            x |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            x |= c - 'A' + 10;
+        else
+            return -1;
+    }
+    *v = x;
+    return 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t n;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return n;
+}
+
+/* A string at s->p (after the opening quote). With out != NULL, decode into
+ * it. Returns 0, or -1 for anything the fast path does not take. */
+static int string(scan *s, slantp_buf *out, int *escaped)
+{
+    const unsigned char *p = s->p, *run = p;
+    *escaped = 0;
+    for (;;) {
+        /* the common case: a run of plain ASCII */
+        while (p < s->end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
+            p++;
+        if (p >= s->end)
+            return -1;
+        unsigned c = *p;
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return -1;
+        if (c >= 0x80) {
+            size_t k = utf8_len(p, s->end);
+            if (!k)
+                return -1;
+            p += k;
+            continue;
+        }
+        /* a backslash escape */
+        *escaped = 1;
+        if (out && slantp_buf_append(out, run, (size_t)(p - run)) < 0)
+            return -1;
+        if (s->end - p < 2)
+            return -1;
+        unsigned e = p[1];
+        char ch;
+        switch (e) {
+        case '"': ch = '"'; break;
+        case '\\': ch = '\\'; break;
+        case '/': ch = '/'; break;
+        case 'b': ch = '\b'; break;
+        case 'f': ch = '\f'; break;
+        case 'n': ch = '\n'; break;
+        case 'r': ch = '\r'; break;
+        case 't': ch = '\t'; break;
+        case 'u': {
+            uint32_t v, lo;
+            if (s->end - p < 6 || hex4(p + 2, &v) < 0)
+                return -1;
+            p += 6;
+            if (v >= 0xDC00 && v <= 0xDFFF)
+                return -1;
+            if (v >= 0xD800 && v <= 0xDBFF) {
+                if (s->end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) < 0 ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return -1;
+                v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+                p += 6;
+            }
+            if (v == 0)
+                return -1;   /* jansson refuses \u0000 */
+            unsigned char u[4];
+            size_t k;
+            if (v < 0x80) {
+                u[0] = (unsigned char)v;
+                k = 1;
+            } else if (v < 0x800) {
+                u[0] = (unsigned char)(0xC0 | (v >> 6));
+                u[1] = (unsigned char)(0x80 | (v & 0x3F));
+                k = 2;
+            } else if (v < 0x10000) {
+                u[0] = (unsigned char)(0xE0 | (v >> 12));
+                u[1] = (unsigned char)(0x80 | ((v >> 6) & 0x3F));
+                u[2] = (unsigned char)(0x80 | (v & 0x3F));
+                k = 3;
+            } else {
+                u[0] = (unsigned char)(0xF0 | (v >> 18));
+                u[1] = (unsigned char)(0x80 | ((v >> 12) & 0x3F));
+                u[2] = (unsigned char)(0x80 | ((v >> 6) & 0x3F));
+                u[3] = (unsigned char)(0x80 | (v & 0x3F));
+                k = 4;
+            }
+            if (out && slantp_buf_append(out, u, k) < 0)
+                return -1;
+            run = p;
+            continue;
+        }
+        default:
+            return -1;
+        }
+        if (out && slantp_buf_append(out, &ch, 1) < 0)
+            return -1;
+        p += 2;
+        run = p;
+    }
+    if (out && slantp_buf_append(out, run, (size_t)(p - run)) < 0)
+        return -1;
+    s->p = p + 1;
+    return 0;
+}
+
+/* Skip any JSON value; only shallow nesting is taken. */
+static int skip_value(scan *s, int depth)
+{
+    int esc;
+    ws(s);
+    if (s->p >= s->end || depth > 64)
+        return -1;
+    unsigned c = *s->p;
+    if (c == '"') {
+        s->p++;
+        return string(s, NULL, &esc);
+    }
+    if (c == '{' || c == '[') {
+        unsigned close = c == '{' ? '}' : ']';
+        s->p++;
+        ws(s);
+        if (s->p < s->end && *s->p == close) {
+            s->p++;
+            return 0;
+        }
+        for (;;) {
+            if (c == '{') {
+                ws(s);
+                if (s->p >= s->end || *s->p != '"')
+                    return -1;
+                s->p++;
+                if (string(s, NULL, &esc) < 0)
+                    return -1;
+                ws(s);
+                if (s->p >= s->end || *s->p != ':')
+                    return -1;
+                s->p++;
+            }
+            if (skip_value(s, depth + 1) < 0)
+                return -1;
+            ws(s);
+            if (s->p >= s->end)
+                return -1;
+            if (*s->p == ',') {
+                s->p++;
+                continue;
+            }
+            if (*s->p == close) {
+                s->p++;
+                return 0;
+            }
+            return -1;
+        }
+    }
+    /* number or literal: a plain token; jansson validates the rare odd one */
+    const unsigned char *start = s->p;
+    while (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || *s->p == '-' || *s->p == '+' ||
+                             *s->p == '.' || *s->p == 'e' || *s->p == 'E'))
+        s->p++;
+    if (s->p > start) {
+        /* only plain integers and decimals: others go to jansson */
+        for (const unsigned char *q = start; q < s->p; q++)
+            if (*q == 'e' || *q == 'E' || *q == '+')
+                return -1;
+        if (*start == '-' ? (s->p - start < 2) : 0)
+            return -1;
+        return 0;
+    }
+    size_t left = (size_t)(s->end - s->p);
+    if (left >= 4 && (memcmp(s->p, "true", 4) == 0 || memcmp(s->p, "null", 4) == 0)) {
+        s->p += 4;
+        return 0;
+    }
+    if (left >= 5 && memcmp(s->p, "false", 5) == 0) {
+        s->p += 5;
+        return 0;
+    }
+    return -1;
+}
+
+int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf *id, int *have_id)
+{
+    scan s = {(const unsigned char *)line, (const unsigned char *)line + len};
+    const unsigned char *keys[32];
+    size_t klen[32], nkeys = 0;
+    int have_text = 0, esc;
+    *have_id = 0;
+    text->len = 0;
+    id->len = 0;
+    ws(&s);
+    if (s.p >= s.end || *s.p != '{')
+        return -1;
+    s.p++;
+    ws(&s);
+    if (s.p < s.end && *s.p == '}') {
+        s.p++;
+        goto tail;
+    }
+    for (;;) {
+        ws(&s);
+        if (s.p >= s.end || *s.p != '"')
+            return -1;
+        s.p++;
+        const unsigned char *k = s.p;
+        if (string(&s, NULL, &esc) < 0 || esc)
+            return -1;
+        size_t kl = (size_t)(s.p - 1 - k);
+        if (nkeys == 32)
+            return -1;
+        for (size_t i = 0; i < nkeys; i++)
+            if (klen[i] == kl && memcmp(keys[i], k, kl) == 0)
+                return -1;   /* duplicate key: jansson says where */
+        keys[nkeys] = k;
+        klen[nkeys++] = kl;
+        ws(&s);
+        if (s.p >= s.end || *s.p != ':')
+            return -1;
+        s.p++;
+        ws(&s);
+        if (s.p >= s.end)
+            return -1;
+        if (kl == 4 && memcmp(k, "text", 4) == 0) {
+            if (*s.p != '"')
+                return -1;
+            s.p++;
+            if (string(&s, text, &esc) < 0)
+                return -1;
+            have_text = 1;
+        } else if (kl == 2 && memcmp(k, "id", 2) == 0) {
+            if (*s.p == '"') {
+                s.p++;
+                if (string(&s, id, &esc) < 0)
+                    return -1;
+                *have_id = 1;
+            } else if ((*s.p >= '0' && *s.p <= '9') || *s.p == '-') {
+                const unsigned char *n0 = s.p;
+                if (*s.p == '-')
+                    s.p++;
+                while (s.p < s.end && *s.p >= '0' && *s.p <= '9')
+                    s.p++;
+                size_t nl = (size_t)(s.p - n0);
+                /* plain integers that fit in 18 digits; the rest go to jansson */
+                if (nl == 0 || nl > 18 || (s.p < s.end && (*s.p == '.' || *s.p == 'e' || *s.p == 'E')) ||
+                    (nl > 1 && n0[*n0 == '-'] == '0'))
+                    return -1;
+                if (slantp_buf_append(id, n0, nl) < 0)
+                    return -1;
+                *have_id = 1;
+            } else if (s.end - s.p >= 4 && memcmp(s.p, "null", 4) == 0) {
+                s.p += 4;
+            } else {
+                return -1;
+            }
+        } else if (skip_value(&s, 0) < 0) {
+            return -1;
+        }
+        ws(&s);
+        if (s.p >= s.end)
+            return -1;
+        if (*s.p == ',') {
+            s.p++;
+            continue;
+        }
+        if (*s.p == '}') {
+            s.p++;
+            break;
+        }
+        return -1;
+    }
+tail:
+    ws(&s);
+    if (s.p != s.end || !have_text)
+        return -1;
+    /* NUL-terminate the outputs */
+    if (slantp_buf_append(text, "", 0) < 0 || slantp_buf_append(id, "", 0) < 0)
+        return -1;
+    return 0;
+}
