@@ -60,8 +60,24 @@ int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn
     return 0;
 }
 
+static inline int add_occ(slantp_docfeat *d, uint32_t fid, size_t i, int k)
+{
+    uint32_t slot = d->slot_of[fid];
+    if (slot) {
+        d->occ[slot - 1].count++;
+        return 0;
+    }
+    if (d->nocc == d->occ_cap &&
+        slantp_grow(&d->occ, &d->occ_cap, d->nocc + 1, sizeof *d->occ) < 0)
+        return -1;
+    d->occ[d->nocc] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 1};
+    d->slot_of[fid] = (uint32_t)++d->nocc;
+    return 0;
+}
+
 int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
-                         size_t nfeatures, int ngram_max, const unsigned char *stem_starts)
+                         size_t nfeatures, int ngram_max, const unsigned char *stem_in,
+                         const int32_t *unigram)
 {
     if (d->nslot < nfeatures) {
         free(d->slot_of);
@@ -75,29 +91,44 @@ int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const do
     d->nocc = 0;
     size_t n = d->toks.n;
     const int32_t *sid = d->sid;
-    for (size_t i = 0; i < n; i++) {
-        if (sid[i] < 0)
-            continue;
-        unsigned starts = stem_starts ? stem_starts[sid[i]] : 0xff;
-        for (int k = 1; k <= ngram_max && i + (size_t)k <= n; k++) {
-            size_t j = i + (size_t)k - 1;
-            if (k > 1 && ((d->toks.v[j].flags & SLANTP_TOK_BREAK) || sid[j] < 0))
-                break;
-            if (!(starts & (1u << (k - 1))))
+    const slantp_token *tok = d->toks.v;
+    if (stem_in && unigram) {
+        for (size_t i = 0; i < n; i++) {
+            int32_t a = sid[i];
+            if (a < 0)
                 continue;
-            const uint32_t *fp = slantp_keytab_find(vocab, slantp_ngram_key(sid + i, k));
-            if (!fp)
-                continue;
-            uint32_t fid = *fp;
-            uint32_t slot = d->slot_of[fid];
-            if (slot) {
-                d->occ[slot - 1].count++;
-                continue;
-            }
-            if (slantp_grow(&d->occ, &d->occ_cap, d->nocc + 1, sizeof *d->occ) < 0)
+            if (unigram[a] >= 0 && add_occ(d, (uint32_t)unigram[a], i, 1) < 0)
                 return -1;
-            d->occ[d->nocc] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 1};
-            d->slot_of[fid] = (uint32_t)++d->nocc;
+            if (ngram_max < 2 || i + 1 >= n || (tok[i + 1].flags & SLANTP_TOK_BREAK) || sid[i + 1] < 0)
+                continue;
+            int32_t b = sid[i + 1];
+            unsigned ia = stem_in[a], ib = stem_in[b];
+            if ((ia & SLANTP_IN_BI_1) && (ib & SLANTP_IN_BI_2)) {
+                const uint32_t *fp = slantp_keytab_find(vocab, slantp_ngram_key(sid + i, 2));
+                if (fp && add_occ(d, *fp, i, 2) < 0)
+                    return -1;
+            }
+            if (ngram_max < 3 || i + 2 >= n || (tok[i + 2].flags & SLANTP_TOK_BREAK) || sid[i + 2] < 0)
+                continue;
+            if ((ia & SLANTP_IN_TRI_1) && (ib & SLANTP_IN_TRI_2) &&
+                (stem_in[sid[i + 2]] & SLANTP_IN_TRI_3)) {
+                const uint32_t *fp = slantp_keytab_find(vocab, slantp_ngram_key(sid + i, 3));
+                if (fp && add_occ(d, *fp, i, 3) < 0)
+                    return -1;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            if (sid[i] < 0)
+                continue;
+            for (int k = 1; k <= ngram_max && i + (size_t)k <= n; k++) {
+                size_t j = i + (size_t)k - 1;
+                if (k > 1 && ((tok[j].flags & SLANTP_TOK_BREAK) || sid[j] < 0))
+                    break;
+                const uint32_t *fp = slantp_keytab_find(vocab, slantp_ngram_key(sid + i, k));
+                if (fp && add_occ(d, *fp, i, k) < 0)
+                    return -1;
+            }
         }
     }
     if (slantp_grow(&d->vec, &d->vec_cap, d->nocc + 1, sizeof *d->vec) < 0)

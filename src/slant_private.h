@@ -163,6 +163,12 @@ static inline uint64_t slantp_ngram_key(const int32_t *ids, int n)
     return k;
 }
 
+/* Which positions of which n-gram features a stem takes (stem_starts bits). */
+enum {
+    SLANTP_IN_BI_1 = 1, SLANTP_IN_BI_2 = 2,
+    SLANTP_IN_TRI_1 = 4, SLANTP_IN_TRI_2 = 8, SLANTP_IN_TRI_3 = 16
+};
+
 /* ======================================================== stem.c */
 
 /* Turns token spans into stem ids with a cache. In training mode new stems
@@ -241,10 +247,12 @@ int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn
 
 /* Map the n-grams to feature ids through 'vocab' and build the sublinear
  * TF-IDF, L2-normalized vector d->vec (in first-seen order). nfeatures
- * sizes the slot array. stem_starts (may be NULL) lets n-grams that start
- * no feature skip the hash probe. */
+ * sizes the slot array. stem_in and unigram (both NULL, or both from the
+ * model) let unigrams skip the hash table and n-grams whose stems fill no
+ * feature skip the probe. */
 int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
-                         size_t nfeatures, int ngram_max, const unsigned char *stem_starts);
+                         size_t nfeatures, int ngram_max, const unsigned char *stem_in,
+                         const int32_t *unigram);
 
 /* Append the text of tokens [tok, tok+ntok) as written, white space and
  * control characters folded to single spaces, invalid UTF-8 replaced by
@@ -426,7 +434,8 @@ struct slant_model {
     size_t nfeatures;
     uint64_t *feat_keys;    /* feature id -> n-gram key */
     slantp_keytab vocab;    /* key -> feature id */
-    unsigned char *stem_starts; /* per stem: bit n-1 set if some n-gram feature starts with it */
+    unsigned char *stem_starts; /* per stem: SLANTP_IN_* bits, which n-gram slots it fills */
+    int32_t *unigram;       /* stem id -> feature id of the unigram, or -1 */
     double *idf;
     char **surface;         /* feature id -> most common surface form */
     slantp_buf surface_mem;

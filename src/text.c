@@ -77,8 +77,8 @@ static unsigned char classify_cp(int32_t cp)
 }
 
 /* class of the code point at i, with its byte length */
-static unsigned char class_at(const unsigned char *s, size_t len, size_t i, size_t *k,
-                              int32_t *cpo)
+static inline unsigned char class_at(const unsigned char *s, size_t len, size_t i, size_t *k,
+                                     int32_t *cpo)
 {
     int32_t cp;
     if (s[i] < 128) {
@@ -191,6 +191,16 @@ int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
         while (end < len) {
             size_t kk;
             int32_t cc;
+            /* plain ASCII letters and digits: the bulk of every text */
+            if (s[end] < 128 && (ascii_class[s[end]] & C_WORD)) {
+                const unsigned char *q = s + end, *qe = s + len;
+                while (q < qe && *q < 128 && (ascii_class[*q] & C_WORD))
+                    q++;
+                seg_letters += (size_t)(q - (s + end));
+                prev = q[-1];
+                end = (size_t)(q - s);
+                continue;
+            }
             unsigned char cl = class_at(s, len, end, &kk, &cc);
             if (cl & C_WORD) {
                 seg_letters++;
