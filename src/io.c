@@ -44,7 +44,8 @@ int slantp_read_file(const char *path, size_t max, slantp_buf *out, slant_error 
     int is_stdin = strcmp(path, "-") == 0;
     out->len = 0;
     if (!is_stdin) {
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
             return io_error(err, path, "open", errno);
         struct stat st;
@@ -68,6 +69,7 @@ int slantp_read_file(const char *path, size_t max, slantp_buf *out, slant_error 
             return slantp_error(err, SLANT_EIO, NULL, -1, -1,
                                 "cannot read '%s': larger than %zu bytes", path, max);
         }
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
         if (slantp_buf_reserve(out, (size_t)st.st_size) < 0) {
             close(fd);
             return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory reading '%s'",
@@ -115,14 +117,21 @@ int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_erro
         lr->f = stdin;
     } else {
         struct stat st;
-        lr->f = fopen(path, "rb");
-        if (!lr->f)
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
             return io_error(err, path, "open", errno);
-        if (fstat(fileno(lr->f), &st) == 0 && !S_ISREG(st.st_mode)) {
-            fclose(lr->f);
-            lr->f = NULL;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+            int dir = S_ISDIR(st.st_mode);
+            close(fd);
             return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': %s", path,
-                                S_ISDIR(st.st_mode) ? "Is a directory" : "not a regular file");
+                                dir ? "Is a directory" : "not a regular file");
+        }
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        lr->f = fdopen(fd, "rb");
+        if (!lr->f) {
+            int e = errno;
+            close(fd);
+            return io_error(err, path, "open", e);
         }
     }
     lr->cap = 1 << 16;
@@ -150,9 +159,10 @@ int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_er
         size_t r = fread(lr->buf, 1, lr->cap, lr->f);
         lr->end = r;
         if (r == 0) {
-            if (ferror(lr->f))
-                return slantp_error(err, SLANT_EIO, lr->name, -1, -1, "read error: %s",
-                                    strerror(errno));
+            if (ferror(lr->f)) {
+                slantp_error(err, SLANT_EIO, lr->name, -1, -1, "read error: %s", strerror(errno));
+                return -1;
+            }
             lr->eof = 1;
         }
     }
@@ -199,24 +209,28 @@ int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_er
                 goto toolong;
             }
             char *nb = realloc(lr->buf, lr->cap * 2);
-            if (!nb)
-                return slantp_error(err, SLANT_ENOMEM, lr->name, lr->lineno + 1, 1,
-                                    "out of memory reading a line");
+            if (!nb) {
+                slantp_error(err, SLANT_ENOMEM, lr->name, lr->lineno + 1, 1,
+                             "out of memory reading a line");
+                return -1;
+            }
             lr->buf = nb;
             lr->cap *= 2;
         }
         size_t r = fread(lr->buf + lr->end, 1, lr->cap - lr->end, lr->f);
         lr->end += r;
         if (r == 0) {
-            if (ferror(lr->f))
-                return slantp_error(err, SLANT_EIO, lr->name, -1, -1, "read error: %s",
-                                    strerror(errno));
+            if (ferror(lr->f)) {
+                slantp_error(err, SLANT_EIO, lr->name, -1, -1, "read error: %s", strerror(errno));
+                return -1;
+            }
             lr->eof = 1;
         }
     }
 toolong:
-    return slantp_error(err, SLANT_EFORMAT, lr->name, lr->lineno, 1,
-                        "line longer than %zu bytes", lr->max);
+    slantp_error(err, SLANT_EFORMAT, lr->name, lr->lineno, 1, "line longer than %zu bytes",
+                 lr->max);
+    return -1;
 }
 
 void slantp_lines_close(slantp_lines *lr)

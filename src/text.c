@@ -130,6 +130,20 @@ static int is_abbrev(const unsigned char *s, size_t n)
     return 0;
 }
 
+/* "U.S", "e.g" (single letters joined by dots) or a known abbreviation:
+ * a '.' right after one does not end the sentence. */
+static int is_acronym_or_abbrev(const unsigned char *w, size_t n)
+{
+    int dotted = n >= 3;
+    for (size_t i = 0; i < n && dotted; i++) {
+        int letter = (w[i] | 32) >= 'a' && (w[i] | 32) <= 'z';
+        dotted = (i % 2 == 0) ? letter : w[i] == '.';
+    }
+    if (dotted && n % 2 == 1)
+        return 1;
+    return is_abbrev(w, n);
+}
+
 int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -161,8 +175,18 @@ int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
         if (starts_url(s, len, i)) {
             end = i;
             while (end < len && s[end] > ' ' && s[end] != '"' && s[end] != '<' &&
-                   s[end] != '>' && s[end] != ')' && s[end] != ']')
+                   s[end] != '>' && s[end] != ')' && s[end] != ']') {
+                if (s[end] >= 0x80) {
+                    /* stop at invalid UTF-8 and at non-ASCII spaces */
+                    int32_t ucp;
+                    size_t uk = decode(s + end, len - end, &ucp);
+                    if (ucp < 0 || utf8proc_category(ucp) == UTF8PROC_CATEGORY_ZS)
+                        break;
+                    end += uk;
+                    continue;
+                }
                 end++;
+            }
             while (end > i && (s[end - 1] == '.' || s[end - 1] == ',' || s[end - 1] == ';' ||
                                s[end - 1] == ':' || s[end - 1] == '!' || s[end - 1] == '?'))
                 end--;
@@ -258,13 +282,8 @@ int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
         }
         i = end;
         /* a sentence-final '.' after an abbreviation or acronym is not a break */
-        if (i < len && s[i] == '.') {
-            const unsigned char *w = s + start;
-            size_t wn = end - start;
-            int acronym = memchr(w, '.', wn) != NULL;
-            if (acronym || is_abbrev(w, wn))
-                i++;
-        }
+        if (i < len && s[i] == '.' && is_acronym_or_abbrev(s + start, end - start))
+            i++;
     }
     return 0;
 }
@@ -280,7 +299,8 @@ int slantp_normalize_token(const char *p, size_t n, slantp_buf *out)
 {
     const unsigned char *s = (const unsigned char *)p;
     out->len = 0;
-    if (n >= 4 && (memcmp(p, "http", 4) == 0 || memcmp(p, "www.", 4) == 0))
+    if ((n > 7 && memcmp(p, "http://", 7) == 0) || (n > 8 && memcmp(p, "https://", 8) == 0) ||
+        (n > 4 && memcmp(p, "www.", 4) == 0))
         return slantp_buf_append(out, "<url>", 5);
     if (slantp_buf_reserve(out, n) < 0)
         return -1;
