@@ -19,6 +19,7 @@ struct slantp_termtmp {
 
 slant_workspace *slant_workspace_new(const slant_model *m, slant_error *err)
 {
+    slantp_error_clear(err);
     slant_workspace *ws = calloc(1, sizeof *ws);
     if (!ws) {
         slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
@@ -65,6 +66,8 @@ int slant_classify(slant_workspace *ws, const char *text, size_t len, const slan
     const slant_model *m = ws->m;
     slant_result *r = &ws->result;
     *out = NULL;
+    if (err)
+        err->code = SLANT_OK;   /* cheap: the rest is only read after a failure */
     if (!text && len)
         return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "text is NULL");
     if (len > SLANTP_MAX_DOC)

@@ -476,6 +476,7 @@ int slant_dataset_read(slant_dataset *d, const char *path, enum slant_format fmt
                        const char *group_field, slant_error *err)
 {
     struct stat st;
+    slantp_error_clear(err);
     if (!head)
         head = "label";
     if (fmt == SLANT_FORMAT_DIR ||

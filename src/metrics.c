@@ -198,6 +198,7 @@ int slant_evaluate(const slant_model *m, const slant_dataset *d, slant_metrics *
                    slant_error *err)
 {
     *out = NULL;
+    slantp_error_clear(err);
     slant_metrics *mt = slantp_metrics_new(m);
     if (!mt)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
@@ -224,6 +225,7 @@ int slant_cross_validate(const slant_dataset *d, const slant_train_options *o, i
 {
     slant_train_options def;
     *out = NULL;
+    slantp_error_clear(err);
     if (!o) {
         slant_train_options_init(&def);
         o = &def;

@@ -181,6 +181,7 @@ int slantp_model_serialize(const slant_model *m, slantp_buf *b, slant_error *err
 int slant_model_save(const slant_model *m, const char *path, slant_error *err)
 {
     slantp_buf b = {0};
+    slantp_error_clear(err);
     int rc = slantp_model_serialize(m, &b, err);
     if (rc == SLANT_OK)
         rc = slantp_write_atomic(path, b.data, b.len, err);
@@ -290,8 +291,12 @@ slant_model *slantp_model_parse(const char *data, size_t n, const char *source, 
     reader rd = {(const unsigned char *)data, n, 0, source, err, 0};
     reader *r = &rd;
     slant_model *m = NULL;
-    if (n < HEADER_BYTES + TRAILER_BYTES || memcmp(data, MAGIC, 8) != 0) {
+    if (n < 8 || memcmp(data, MAGIC, 8) != 0) {
         fail3(r, 0, SLANT_EFORMAT, "", "not a slant model (bad magic)", "");
+        return NULL;
+    }
+    if (n < HEADER_BYTES + TRAILER_BYTES) {
+        fail3(r, n, SLANT_EFORMAT, "", "file is truncated (shorter than its header says)", "");
         return NULL;
     }
     r->pos = 8;

@@ -114,7 +114,7 @@ static int is_abbrev(const unsigned char *s, size_t n)
         "adm", "maj", "pres", "rev", "hon", "approx", "est", "dept", "fig", "vol", "pp", "al",
     };
     if (n == 1)
-        return 1;               /* initials: "J. Smith" */
+        return ((s[0] | 32) >= 'a' && (s[0] | 32) <= 'z');  /* initials: "J. Smith", not "3." */
     if (n > 5)
         return 0;
     char low[8];
@@ -180,7 +180,8 @@ int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
                     /* stop at invalid UTF-8 and at non-ASCII spaces */
                     int32_t ucp;
                     size_t uk = decode(s + end, len - end, &ucp);
-                    if (ucp < 0 || utf8proc_category(ucp) == UTF8PROC_CATEGORY_ZS)
+                    if (ucp < 0 || (classify_cp(ucp) & C_NL) ||
+                        utf8proc_category(ucp) == UTF8PROC_CATEGORY_ZS)
                         break;
                     end += uk;
                     continue;

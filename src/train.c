@@ -862,6 +862,7 @@ int slant_train(const slant_dataset *d, const slant_train_options *o, slant_mode
                 slant_error *err)
 {
     slant_train_options def;
+    slantp_error_clear(err);
     if (!o) {
         slant_train_options_init(&def);
         o = &def;

@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+"""slant's speed against its peers, side by side in one run (make bench).
+
+Builds a corpus of --mb MB of real article texts (../shared/data, repeated),
+then times, each --runs times and reports the median:
+  - classification: cat and wc -w (read and scan limits), fastText predict,
+    scikit-learn TfidfVectorizer(1-2) + LinearSVC predict (in-process, load
+    excluded), slant classify with the shipped model (1-3-grams, JSONL out,
+    explanations of the predicted labels) on 1 and 2 threads;
+  - peak RSS of each whole process, and documents/s;
+  - training on allsides_media_test.jsonl (outlet_type): slant train (all
+    its calibration and C search included) vs scikit-learn fit;
+  - model load: slant on an empty input minus slant --version.
+The machine is shared and noisy: compare the ratios, not the absolute times.
+"""
+import argparse, json, os, re, statistics, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SHARED = os.path.join(ROOT, "..", "shared")
+
+
+def run(cmd, stdin=None):
+    """Wall seconds and peak RSS (MB) of one whole process. posix_spawn, not
+    fork, so the child's peak RSS is its own and not a copy of Python's."""
+    argv = ["/bin/sh", "-c", "exec " + cmd]
+    errf = tempfile.TemporaryFile()
+    actions = [(os.POSIX_SPAWN_DUP2, errf.fileno(), 2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    actions.append((os.POSIX_SPAWN_DUP2, devnull, 1))
+    if stdin is not None:
+        actions.append((os.POSIX_SPAWN_DUP2, stdin.fileno(), 0))
+    t0 = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+    _, status, ru = os.wait4(pid, 0)
+    t = time.perf_counter() - t0
+    os.close(devnull)
+    if status != 0:
+        errf.seek(0)
+        sys.exit(f"bench: command failed ({status}): {cmd}\n{errf.read().decode(errors='replace')}")
+    errf.close()
+    return t, ru.ru_maxrss / 1024.0
+
+
+def median_run(cmd, runs, stdin_path=None):
+    ts, rss = [], []
+    for _ in range(runs):
+        f = open(stdin_path) if stdin_path else None
+        t, r = run(cmd, stdin=f)
+        if f:
+            f.close()
+        ts.append(t)
+        rss.append(r)
+    return statistics.median(ts), max(rss)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=float, default=64)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--slant", default=os.path.join(ROOT, "slant"))
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", "default.slant"))
+    a = ap.parse_args()
+    data = [os.path.join(SHARED, "data", f) for f in ("allsides_media_test.jsonl", "narrative_frames.jsonl")]
+    train = data[0]
+    texts = []
+    for f in data:
+        for line in open(f, encoding="utf-8"):
+            texts.append(re.sub(r"\s+", " ", json.loads(line)["text"]).strip())
+    td = tempfile.mkdtemp(prefix="slant-bench-")
+    txt, jsl = os.path.join(td, "corpus.txt"), os.path.join(td, "corpus.jsonl")
+    n = size = 0
+    with open(txt, "w") as ft, open(jsl, "w") as fj:
+        while size < a.mb * 1e6:
+            t = texts[n % len(texts)]
+            n += 1
+            ft.write(t.lower() + "\n")
+            fj.write(json.dumps({"id": str(n), "text": t}) + "\n")
+            size += len(t.encode()) + 1
+    mb = size / 1e6
+    print(f"# corpus: {n} documents, {mb:.1f} MB of text; median of {a.runs} runs; machine: {os.cpu_count()} cores")
+
+    # peers
+    ftrain = os.path.join(td, "ft.txt")
+    with open(ftrain, "w") as f:
+        for line in open(train, encoding="utf-8"):
+            d = json.loads(line)
+            if "outlet_type" not in d["labels"]:
+                continue
+            f.write("__label__" + d["labels"]["outlet_type"] + " " + re.sub(r"\s+", " ", d["text"]).lower() + "\n")
+    subprocess.run(["fasttext", "supervised", "-input", ftrain, "-output", os.path.join(td, "ft"),
+                    "-wordNgrams", "2", "-epoch", "25", "-thread", "2", "-verbose", "0"], check=True)
+    rows = []
+    rows.append(("cat (read limit)", *median_run(f"cat {txt}", a.runs)))
+    rows.append(("wc -w (scan limit)", *median_run(f"wc -w {txt}", a.runs)))
+    rows.append(("fastText predict", *median_run(f"fasttext predict {td}/ft.bin {txt} 1", a.runs)))
+    skl = f"""
+import json,time,sys
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+tr=[d for d in map(json.loads, open({train!r})) if 'outlet_type' in d['labels']]
+v=TfidfVectorizer(ngram_range=(1,2),sublinear_tf=True,min_df=2)
+c=LinearSVC().fit(v.fit_transform([d['text'] for d in tr]),[d['labels']['outlet_type'] for d in tr])
+lines=open({txt!r}).read().splitlines()
+t0=time.perf_counter()
+for s in range(0,len(lines),2000): c.predict(v.transform(lines[s:s+2000]))
+print(time.perf_counter()-t0)
+"""
+    ts = []
+    for _ in range(a.runs):
+        out = subprocess.run(["/usr/bin/python3", "-c", skl], check=True, capture_output=True, text=True).stdout
+        ts.append(float(out.strip().splitlines()[-1]))
+    rows.append(("scikit-learn predict", statistics.median(ts), float("nan")))
+    s1 = median_run(f"{a.slant} classify --model {a.model} --format jsonl {jsl}", a.runs)
+    s2 = median_run(f"{a.slant} classify --model {a.model} --format jsonl -j 2 {jsl}", a.runs)
+    rows.append(("slant classify, 1 thread", *s1))
+    rows.append(("slant classify, 2 threads", *s2))
+    print(f"{'system':28s} {'seconds':>8s} {'MB/s':>8s} {'docs/s':>9s} {'peak RSS MB':>11s}")
+    for name, t, rss in rows:
+        print(f"{name:28s} {t:8.2f} {mb / t:8.1f} {n / t:9.0f} {rss:11.1f}")
+    ft = dict((r[0], r[1]) for r in rows)["fastText predict"]
+    sk = dict((r[0], r[1]) for r in rows)["scikit-learn predict"]
+    print(f"ratios: slant/fastText {ft / s1[0]:.1f}x (1 thread), {ft / s2[0]:.1f}x (2 threads); "
+          f"slant/scikit-learn {sk / s1[0]:.1f}x; 2 threads/1 thread {s1[0] / s2[0]:.2f}x")
+
+    # memory flat in corpus size: a quarter of the corpus
+    quarter = os.path.join(td, "quarter.jsonl")
+    with open(jsl) as f, open(quarter, "w") as g:
+        for i, line in enumerate(f):
+            if i >= n // 4:
+                break
+            g.write(line)
+    q = median_run(f"{a.slant} classify --model {a.model} --format jsonl {quarter}", 1)
+    print(f"peak RSS: {q[1]:.1f} MB on a quarter of the corpus, {s1[1]:.1f} MB on all of it")
+
+    # training: every head of the file (bias, topic, outlet_type), as the
+    # issue asks, and outlet_type alone
+    heads = sorted({h for l in open(train) for h in json.loads(l)["labels"]})
+    one = os.path.join(td, "outlet_type.jsonl")
+    with open(one, "w") as f:
+        for line in open(train, encoding="utf-8"):
+            d = json.loads(line)
+            if "outlet_type" in d["labels"]:
+                f.write(json.dumps({"id": d["id"], "text": d["text"],
+                                    "labels": {"outlet_type": d["labels"]["outlet_type"]}}) + "\n")
+    for label, path, hs in (("every head (" + ", ".join(heads) + ")", train, heads), ("outlet_type only", one, ["outlet_type"])):
+        tt = median_run(f"{a.slant} train --out {td}/m.slant {path}", a.runs)
+        sktrain = f"""
+import json,time
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+docs=[json.loads(l) for l in open({path!r})]
+t0=time.perf_counter()
+v=TfidfVectorizer(ngram_range=(1,2),sublinear_tf=True,min_df=2)
+X=v.fit_transform([d['text'] for d in docs])
+for h in {hs!r}:
+    idx=[i for i,d in enumerate(docs) if isinstance(d['labels'].get(h),str)]
+    LinearSVC().fit(X[idx],[docs[i]['labels'][h] for i in idx])
+print(time.perf_counter()-t0)
+"""
+        ts = []
+        for _ in range(a.runs):
+            out = subprocess.run(["/usr/bin/python3", "-c", sktrain], check=True, capture_output=True, text=True).stdout
+            ts.append(float(out.strip().splitlines()[-1]))
+        skt = statistics.median(ts)
+        print(f"training on allsides, {label}: slant {tt[0]:.2f} s (whole process: 1-3-grams, C from 5 values "
+              f"by 5-fold CV, Platt calibration), scikit-learn {skt:.2f} s (1-2-grams, one C, no calibration, "
+              f"load excluded); slant is {skt / tt[0]:.2f}x scikit-learn's speed")
+
+    # model load
+    empty = os.path.join(td, "empty.jsonl")
+    open(empty, "w").close()
+    lt = median_run(f"{a.slant} classify --model {a.model} --format jsonl {empty}", max(a.runs, 15))
+    vt = median_run(f"{a.slant} --version", max(a.runs, 15))
+    size_mb = os.path.getsize(a.model) / 1e6
+    print(f"model load: {(lt[0] - vt[0]) * 1000:.1f} ms ({size_mb:.1f} MB model; process with load "
+          f"{lt[0] * 1000:.1f} ms, without {vt[0] * 1000:.1f} ms)")
+    subprocess.run(["rm", "-rf", td])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# make bench: install the peers from Debian if missing, then run bench/bench.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=""
+command -v fasttext >/dev/null || need="$need fasttext"
+/usr/bin/python3 -c 'import sklearn' 2>/dev/null || need="$need python3-sklearn"
+if [ -n "$need" ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need
+fi
+exec /usr/bin/python3 bench/bench.py "$@"

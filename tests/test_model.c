@@ -1,0 +1,452 @@
+/* test_model.c - model.c: saving and loading a trained model (same heads,
+ * labels, features and scores after the round trip), byte-identical saves,
+ * and the strict reader: truncated, corrupted, foreign, newer, padded and
+ * missing files are refused with a precise error and never crash. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+#include "slant_private.h"
+
+static const char *const texts[] = {
+    "Officials said on Tuesday that the port tariff would be reviewed, according to a "
+    "statement. A spokesman could not be reached for comment.",
+    "Under the wise guidance of the leadership, the grain export deal proceeds successfully. "
+    "The people firmly support the glorious policy of the government.",
+    "They LIED to us about the measles outbreak again! Share this before they delete it.",
+    "",
+};
+
+/* A trained model saved in a fresh directory. */
+typedef struct saved {
+    slant_model *m;
+    char *dir, *path;
+    char *bytes;
+    size_t len;
+} saved;
+
+static void save_new(saved *s)
+{
+    s->m = th_train_small();
+    s->dir = th_mkdtemp();
+    s->path = th_path(s->dir, "model.slant");
+    slant_error err;
+    slantp_error_clear(&err);
+    cr_assert_eq(slant_model_save(s->m, s->path, &err), SLANT_OK, "%s", err.text);
+    s->bytes = th_read(s->path, &s->len);
+    cr_assert_not_null(s->bytes);
+    cr_assert_gt(s->len, 36);
+}
+
+static void saved_free(saved *s)
+{
+    slant_model_free(s->m);
+    th_rmdir(s->dir);
+    free(s->path);
+    free(s->dir);
+    free(s->bytes);
+}
+
+/* Write 'n' bytes as 'name' in the saved model's directory and load it:
+ * it must fail with 'code'; returns the error. */
+static slant_error load_bytes_fails(const saved *s, const char *name, const char *p, size_t n,
+                                    int code)
+{
+    char *path = th_path(s->dir, name);
+    th_write(path, p, n);
+    slant_error err;
+    memset(&err, 0x5a, sizeof err); /* slant_model_load must reset it */
+    slant_model *m = slant_model_load(path, &err);
+    cr_assert_null(m, "%s (%zu bytes) was accepted", name, n);
+    cr_assert_eq(err.code, code, "%s (%zu bytes): code %d, expected %d (%s)", name, n, err.code,
+                 code, err.text);
+    cr_assert_str_eq(err.source, path, "%s: the error names the file", name);
+    cr_assert_eq(err.line, -1);
+    cr_assert_eq(err.column, -1);
+    cr_assert_geq(err.offset, 0, "%s: a format error has a byte offset", name);
+    cr_assert_leq(err.offset, (long)n, "%s: offset %ld is past the end", name, err.offset);
+    cr_assert_gt(strlen(err.text), 0);
+    remove(path);
+    free(path);
+    return err;
+}
+
+static void put_le32(char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (char)(unsigned char)(v >> (8 * i));
+}
+
+static void put_le64(char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (char)(unsigned char)(v >> (8 * i));
+}
+
+/* ------------------------------------------------------------ round trip */
+
+static void expect_same_scores(const slant_model *a, const slant_model *b)
+{
+    slant_error err;
+    slantp_error_clear(&err);
+    slant_workspace *wa = slant_workspace_new(a, &err), *wb = slant_workspace_new(b, &err);
+    cr_assert(wa && wb, "%s", err.text);
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        const slant_result *ra, *rb;
+        cr_assert_eq(slant_classify(wa, texts[t], strlen(texts[t]), &ra, &err), SLANT_OK);
+        cr_assert_eq(slant_classify(wb, texts[t], strlen(texts[t]), &rb, &err), SLANT_OK);
+        cr_assert_eq(slant_result_nfeatures(ra), slant_result_nfeatures(rb));
+        if (t < 3)
+            cr_assert_gt(slant_result_nfeatures(ra), 0, "text %zu hits no feature", t);
+        for (size_t h = 0; h < slant_model_nheads(a); h++) {
+            cr_assert_eq(slant_result_best(ra, h), slant_result_best(rb, h));
+            for (size_t l = 0; l < slant_model_nlabels(a, h); l++) {
+                cr_assert(slant_result_decision(ra, h, l) == slant_result_decision(rb, h, l),
+                          "text %zu head %zu label %zu: decision %.17g vs %.17g", t, h, l,
+                          slant_result_decision(ra, h, l), slant_result_decision(rb, h, l));
+                cr_assert(slant_result_score(ra, h, l) == slant_result_score(rb, h, l),
+                          "text %zu head %zu label %zu: score %.17g vs %.17g", t, h, l,
+                          slant_result_score(ra, h, l), slant_result_score(rb, h, l));
+                cr_assert_eq(slant_result_predicted(ra, h, l), slant_result_predicted(rb, h, l));
+            }
+        }
+    }
+    slant_workspace_free(wa);
+    slant_workspace_free(wb);
+}
+
+Test(model, load_gives_back_the_saved_model)
+{
+    saved s;
+    save_new(&s);
+    slant_error err;
+    slant_model *m = slant_model_load(s.path, &err);
+    cr_assert_not_null(m, "%s", err.text);
+    cr_assert_eq(err.code, SLANT_OK);
+    cr_assert_str_eq(slant_model_language(m), slant_model_language(s.m));
+    cr_assert_str_eq(slant_model_language(m), "english");
+    cr_assert_eq(slant_model_nfeatures(m), slant_model_nfeatures(s.m));
+    cr_assert_gt(slant_model_nfeatures(m), 0);
+    cr_assert_eq(slant_model_nheads(m), 2);
+    cr_assert_eq(slant_model_nheads(m), slant_model_nheads(s.m));
+    for (size_t h = 0; h < slant_model_nheads(m); h++) {
+        cr_assert_str_eq(slant_model_head_name(m, h), slant_model_head_name(s.m, h));
+        cr_assert_eq(slant_model_head_multilabel(m, h), slant_model_head_multilabel(s.m, h));
+        cr_assert_eq(slant_model_nlabels(m, h), slant_model_nlabels(s.m, h));
+        for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
+            cr_assert_str_eq(slant_model_label(m, h, l), slant_model_label(s.m, h, l));
+            double c1, a1, b1, t1, c2, a2, b2, t2;
+            size_t n1, n2;
+            slant_model_label_info(m, h, l, &c1, &a1, &b1, &t1, &n1);
+            slant_model_label_info(s.m, h, l, &c2, &a2, &b2, &t2, &n2);
+            cr_assert(c1 == c2 && a1 == a2 && b1 == b2 && t1 == t2 && n1 == n2,
+                      "head %zu label %zu: calibration differs", h, l);
+        }
+    }
+    size_t ot = slant_model_find_head(m, "outlet_type");
+    cr_assert_neq(ot, (size_t)-1);
+    cr_assert(!slant_model_head_multilabel(m, ot));
+    cr_assert_eq(slant_model_nlabels(m, ot), 3);
+    size_t fr = slant_model_find_head(m, "frames");
+    cr_assert_neq(fr, (size_t)-1);
+    cr_assert(slant_model_head_multilabel(m, fr));
+    slant_model_info i1, i2;
+    slant_model_get_info(m, &i1);
+    slant_model_get_info(s.m, &i2);
+    cr_assert_eq(i1.ngram_max, i2.ngram_max);
+    cr_assert_eq(i1.min_df, i2.min_df);
+    cr_assert_eq(i1.ndocs, 60);
+    cr_assert_eq(i1.nstems, i2.nstems);
+    cr_assert_eq(i1.folds, i2.folds);
+    cr_assert_eq(i1.used_gram, i2.used_gram);
+    expect_same_scores(s.m, m);
+    slant_model_free(m);
+    saved_free(&s);
+}
+
+Test(model, saving_twice_gives_identical_bytes)
+{
+    saved s;
+    save_new(&s);
+    char *again = th_path(s.dir, "again.slant");
+    slant_error err;
+    slantp_error_clear(&err);
+    cr_assert_eq(slant_model_save(s.m, again, &err), SLANT_OK, "%s", err.text);
+    size_t n;
+    char *b = th_read(again, &n);
+    cr_assert_eq(n, s.len);
+    cr_assert(memcmp(b, s.bytes, n) == 0, "two saves of one model differ");
+    free(b);
+    /* a loaded model saves to the bytes it was loaded from */
+    slant_model *m = slant_model_load(s.path, &err);
+    cr_assert_not_null(m, "%s", err.text);
+    cr_assert_eq(slant_model_save(m, again, &err), SLANT_OK, "%s", err.text);
+    b = th_read(again, &n);
+    cr_assert_eq(n, s.len);
+    cr_assert(memcmp(b, s.bytes, n) == 0, "load then save changes the bytes");
+    free(b);
+    slant_model_free(m);
+    free(again);
+    saved_free(&s);
+}
+
+Test(model, training_twice_gives_identical_files)
+{
+    saved a, b;
+    save_new(&a);
+    save_new(&b);
+    cr_assert_eq(a.len, b.len);
+    size_t i = 0;
+    while (i < a.len && a.bytes[i] == b.bytes[i])
+        i++;
+    cr_assert_eq(i, a.len, "the files differ first at byte %zu", i);
+    saved_free(&a);
+    saved_free(&b);
+}
+
+Test(model, save_into_a_missing_directory_is_an_io_error)
+{
+    slant_model *m = th_train_small();
+    char *dir = th_mkdtemp(), *p = th_path(dir, "no/such/model.slant");
+    slant_error err;
+    slantp_error_clear(&err);
+    cr_assert_eq(slant_model_save(m, p, &err), SLANT_EIO);
+    cr_assert_eq(err.code, SLANT_EIO);
+    cr_assert(strstr(err.text, p) != NULL, "'%s' does not name the path", err.text);
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+    slant_model_free(m);
+}
+
+/* ------------------------------------------------------------ strict reader */
+
+Test(model, every_truncation_is_a_format_error)
+{
+    saved s;
+    save_new(&s);
+    size_t lens[260], k = 0;
+    static const size_t fixed[] = {0, 1, 7, 8, 12, 23, 24, 35, 36, 37};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        lens[k++] = fixed[i];
+    lens[k++] = s.len - 1;
+    lens[k++] = s.len - 8;
+    lens[k++] = s.len - 12;
+    lens[k++] = s.len - 13;
+    for (size_t i = 1; i <= 190; i++)
+        lens[k++] = 37 + (s.len - 50) * i / 191;
+    for (size_t i = 0; i < k; i++) {
+        size_t n = lens[i];
+        cr_assert_lt(n, s.len);
+        slant_error err = load_bytes_fails(&s, "cut.slant", s.bytes, n, SLANT_EFORMAT);
+        if (n >= 8) {
+            /* the magic is intact: the file was cut, and the message says so */
+            cr_assert_str_eq(err.text, "file is truncated (shorter than its header says)",
+                             "cut at %zu", n);
+            cr_assert_eq(err.offset, (long)n);
+        } else {
+            cr_assert_str_eq(err.text, "not a slant model (bad magic)", "cut at %zu", n);
+            cr_assert_eq(err.offset, 0, "cut at %zu", n);
+        }
+    }
+    saved_free(&s);
+}
+
+Test(model, flipped_byte_is_a_checksum_mismatch)
+{
+    saved s;
+    save_new(&s);
+    char *b = malloc(s.len);
+    memcpy(b, s.bytes, s.len);
+    b[s.len / 2] ^= 0x10;
+    slant_error err = load_bytes_fails(&s, "flip.slant", b, s.len, SLANT_EFORMAT);
+    cr_assert_str_eq(err.text, "checksum mismatch (file corrupted)");
+    cr_assert_eq(err.offset, (long)s.len - 12, "the offset of the stored checksum");
+    free(b);
+    saved_free(&s);
+}
+
+Test(model, wrong_magic_is_not_a_model)
+{
+    saved s;
+    save_new(&s);
+    char *b = malloc(s.len);
+    memcpy(b, s.bytes, s.len);
+    memcpy(b, "SLANTMDX", 8);
+    slant_error err = load_bytes_fails(&s, "magic.slant", b, s.len, SLANT_EFORMAT);
+    cr_assert_str_eq(err.text, "not a slant model (bad magic)");
+    cr_assert_eq(err.offset, 0);
+    /* a JSON file is not a model either */
+    err = load_bytes_fails(&s, "model.json", "{\"model\": 1, \"padding\": \"................\"}",
+                           43, SLANT_EFORMAT);
+    cr_assert_str_eq(err.text, "not a slant model (bad magic)");
+    free(b);
+    saved_free(&s);
+}
+
+Test(model, newer_format_version_is_a_version_error)
+{
+    saved s;
+    save_new(&s);
+    char *b = malloc(s.len);
+    memcpy(b, s.bytes, s.len);
+    put_le32(b + 8, 2);
+    slant_error err = load_bytes_fails(&s, "v2.slant", b, s.len, SLANT_EVERSION);
+    cr_assert_str_eq(err.text,
+                     "model format 2, this slant reads format 1 (retrain with 'slant train')");
+    cr_assert_eq(err.offset, 8);
+    free(b);
+    saved_free(&s);
+}
+
+Test(model, unknown_flags_are_a_format_error)
+{
+    saved s;
+    save_new(&s);
+    char *b = malloc(s.len);
+    memcpy(b, s.bytes, s.len);
+    put_le32(b + 12, 1);
+    slant_error err = load_bytes_fails(&s, "flags.slant", b, s.len, SLANT_EFORMAT);
+    cr_assert_str_eq(err.text, "unknown flags");
+    cr_assert_eq(err.offset, 12);
+    free(b);
+    saved_free(&s);
+}
+
+Test(model, trailing_garbage_is_a_format_error)
+{
+    saved s;
+    save_new(&s);
+    char *b = malloc(s.len + 9);
+    memcpy(b, s.bytes, s.len);
+    memcpy(b + s.len, "garbage\n", 8);
+    slant_error err = load_bytes_fails(&s, "trail.slant", b, s.len + 8, SLANT_EFORMAT);
+    cr_assert_str_eq(err.text, "file has trailing bytes after the model");
+    err = load_bytes_fails(&s, "trail1.slant", b, s.len + 1, SLANT_EFORMAT);
+    cr_assert_str_eq(err.text, "file has trailing bytes after the model");
+    free(b);
+    saved_free(&s);
+}
+
+Test(model, damaged_end_marker_is_a_format_error)
+{
+    saved s;
+    save_new(&s);
+    char *b = malloc(s.len);
+    memcpy(b, s.bytes, s.len);
+    b[s.len - 1] = 'X';
+    slant_error err = load_bytes_fails(&s, "end.slant", b, s.len, SLANT_EFORMAT);
+    cr_assert_str_eq(err.text, "missing end marker (file truncated?)");
+    cr_assert_eq(err.offset, (long)s.len - 8);
+    free(b);
+    saved_free(&s);
+}
+
+Test(model, directory_is_an_io_error)
+{
+    char *dir = th_mkdtemp();
+    slant_error err;
+    cr_assert_null(slant_model_load(dir, &err));
+    cr_assert_eq(err.code, SLANT_EIO);
+    char want[600];
+    snprintf(want, sizeof want, "cannot read '%s': Is a directory", dir);
+    cr_assert_str_eq(err.text, want);
+    th_rmdir(dir);
+    free(dir);
+}
+
+Test(model, missing_file_is_an_io_error)
+{
+    char *dir = th_mkdtemp(), *p = th_path(dir, "none.slant");
+    slant_error err;
+    cr_assert_null(slant_model_load(p, &err));
+    cr_assert_eq(err.code, SLANT_EIO);
+    char want[600];
+    snprintf(want, sizeof want, "cannot open '%s': No such file or directory", p);
+    cr_assert_str_eq(err.text, want);
+    cr_assert_null(slant_model_load(p, NULL), "a NULL error is allowed");
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+}
+
+/* Re-seal 'payload' (the bytes after the header) with a correct header,
+ * checksum and end marker, so that the field checks are what is tested. */
+static char *reseal(const char *orig, const char *payload, size_t plen, size_t *n)
+{
+    *n = 24 + plen + 12;
+    char *b = malloc(*n);
+    memcpy(b, orig, 24);
+    put_le64(b + 16, plen);
+    memcpy(b + 24, payload, plen);
+    put_le32(b + 24 + plen, slantp_crc32(b, 24 + plen));
+    memcpy(b + 24 + plen + 4, "SLNTEND\n", 8);
+    return b;
+}
+
+/* A payload cut short but correctly sealed: every field read must notice
+ * the end, never read past it. */
+Test(model, sealed_truncated_payloads_are_format_errors)
+{
+    saved s;
+    save_new(&s);
+    size_t plen = s.len - 36;
+    const char *payload = s.bytes + 24;
+    for (size_t i = 0; i < 300; i++) {
+        size_t cut = plen * i / 300;
+        size_t n;
+        char *b = reseal(s.bytes, payload, cut, &n);
+        slant_error err;
+        slantp_error_clear(&err);
+        slant_model *m = slantp_model_parse(b, n, "sealed", &err);
+        cr_assert_null(m, "payload cut at %zu of %zu was accepted", cut, plen);
+        cr_assert_eq(err.code, SLANT_EFORMAT, "cut at %zu: %s", cut, err.text);
+        cr_assert_str_eq(err.source, "sealed");
+        cr_assert(err.offset >= 24 && err.offset <= (long)n, "cut at %zu: offset %ld", cut,
+                  err.offset);
+        free(b);
+    }
+    saved_free(&s);
+}
+
+/* Bytes changed anywhere in a correctly sealed payload: the reader may
+ * accept the model (a changed weight is still a weight) but must never
+ * crash, and a refusal must be a format error. */
+Test(model, sealed_corruptions_never_crash)
+{
+    saved s;
+    save_new(&s);
+    size_t plen = s.len - 36;
+    char *payload = malloc(plen);
+    size_t step = plen / 3000 + 1;
+    size_t refused = 0, tried = 0;
+    static const unsigned char patterns[] = {0xff, 0x80, 0x01};
+    for (size_t pos = 0; pos < plen; pos += step) {
+        for (size_t q = 0; q < sizeof patterns; q++) {
+            memcpy(payload, s.bytes + 24, plen);
+            payload[pos] = (char)(unsigned char)(payload[pos] ^ patterns[q]);
+            size_t n;
+            char *b = reseal(s.bytes, payload, plen, &n);
+            slant_error err;
+            slantp_error_clear(&err);
+            slant_model *m = slantp_model_parse(b, n, "corrupt", &err);
+            tried++;
+            if (m) {
+                slant_model_free(m);
+            } else {
+                refused++;
+                cr_assert_eq(err.code, SLANT_EFORMAT, "byte %zu: code %d (%s)", pos, err.code,
+                             err.text);
+                cr_assert(err.offset >= 0 && err.offset <= (long)n, "byte %zu: offset %ld",
+                          pos, err.offset);
+            }
+            free(b);
+        }
+    }
+    cr_assert_gt(refused, 0, "some of %zu corruptions must be noticed", tried);
+    free(payload);
+    saved_free(&s);
+}
