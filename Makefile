@@ -108,6 +108,7 @@ sanitize: deps
 sanitize-run: $(BUILD)/slant-tests $(BUILD)/slant
 	rm -rf $(BUILD)/sanlogs && mkdir -p $(BUILD)/sanlogs
 	SLANT_BIN=$(BUILD)/slant ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(BUILD)/sanlogs/asan \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(CURDIR)/$(BUILD)/sanlogs/ubsan \
 	    $(BUILD)/slant-tests --timeout 900 -j2
 	@if [ -n "$$(ls -A $(BUILD)/sanlogs)" ]; then cat $(BUILD)/sanlogs/*; \
