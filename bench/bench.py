@@ -21,25 +21,20 @@ SHARED = os.path.join(ROOT, "..", "shared")
 
 
 def run(cmd, stdin=None):
-    """Wall seconds and peak RSS (MB) of one whole process. posix_spawn, not
-    fork, so the child's peak RSS is its own and not a copy of Python's."""
-    argv = ["/bin/sh", "-c", "exec " + cmd]
-    errf = tempfile.TemporaryFile()
-    actions = [(os.POSIX_SPAWN_DUP2, errf.fileno(), 2)]
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    actions.append((os.POSIX_SPAWN_DUP2, devnull, 1))
-    if stdin is not None:
-        actions.append((os.POSIX_SPAWN_DUP2, stdin.fileno(), 0))
-    t0 = time.perf_counter()
-    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
-    _, status, ru = os.wait4(pid, 0)
-    t = time.perf_counter() - t0
-    os.close(devnull)
-    if status != 0:
-        errf.seek(0)
-        sys.exit(f"bench: command failed ({status}): {cmd}\n{errf.read().decode(errors='replace')}")
+    """Wall seconds and peak RSS (MB) of one whole process, measured by GNU
+    time: a child forked from Python would inherit Python's peak RSS."""
+    errf = tempfile.NamedTemporaryFile(delete=False)
     errf.close()
-    return t, ru.ru_maxrss / 1024.0
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", errf.name, "/bin/sh", "-c", "exec " + cmd],
+                       stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"bench: command failed ({p.returncode}): {cmd}\n{p.stderr.decode(errors='replace')}")
+    with open(errf.name) as f:
+        rss_kb = float(f.read().split()[-1])
+    os.unlink(errf.name)
+    return t, rss_kb / 1024.0
 
 
 def median_run(cmd, runs, stdin_path=None):

@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 need=""
 command -v fasttext >/dev/null || need="$need fasttext"
 /usr/bin/python3 -c 'import sklearn' 2>/dev/null || need="$need python3-sklearn"
+[ -x /usr/bin/time ] || need="$need time"
 if [ -n "$need" ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
