@@ -84,7 +84,17 @@ int slant_classify(slant_workspace *ws, const char *text, size_t len, const slan
     for (size_t g = 0; g < L; g++)
         dec[g] = 0;
     const slantp_feat *v = ws->doc.vec;
-    for (size_t i = 0; i < ws->doc.nvec; i++) {
+    size_t nv = ws->doc.nvec;
+    /* weight rows are scattered over megabytes: ask for them ahead */
+    for (size_t i = 0; i < nv && i < 8; i++)
+        __builtin_prefetch(m->W + (size_t)v[i].id * L);
+    for (size_t i = 0; i < nv; i++) {
+        if (i + 8 < nv) {
+            const double *ahead = m->W + (size_t)v[i + 8].id * L;
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + 8);
+            __builtin_prefetch(ahead + L - 1);
+        }
         const double *row = m->W + (size_t)v[i].id * L;
         double x = v[i].value;
         for (size_t g = 0; g < L; g++)
