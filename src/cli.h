@@ -34,6 +34,10 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 #endif
     ;
 
+/* The shared end of every option switch: 'h' prints the help, ':' is a
+ * missing value and anything else an unknown option. Returns the status. */
+int cli_option_fallback(int opt, const char *usage, char **argv);
+
 /* The model to use: 'given', else $SLANT_MODEL, else the shipped model
  * beside the executable (checkout) or under its prefix (installed). */
 const char *cli_default_model(const char *given);

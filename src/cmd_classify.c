@@ -431,12 +431,8 @@ int cli_cmd_classify(int argc, char **argv)
             nthreads = (int)v;
             break;
         }
-        case 'h':
-            return cli_help();
-        case ':':
-            return cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+            return cli_option_fallback(opt, usage, argv);
         }
     }
     if (fmt < 0)

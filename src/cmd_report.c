@@ -106,9 +106,7 @@ int cli_cmd_eval(int argc, char **argv)
             else if (strcmp(optarg, "table") == 0) json = 0;
             else return cli_usage_error(usage, "unknown format '%s'", optarg);
             break;
-        case 'h': return cli_help();
-        case ':': return cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_fallback(opt, usage, argv);
         }
     }
     if (optind >= argc)
@@ -167,9 +165,7 @@ int cli_cmd_inspect(int argc, char **argv)
             else if (strcmp(optarg, "table") == 0) json = 0;
             else return cli_usage_error(usage, "unknown format '%s'", optarg);
             break;
-        case 'h': return cli_help();
-        case ':': return cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_fallback(opt, usage, argv);
         }
     }
     if (optind < argc)

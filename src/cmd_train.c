@@ -140,12 +140,8 @@ int cli_cmd_train(int argc, char **argv)
             o.seed = (unsigned)v;
             break;
         case O_JSON: json = 1; break;
-        case 'h':
-            return cli_help();
-        case ':':
-            return cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+            return cli_option_fallback(opt, usage, argv);
         }
     }
     if (optind >= argc)

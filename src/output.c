@@ -6,6 +6,7 @@
  * a tree per document would cost more than classifying it.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -46,6 +47,15 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nusage: %s\nTry 'slant --help' for more information.\n", usage);
     return EXIT_USAGE;
+}
+
+int cli_option_fallback(int opt, const char *usage, char **argv)
+{
+    if (opt == 'h')
+        return cli_help();
+    if (opt == ':')
+        return cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
+    return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
 }
 
 static int readable(const char *p)
