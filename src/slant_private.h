@@ -370,18 +370,21 @@ int slantp_trainset_kernel(slantp_trainset *ts, size_t gram_mb, int threads, sla
 void slantp_trainset_release(slantp_trainset *ts);
 
 /* Train one binary classifier on rows 'idx' (y[i] = +1 or -1) with cost C
- * and class weights balanced by frequency; collapse it into the dense
- * weight vector w (nfeatures) and bias b so that decision(x) = w.x + b,
- * positive for the +1 class. If 'keep' is non-NULL the libsvm model is
- * returned there (with the problem it points into) for parity checks. */
+ * and class weights balanced by frequency. With w non-NULL, collapse it
+ * into the dense weight vector w (nfeatures) and bias b so that
+ * decision(x) = w.x + b, positive for the +1 class. With dec non-NULL, also
+ * write the decision values of rows test[0..ntest) (from the Gram matrix
+ * when w is NULL, which needs no weight vector). If 'keep' is non-NULL the
+ * libsvm model is returned there (with the problem it points into) for
+ * parity checks. */
 typedef struct slantp_binary_keep {
     struct svm_model *model;
     struct svm_problem prob;
     struct svm_parameter param;
 } slantp_binary_keep;
 int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const signed char *y,
-                        size_t n, double C, double *w, double *b, slantp_binary_keep *keep,
-                        slant_error *err);
+                        size_t n, double C, double *w, double *b, const size_t *test, size_t ntest,
+                        double *dec, slantp_binary_keep *keep, slant_error *err);
 void slantp_binary_keep_release(slantp_binary_keep *k);
 /* w . row(i) + b */
 double slantp_trainset_decision(const slantp_trainset *ts, size_t i, const double *w, double b);

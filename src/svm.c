@@ -163,16 +163,21 @@ void slantp_binary_keep_release(slantp_binary_keep *k)
 }
 
 int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const signed char *y,
-                        size_t n, double C, double *w, double *b, slantp_binary_keep *keep,
-                        slant_error *err)
+                        size_t n, double C, double *w, double *b, const size_t *test, size_t ntest,
+                        double *dec, slantp_binary_keep *keep, slant_error *err)
 {
     size_t npos = 0;
     for (size_t i = 0; i < n; i++)
         npos += y[i] > 0;
-    memset(w, 0, ts->nfeatures * sizeof *w);
+    if (!w && !ts->gram)
+        return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "decisions need weights or a kernel");
+    if (w)
+        memset(w, 0, ts->nfeatures * sizeof *w);
     if (npos == 0 || npos == n) {
         /* one class only: a constant decision, as libsvm would give */
         *b = npos ? 1.0 : -1.0;
+        for (size_t i = 0; dec && i < ntest; i++)
+            dec[i] = *b;
         return SLANT_OK;
     }
     struct svm_problem prob = {0};
@@ -196,7 +201,9 @@ int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const sign
     param.svm_type = C_SVC;
     param.kernel_type = ts->gram ? PRECOMPUTED : LINEAR;
     param.C = C;
-    param.eps = 1e-3;
+    /* out-of-fold runs only rank C values and feed calibration: a looser
+     * stopping tolerance is enough there and saves most solver iterations */
+    param.eps = (dec && !w) ? 1e-2 : 1e-3;
     param.cache_size = 256;
     param.shrinking = 1;
     param.probability = 0;
@@ -216,13 +223,25 @@ int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const sign
         return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "libsvm could not train");
     }
     double sign = model->label[0] == +1 ? 1.0 : -1.0;
-    for (int k = 0; k < model->l; k++) {
+    for (int k = 0; w && k < model->l; k++) {
         size_t doc = idx[model->sv_indices[k] - 1];
         double coef = sign * model->sv_coef[0][k];
         for (size_t j = ts->row_start[doc]; j < ts->row_start[doc + 1]; j++)
             w[ts->col[j]] += coef * ts->val[j];
     }
     *b = -sign * model->rho[0];
+    for (size_t i = 0; dec && i < ntest; i++) {
+        if (w) {
+            dec[i] = slantp_trainset_decision(ts, test[i], w, *b);
+            continue;
+        }
+        /* from the kernel: sum of coef_k K(sv_k, x), no weight vector needed */
+        const struct svm_node *row = ts->gram[test[i]];
+        double s = *b;
+        for (int k = 0; k < model->l; k++)
+            s += sign * model->sv_coef[0][k] * row[idx[model->sv_indices[k] - 1] + 1].value;
+        dec[i] = s;
+    }
     if (keep) {
         keep->model = model;
         keep->prob = prob;

@@ -209,14 +209,15 @@ static void run_fit(struct fit_job *j, double *w)
 {
     double b;
     slantp_error_clear(&j->err);
-    j->rc = slantp_train_binary(j->ts, j->idx, j->y, j->n, j->C, j->w_out ? j->w_out : w, &b, NULL,
-                                &j->err);
+    /* out-of-fold jobs need only decisions: with a kernel matrix they come
+     * from the support vectors' kernel rows, with no weight vector */
+    double *wv = j->w_out ? j->w_out : j->ts->gram ? NULL : w;
+    j->rc = slantp_train_binary(j->ts, j->idx, j->y, j->n, j->C, wv, &b, j->test, j->ntest,
+                                j->dec, NULL, &j->err);
     if (j->rc)
         return;
     if (j->b_out)
         *j->b_out = b;
-    for (size_t i = 0; i < j->ntest; i++)
-        j->dec[i] = slantp_trainset_decision(j->ts, j->test[i], j->w_out ? j->w_out : w, b);
 }
 
 struct pool {

@@ -74,7 +74,8 @@ static void check_parity(size_t gram_mb, int expect_gram)
     double *w = malloc(ts.nfeatures * sizeof *w), b;
     slantp_binary_keep keep = {0};
     slant_error err;
-    cr_assert_eq(slantp_train_binary(&ts, idx, y, n, 1.0, w, &b, &keep, &err), SLANT_OK);
+    cr_assert_eq(slantp_train_binary(&ts, idx, y, n, 1.0, w, &b, NULL, 0, NULL, &keep, &err),
+                 SLANT_OK);
     cr_assert(keep.model != NULL);
     double sign = keep.model->label[0] == 1 ? 1.0 : -1.0;
     struct svm_node *row = malloc((ts.n + 2) * sizeof *row);
@@ -123,7 +124,8 @@ Test(svm, one_class_gives_a_constant_decision)
     signed char y[4] = {-1, -1, -1, -1};
     double *w = malloc(ts.nfeatures * sizeof *w), b = 0;
     slant_error err;
-    cr_assert_eq(slantp_train_binary(&ts, idx, y, 4, 1.0, w, &b, NULL, &err), SLANT_OK);
+    cr_assert_eq(slantp_train_binary(&ts, idx, y, 4, 1.0, w, &b, NULL, 0, NULL, NULL, &err),
+                 SLANT_OK);
     cr_assert_eq(b, -1.0);
     for (size_t f = 0; f < ts.nfeatures; f++)
         cr_assert_eq(w[f], 0.0);
@@ -144,6 +146,41 @@ Test(svm, gram_matrix_is_symmetric_with_unit_diagonal)
         for (size_t j = 0; j < i; j++)
             cr_assert_eq(ts.gram[i][j + 1].value, ts.gram[j][i + 1].value);
     }
+    slantp_trainset_release(&ts);
+    slant_model_free(m);
+}
+
+Test(svm, decisions_from_the_kernel_equal_decisions_from_the_weights)
+{
+    slant_model *m = th_train_small();
+    slantp_trainset ts;
+    build_trainset(m, &ts, 1024);
+    size_t n = 0, nt = 0, *idx = malloc(ts.n * sizeof *idx), *test = malloc(ts.n * sizeof *test);
+    signed char *y = malloc(ts.n);
+    for (size_t i = 0; i < ts.n; i++) {
+        if (i % 3 == 2) {
+            test[nt++] = i;
+            continue;
+        }
+        idx[n] = i;
+        y[n++] = (i / 2) % 3 == 0 ? 1 : -1;
+    }
+    double *w = malloc(ts.nfeatures * sizeof *w), b1, b2;
+    double *d1 = malloc(nt * sizeof *d1), *d2 = malloc(nt * sizeof *d2);
+    slant_error err;
+    cr_assert_eq(slantp_train_binary(&ts, idx, y, n, 3.0, w, &b1, test, nt, d1, NULL, &err), SLANT_OK);
+    cr_assert_eq(slantp_train_binary(&ts, idx, y, n, 3.0, NULL, &b2, test, nt, d2, NULL, &err),
+                 SLANT_OK);
+    cr_assert_eq(b1, b2);
+    for (size_t i = 0; i < nt; i++)
+        cr_assert(fabs(d1[i] - d2[i]) <= 1e-12 * fmax(1.0, fabs(d1[i])), "%zu: %.17g vs %.17g", i,
+                  d1[i], d2[i]);
+    free(w);
+    free(d1);
+    free(d2);
+    free(idx);
+    free(test);
+    free(y);
     slantp_trainset_release(&ts);
     slant_model_free(m);
 }
