@@ -497,7 +497,9 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
         dfc.st[kept[f].stat].last_doc = (uint32_t)f;
     }
 
-    /* 2. vectors, surface forms, kernel */
+    /* 2. vectors, surface forms, kernel. Documents are tokenized again
+     * rather than kept from pass 1: the stem cache makes the second pass
+     * cheap, and memory stays proportional to the vectors, not the text. */
     ts.n = N;
     ts.nfeatures = nkept;
     ts.row_start = malloc((N + 1) * sizeof *ts.row_start);
