@@ -187,6 +187,69 @@ static int feat_by_id(const void *x, const void *y)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/* ---------------------------------------------------------------- surface forms */
+
+/* Votes for the written form of each feature, one per document: the form
+ * most documents use is what 'inspect' shows ("Press Release", not the
+ * first spelling met); ties go to the form seen first. */
+typedef struct surface_votes {
+    slantp_strtab forms;        /* key: 4-byte feature id, then the form */
+    uint32_t *count;            /* per form */
+    size_t count_cap;
+    uint32_t *best;             /* per feature: form id + 1, 0 = none yet */
+    slantp_buf key;
+} surface_votes;
+
+static int vote_surface(surface_votes *v, uint32_t fid, const char *text, const slantp_tokens *t,
+                        uint32_t tok, uint32_t ntok)
+{
+    v->key.len = 0;
+    if (slantp_buf_append(&v->key, &fid, sizeof fid) < 0 ||
+        slantp_append_surface(&v->key, text, t, tok, ntok) < 0)
+        return -1;
+    long id = slantp_strtab_intern(&v->forms, v->key.data, v->key.len - 1);  /* without the NUL */
+    if (id < 0 || slantp_grow(&v->count, &v->count_cap, (size_t)id + 1, sizeof *v->count) < 0)
+        return -1;
+    if ((size_t)id + 1 == v->forms.n)
+        v->count[id] = 0;
+    v->count[id]++;
+    uint32_t b = v->best[fid];
+    if (!b || v->count[id] > v->count[b - 1])
+        v->best[fid] = (uint32_t)id + 1;
+    return 0;
+}
+
+/* Copy the winning forms into the model. */
+static int elect_surfaces(surface_votes *v, slant_model *m)
+{
+    size_t *off = malloc((m->nfeatures ? m->nfeatures : 1) * sizeof *off);
+    if (!off)
+        return -1;
+    for (size_t f = 0; f < m->nfeatures; f++) {
+        off[f] = (size_t)-1;
+        if (!v->best[f])
+            continue;
+        const char *form = slantp_strtab_key(&v->forms, v->best[f] - 1) + sizeof(uint32_t);
+        off[f] = m->surface_mem.len;
+        if (slantp_buf_append(&m->surface_mem, form, strlen(form) + 1) < 0) {
+            free(off);
+            return -1;
+        }
+    }
+    for (size_t f = 0; f < m->nfeatures; f++)
+        m->surface[f] = off[f] == (size_t)-1 ? NULL : m->surface_mem.data + off[f];
+    free(off);
+    return 0;
+}
+
+static void surface_votes_release(surface_votes *v)
+{
+    slantp_strtab_release(&v->forms);
+    free(v->count);
+    free(v->best);
+    slantp_buf_release(&v->key);
+}
+
 /* ---------------------------------------------------------------- binary jobs */
 
 struct fit_job {
@@ -387,6 +450,7 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     struct df_ctx dfc = {0};
     struct kept *kept = NULL;
     slantp_trainset ts = {0};
+    surface_votes votes = {0};
     int have_stemmer = 0;
     struct fit_job *jobs = NULL;
     double *oof = NULL;
@@ -475,24 +539,16 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     m->feat_keys = malloc(nkept * sizeof *m->feat_keys);
     m->idf = malloc(nkept * sizeof *m->idf);
     m->surface = calloc(nkept, sizeof *m->surface);
-    size_t *surf_off = malloc(nkept * sizeof *surf_off);
-    if (!m->feat_keys || !m->idf || !m->surface || !surf_off) {
-        free(surf_off);
+    votes.best = calloc(nkept, sizeof *votes.best);
+    if (!m->feat_keys || !m->idf || !m->surface || !votes.best ||
+        slantp_strtab_init(&votes.forms, nkept) < 0 || slantp_keytab_init(&m->vocab, nkept) < 0)
         goto nomem;
-    }
-    if (slantp_keytab_init(&m->vocab, nkept) < 0) {
-        free(surf_off);
-        goto nomem;
-    }
     for (size_t f = 0; f < nkept; f++) {
         uint32_t *slot;
         m->feat_keys[f] = kept[f].key;
         m->idf[f] = log((1.0 + (double)N) / (1.0 + (double)kept[f].df)) + 1.0;
-        if (slantp_keytab_put(&m->vocab, kept[f].key, (uint32_t)f, &slot) < 0) {
-            free(surf_off);
+        if (slantp_keytab_put(&m->vocab, kept[f].key, (uint32_t)f, &slot) < 0)
             goto nomem;
-        }
-        surf_off[f] = (size_t)-1;
         /* reuse the stats slot to point back at the feature */
         dfc.st[kept[f].stat].last_doc = (uint32_t)f;
     }
@@ -504,28 +560,20 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     ts.nfeatures = nkept;
     ts.row_start = malloc((N + 1) * sizeof *ts.row_start);
     size_t nnz_cap = 0, nnz = 0;
-    if (!ts.row_start) {
-        free(surf_off);
+    if (!ts.row_start)
         goto nomem;
-    }
     for (size_t i = 0; i < N; i++) {
         const slantp_record *r = &d->recs[s->idx[i]];
         if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0 ||
-            slantp_doc_vectorize(&doc, &m->vocab, m->idf, nkept, o.ngram_max, NULL, NULL) < 0) {
-            free(surf_off);
+            slantp_doc_vectorize(&doc, &m->vocab, m->idf, nkept, o.ngram_max, NULL, NULL) < 0)
             goto nomem;
-        }
         qsort(doc.vec, doc.nvec, sizeof *doc.vec, feat_by_id);
         ts.row_start[i] = nnz;
-        if (slantp_grow(&ts.col, &nnz_cap, nnz + doc.nvec, sizeof *ts.col) < 0) {
-            free(surf_off);
+        if (slantp_grow(&ts.col, &nnz_cap, nnz + doc.nvec, sizeof *ts.col) < 0)
             goto nomem;
-        }
         double *nv = realloc(ts.val, nnz_cap * sizeof *ts.val);
-        if (!nv) {
-            free(surf_off);
+        if (!nv)
             goto nomem;
-        }
         ts.val = nv;
         for (size_t k = 0; k < doc.nvec; k++) {
             ts.col[nnz] = doc.vec[k].id;
@@ -533,24 +581,15 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
         }
         for (size_t k = 0; k < doc.nocc; k++) {
             const slantp_occ *oc = &doc.occ[k];
-            if (surf_off[oc->fid] != (size_t)-1)
-                continue;
-            surf_off[oc->fid] = m->surface_mem.len;
-            if (slantp_append_surface(&m->surface_mem, r->text, &doc.toks, oc->first_tok, oc->ntok) < 0) {
-                free(surf_off);
+            if (vote_surface(&votes, oc->fid, r->text, &doc.toks, oc->first_tok, oc->ntok) < 0)
                 goto nomem;
-            }
         }
         if ((i & 255) == 0)
             progress(&o, "vectorizing", i, N);
     }
     ts.row_start[N] = nnz;
-    for (size_t f = 0; f < nkept; f++)
-        m->surface[f] = surf_off[f] == (size_t)-1 ? NULL : (char *)(uintptr_t)(surf_off[f] + 1);
-    free(surf_off);
-    /* offsets were stored +1 so NULL means "never seen"; now make pointers */
-    for (size_t f = 0; f < nkept; f++)
-        m->surface[f] = m->surface[f] ? m->surface_mem.data + ((uintptr_t)m->surface[f] - 1) : NULL;
+    if (elect_surfaces(&votes, m) < 0)
+        goto nomem;
 
     progress(&o, "computing the kernel", 0, 1);
     rc = slantp_trainset_kernel(&ts, o.gram_mb, o.threads, err);
@@ -851,6 +890,7 @@ done:
     free(dfc.st);
     free(kept);
     slantp_trainset_release(&ts);
+    surface_votes_release(&votes);
     free(jobs);
     free(oof);
     free(ybuf);
