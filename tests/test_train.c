@@ -158,3 +158,35 @@ Test(train, grouped_folds_keep_a_group_together_and_balance_folds)
     free(p);
     free(dir);
 }
+
+Test(train, a_phrase_is_shown_as_most_documents_write_it)
+{
+    char *dir = th_mkdtemp(), *p = th_path(dir, "d.jsonl");
+    FILE *f = fopen(p, "w");
+    /* "press release" comes first, "Press Release" in more documents */
+    fprintf(f, "{\"text\": \"the press release said so\", \"labels\": {\"k\": \"a\"}}\n");
+    for (int i = 0; i < 6; i++)
+        fprintf(f, "{\"text\": \"a Press Release today %d\", \"labels\": {\"k\": \"%s\"}}\n", i,
+                i % 2 ? "a" : "b");
+    fprintf(f, "{\"text\": \"nothing here\", \"labels\": {\"k\": \"b\"}}\n");
+    fclose(f);
+    slant_dataset *d = slant_dataset_new();
+    slant_error err;
+    cr_assert_eq(slant_dataset_read(d, p, SLANT_FORMAT_AUTO, NULL, NULL, &err), SLANT_OK);
+    slant_train_options o;
+    slant_train_options_init(&o);
+    o.folds = 2;
+    slant_model *m = NULL;
+    cr_assert_eq(slant_train(d, &o, &m, &err), SLANT_OK, "%s", err.text);
+    long a = slantp_strtab_find(&m->stems, "press", 5), b = slantp_strtab_find(&m->stems, "releas", 6);
+    cr_assert(a >= 0 && b >= 0);
+    int32_t ids[2] = {(int32_t)a, (int32_t)b};
+    const uint32_t *fid = slantp_keytab_find(&m->vocab, slantp_ngram_key(ids, 2));
+    cr_assert_not_null(fid);
+    cr_assert_str_eq(m->surface[*fid], "Press Release");
+    slant_model_free(m);
+    slant_dataset_free(d);
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+}
