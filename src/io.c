@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -106,6 +107,49 @@ int slantp_read_file(const char *path, size_t max, slantp_buf *out, slant_error 
     if (!is_stdin)
         close(fd);
     return SLANT_OK;
+}
+
+int slantp_map_file(const char *path, size_t max, const char **p, size_t *n, slant_error *err)
+{
+    static const char empty[1] = "";
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0)
+        return io_error(err, path, "open", errno);
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return io_error(err, path, "stat", e);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': %s", path,
+                            S_ISDIR(st.st_mode) ? "Is a directory" : "not a regular file");
+    }
+    if ((unsigned long long)st.st_size > max) {
+        close(fd);
+        return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': larger than %zu bytes",
+                            path, max);
+    }
+    *n = (size_t)st.st_size;
+    if (*n == 0) {
+        close(fd);
+        *p = empty;
+        return SLANT_OK;
+    }
+    void *m = mmap(NULL, *n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m == MAP_FAILED)
+        return io_error(err, path, "map", e);
+    *p = m;
+    return SLANT_OK;
+}
+
+void slantp_unmap_file(const char *p, size_t n)
+{
+    if (p && n)
+        munmap((void *)(uintptr_t)p, n);
 }
 
 int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_error *err)

@@ -46,7 +46,10 @@ void slant_model_free(slant_model *m)
                 free(m->heads[h].labels[l]);
         free(m->heads[h].labels);
     }
-    free(m->W);
+    if (!m->W_borrowed)
+        free(m->W);
+    if (m->map)
+        slantp_unmap_file(m->map, m->map_len);
     free(m->bias);
     free(m->platt_a);
     free(m->platt_b);
@@ -161,6 +164,10 @@ int slantp_model_serialize(const slant_model *m, slantp_buf *b, slant_error *err
         bad |= put_f64(b, m->bias[g]) | put_f64(b, m->platt_a[g]) | put_f64(b, m->platt_b[g]) |
                put_f64(b, m->threshold[g]) | put_f64(b, m->cost[g]) | put_u64(b, m->label_docs[g]);
     size_t nw = m->nfeatures * m->nlabels;
+    /* zero padding so the weights start 8-byte aligned in the file: a
+     * mapped model then uses them in place */
+    while (!bad && b->len % 8)
+        bad |= put(b, "", 1);
     if (!bad && little_endian()) {
         bad |= put(b, m->W, nw * sizeof *m->W);
     } else {
@@ -286,7 +293,8 @@ static size_t get_count(reader *r, size_t min_bytes, uint64_t max, const char *w
     return (size_t)c;
 }
 
-slant_model *slantp_model_parse(const char *data, size_t n, const char *source, slant_error *err)
+slant_model *slantp_model_parse(const char *data, size_t n, const char *source, int alias,
+                                slant_error *err)
 {
     reader rd = {(const unsigned char *)data, n, 0, source, err, 0};
     reader *r = &rd;
@@ -529,20 +537,33 @@ slant_model *slantp_model_parse(const char *data, size_t n, const char *source, 
         goto fail;
     }
     size_t nw = nf * total;
+    while (r->pos % 8 && r->pos < r->n) {
+        if (r->p[r->pos] != 0) {
+            fail3(r, r->pos, SLANT_EFORMAT, "", "padding before the weights is not zero", "");
+            goto fail;
+        }
+        r->pos++;
+    }
     if (need(r, nw * 8, "weight matrix"))
         goto fail;
     if (r->n - r->pos != nw * 8) {
         fail3(r, r->pos + nw * 8, SLANT_EFORMAT, "", "unexpected bytes after the weights", "");
         goto fail;
     }
-    m->W = malloc((nw ? nw : 1) * sizeof *m->W);
-    if (!m->W)
-        goto nomem;
-    if (little_endian())
-        memcpy(m->W, r->p + r->pos, nw * 8);
-    else
-        for (size_t i = 0; i < nw; i++)
-            m->W[i] = get_f64(r, "weight");
+    if (alias && little_endian() && ((uintptr_t)(r->p + r->pos) % sizeof(double)) == 0) {
+        /* the caller keeps the bytes alive (a mapped file): use them in place */
+        m->W = (double *)(uintptr_t)(r->p + r->pos);
+        m->W_borrowed = 1;
+    } else {
+        m->W = malloc((nw ? nw : 1) * sizeof *m->W);
+        if (!m->W)
+            goto nomem;
+        if (little_endian())
+            memcpy(m->W, r->p + r->pos, nw * 8);
+        else
+            for (size_t i = 0; i < nw; i++)
+                m->W[i] = get_f64(r, "weight");
+    }
     for (size_t i = 0; i < nw; i++)
         if (!isfinite(m->W[i])) {
             fail3(r, r->pos + i * 8, SLANT_EFORMAT, "", "weight is not a finite number", "");
@@ -560,16 +581,24 @@ fail:
 
 slant_model *slant_model_load(const char *path, slant_error *err)
 {
-    slantp_buf b = {0};
+    const char *bytes;
+    size_t len;
     slantp_error_clear(err);
-    if (slantp_read_file(path, SLANTP_MAX_MODEL, &b, err)) {
-        slantp_buf_release(&b);
+    /* mapped, not read: the weight matrix (most of the file) is used in
+     * place, so loading copies and zero-fills almost nothing */
+    if (slantp_map_file(path, SLANTP_MAX_MODEL, &bytes, &len, err))
+        return NULL;
+    slant_model *m = slantp_model_parse(bytes, len, path, 1, err);
+    if (!m) {
+        slantp_unmap_file(bytes, len);
         return NULL;
     }
-    slant_model *m = slantp_model_parse(b.data, b.len, path, err);
-    slantp_buf_release(&b);
-    if (!m)
-        return NULL;
+    if (m->W_borrowed) {
+        m->map = bytes;
+        m->map_len = len;
+    } else {
+        slantp_unmap_file(bytes, len);
+    }
     /* a model trained with another libstemmer would silently see other stems */
     slantp_stemmer st;
     slantp_strtab dummy;

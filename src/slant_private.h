@@ -326,6 +326,11 @@ int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf 
 /* Read a whole regular file (or stdin for "-") up to 'max' bytes. */
 int slantp_read_file(const char *path, size_t max, slantp_buf *out, slant_error *err);
 
+/* Map a whole regular file read-only (up to 'max' bytes). An empty file
+ * gives a non-NULL pointer to zero bytes. Unmap with slantp_unmap_file. */
+int slantp_map_file(const char *path, size_t max, const char **p, size_t *n, slant_error *err);
+void slantp_unmap_file(const char *p, size_t n);
+
 /* Bounded line reader over a FILE*: lines end with '\n' (kept out of the
  * result, a '\r' before it dropped); a line over 'max' bytes is an error. */
 typedef struct slantp_lines {
@@ -447,6 +452,9 @@ struct slant_model {
     slantp_head heads[SLANTP_MAX_HEADS];
     size_t nlabels;         /* over all heads */
     double *W;              /* nfeatures x nlabels, feature-major */
+    int W_borrowed;         /* W points into 'map', not to its own memory */
+    const char *map;        /* the mapped model file, or NULL */
+    size_t map_len;
     double *bias, *platt_a, *platt_b, *threshold, *cost;
     size_t *label_docs;
 };
@@ -456,8 +464,10 @@ slant_model *slantp_model_alloc(void);
 int slantp_model_index(slant_model *m, slant_error *err);
 /* Serialize to bytes (the file format); caller frees out->data. */
 int slantp_model_serialize(const slant_model *m, slantp_buf *out, slant_error *err);
-/* Parse bytes; 'source' names them in errors. */
-slant_model *slantp_model_parse(const char *p, size_t n, const char *source, slant_error *err);
+/* Parse bytes; 'source' names them in errors. With 'alias', the weights
+ * may point into the bytes, which must then outlive the model. */
+slant_model *slantp_model_parse(const char *p, size_t n, const char *source, int alias,
+                                slant_error *err);
 
 /* ======================================================== classify.c */
 

@@ -401,7 +401,7 @@ Test(model, sealed_truncated_payloads_are_format_errors)
         char *b = reseal(s.bytes, payload, cut, &n);
         slant_error err;
         slantp_error_clear(&err);
-        slant_model *m = slantp_model_parse(b, n, "sealed", &err);
+        slant_model *m = slantp_model_parse(b, n, "sealed", 0, &err);
         cr_assert_null(m, "payload cut at %zu of %zu was accepted", cut, plen);
         cr_assert_eq(err.code, SLANT_EFORMAT, "cut at %zu: %s", cut, err.text);
         cr_assert_str_eq(err.source, "sealed");
@@ -432,7 +432,7 @@ Test(model, sealed_corruptions_never_crash)
             char *b = reseal(s.bytes, payload, plen, &n);
             slant_error err;
             slantp_error_clear(&err);
-            slant_model *m = slantp_model_parse(b, n, "corrupt", &err);
+            slant_model *m = slantp_model_parse(b, n, "corrupt", 0, &err);
             tried++;
             if (m) {
                 slant_model_free(m);
