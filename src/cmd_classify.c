@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/slant_private.h"
+#include "slant_private.h"
 #include "cli.h"
 
 static const char usage[] =

@@ -85,6 +85,12 @@ void cli_print_metrics(const slant_metrics *mt, int json)
     }
 }
 
+/* --format of eval and inspect: 1 for json, 0 for table, -1 otherwise. */
+static int report_format(const char *s)
+{
+    return strcmp(s, "json") == 0 ? 1 : strcmp(s, "table") == 0 ? 0 : -1;
+}
+
 int cli_cmd_eval(int argc, char **argv)
 {
     static const char usage[] = "slant eval [--model MODEL] [--format table|json] DATA...";
@@ -102,9 +108,8 @@ int cli_cmd_eval(int argc, char **argv)
         case 'm': model = optarg; break;
         case 'H': head = optarg; break;
         case 'f':
-            if (strcmp(optarg, "json") == 0) json = 1;
-            else if (strcmp(optarg, "table") == 0) json = 0;
-            else return cli_usage_error(usage, "unknown format '%s'", optarg);
+            if ((json = report_format(optarg)) < 0)
+                return cli_usage_error(usage, "unknown format '%s'", optarg);
             break;
         default: return cli_option_fallback(opt, usage, argv);
         }
@@ -161,9 +166,8 @@ int cli_cmd_inspect(int argc, char **argv)
                 return cli_usage_error(usage, "--top takes a count");
             break;
         case 'f':
-            if (strcmp(optarg, "json") == 0) json = 1;
-            else if (strcmp(optarg, "table") == 0) json = 0;
-            else return cli_usage_error(usage, "unknown format '%s'", optarg);
+            if ((json = report_format(optarg)) < 0)
+                return cli_usage_error(usage, "unknown format '%s'", optarg);
             break;
         default: return cli_option_fallback(opt, usage, argv);
         }

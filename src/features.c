@@ -75,6 +75,19 @@ static inline int add_occ(slantp_docfeat *d, uint32_t fid, size_t i, int k)
     return 0;
 }
 
+struct lookup_ctx {
+    slantp_docfeat *d;
+    const slantp_keytab *vocab;
+};
+
+/* The plain path: every n-gram probes the hash table. */
+static int lookup_ngram(void *vctx, uint64_t key, uint32_t tok, uint32_t ntok)
+{
+    struct lookup_ctx *c = vctx;
+    const uint32_t *fp = slantp_keytab_find(c->vocab, key);
+    return fp && add_occ(c->d, *fp, tok, (int)ntok) < 0 ? -1 : 0;
+}
+
 int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
                          size_t nfeatures, int ngram_max, const unsigned char *stem_in,
                          const int32_t *unigram)
@@ -118,18 +131,9 @@ int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const do
             }
         }
     } else {
-        for (size_t i = 0; i < n; i++) {
-            if (sid[i] < 0)
-                continue;
-            for (int k = 1; k <= ngram_max && i + (size_t)k <= n; k++) {
-                size_t j = i + (size_t)k - 1;
-                if (k > 1 && ((tok[j].flags & SLANTP_TOK_BREAK) || sid[j] < 0))
-                    break;
-                const uint32_t *fp = slantp_keytab_find(vocab, slantp_ngram_key(sid + i, k));
-                if (fp && add_occ(d, *fp, i, k) < 0)
-                    return -1;
-            }
-        }
+        struct lookup_ctx c = {d, vocab};
+        if (slantp_doc_ngrams(d, ngram_max, lookup_ngram, &c) != 0)
+            return -1;
     }
     if (slantp_grow(&d->vec, &d->vec_cap, d->nocc + 1, sizeof *d->vec) < 0)
         return -1;

@@ -39,38 +39,42 @@ static int io_error(slant_error *err, const char *path, const char *what, int e)
                         strerror(e));
 }
 
+/* Open 'path' for reading into *fd if it is a regular file of at most
+ * 'max' bytes (max 0: any size). O_NONBLOCK while checking, so a FIFO
+ * cannot make open() wait for a writer. */
+static int open_regular(const char *path, size_t max, struct stat *st, int *fd, slant_error *err)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (*fd < 0)
+        return io_error(err, path, "open", errno);
+    int rc = SLANT_OK;
+    if (fstat(*fd, st) < 0)
+        rc = io_error(err, path, "stat", errno);
+    else if (!S_ISREG(st->st_mode))
+        rc = slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': %s", path,
+                          S_ISDIR(st->st_mode) ? "Is a directory" : "not a regular file");
+    else if (max && (unsigned long long)st->st_size > max)
+        rc = slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': larger than %zu bytes",
+                          path, max);
+    if (rc != SLANT_OK) {
+        close(*fd);
+        *fd = -1;
+        return rc;
+    }
+    fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
+    return SLANT_OK;
+}
+
 int slantp_read_file(const char *path, size_t max, slantp_buf *out, slant_error *err)
 {
     int fd = 0;
     int is_stdin = strcmp(path, "-") == 0;
     out->len = 0;
     if (!is_stdin) {
-        /* O_NONBLOCK: opening a FIFO must not wait for a writer */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0)
-            return io_error(err, path, "open", errno);
         struct stat st;
-        if (fstat(fd, &st) < 0) {
-            int e = errno;
-            close(fd);
-            return io_error(err, path, "stat", e);
-        }
-        if (S_ISDIR(st.st_mode)) {
-            close(fd);
-            return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': Is a directory",
-                                path);
-        }
-        if (!S_ISREG(st.st_mode)) {
-            close(fd);
-            return slantp_error(err, SLANT_EIO, NULL, -1, -1,
-                                "cannot read '%s': not a regular file", path);
-        }
-        if ((unsigned long long)st.st_size > max) {
-            close(fd);
-            return slantp_error(err, SLANT_EIO, NULL, -1, -1,
-                                "cannot read '%s': larger than %zu bytes", path, max);
-        }
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        int rc = open_regular(path, max, &st, &fd, err);
+        if (rc != SLANT_OK)
+            return rc;
         if (slantp_buf_reserve(out, (size_t)st.st_size) < 0) {
             close(fd);
             return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory reading '%s'",
@@ -112,25 +116,11 @@ int slantp_read_file(const char *path, size_t max, slantp_buf *out, slant_error 
 int slantp_map_file(const char *path, size_t max, const char **p, size_t *n, slant_error *err)
 {
     static const char empty[1] = "";
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
-    if (fd < 0)
-        return io_error(err, path, "open", errno);
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
-        close(fd);
-        return io_error(err, path, "stat", e);
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': %s", path,
-                            S_ISDIR(st.st_mode) ? "Is a directory" : "not a regular file");
-    }
-    if ((unsigned long long)st.st_size > max) {
-        close(fd);
-        return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': larger than %zu bytes",
-                            path, max);
-    }
+    int fd;
+    int rc = open_regular(path, max, &st, &fd, err);
+    if (rc != SLANT_OK)
+        return rc;
     *n = (size_t)st.st_size;
     if (*n == 0) {
         close(fd);
@@ -161,16 +151,10 @@ int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_erro
         lr->f = stdin;
     } else {
         struct stat st;
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0)
-            return io_error(err, path, "open", errno);
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-            int dir = S_ISDIR(st.st_mode);
-            close(fd);
-            return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot read '%s': %s", path,
-                                dir ? "Is a directory" : "not a regular file");
-        }
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        int fd;
+        int rc = open_regular(path, 0, &st, &fd, err);
+        if (rc != SLANT_OK)
+            return rc;
         lr->f = fdopen(fd, "rb");
         if (!lr->f) {
             int e = errno;

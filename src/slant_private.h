@@ -400,11 +400,11 @@ void slantp_svm_quiet(void);
 /* Fit P(y=1|f) = 1 / (1 + exp(A f + B)) on decision values f[i] and labels
  * y[i] (+1/-1) by Newton's method with Platt's smoothed targets. */
 void slantp_platt_fit(const double *f, const signed char *y, size_t n, double *A, double *B);
-static inline double slantp_platt(double f, double A, double B);
 /* The probability threshold in (0,1) that maximizes F1 of p[i] >= t. */
 double slantp_best_threshold(const double *p, const signed char *y, size_t n, double *best_f1);
 
 #include <math.h>
+/* 1 / (1 + exp(A f + B)), computed without overflow for any f. */
 static inline double slantp_platt(double f, double A, double B)
 {
     double z = A * f + B;

@@ -455,7 +455,7 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     struct fit_job *jobs = NULL;
     double *oof = NULL;
     signed char *ybuf = NULL;
-    size_t *hidx = NULL, *trainidx = NULL, *testidx = NULL;
+    size_t *hidx = NULL;
     int *fold = NULL;
 
     *out = NULL;
@@ -630,11 +630,9 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     m->cost = calloc(total_labels, sizeof *m->cost);
     m->label_docs = calloc(total_labels, sizeof *m->label_docs);
     hidx = malloc(N * sizeof *hidx);
-    trainidx = malloc(N * sizeof *trainidx);
-    testidx = malloc(N * sizeof *testidx);
     fold = malloc(N * sizeof *fold);
     if (!m->W || !m->bias || !m->platt_a || !m->platt_b || !m->threshold || !m->cost ||
-        !m->label_docs || !hidx || !trainidx || !testidx || !fold)
+        !m->label_docs || !hidx || !fold)
         goto nomem;
 
     size_t K = (size_t)o.folds, NC = o.c_grid_n;
@@ -895,8 +893,6 @@ done:
     free(oof);
     free(ybuf);
     free(hidx);
-    free(trainidx);
-    free(testidx);
     free(fold);
     return rc;
 }
