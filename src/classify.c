@@ -75,7 +75,7 @@ int slant_classify(slant_workspace *ws, const char *text, size_t len, const slan
                             SLANTP_MAX_DOC);
     if (slantp_doc_stem(&ws->doc, &ws->stemmer, text ? text : "", len) < 0 ||
         slantp_doc_vectorize(&ws->doc, &m->vocab, m->idf, m->nfeatures, m->ngram_max,
-                             m->stem_starts, m->unigram) < 0)
+                             m->indexed ? &m->index : NULL) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     ws->text = text;
     ws->text_len = len;

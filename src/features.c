@@ -88,9 +88,192 @@ static int lookup_ngram(void *vctx, uint64_t key, uint32_t tok, uint32_t ntok)
     return fp && add_occ(c->d, *fp, tok, (int)ntok) < 0 ? -1 : 0;
 }
 
+/* ---------------------------------------------------------------- phrase index */
+
+static unsigned bits_for(size_t n)   /* bits to hold the values 0..n */
+{
+    unsigned b = 1;
+    while (b < 64 && (n >> b) != 0)
+        b++;
+    return b;
+}
+
+static size_t slots_for(size_t n)    /* a power of two, at most half full */
+{
+    size_t s = 16;
+    while (s < 2 * n)
+        s *= 2;
+    return s;
+}
+
+#define FIELD(e, shift, bits) (((e) >> (shift)) & ((UINT64_C(1) << (bits)) - 1))
+
+void slantp_phrase_index_release(slantp_phrase_index *x)
+{
+    free(x->unigram);
+    free(x->stem_in);
+    free(x->pair);
+    free(x->triple);
+    memset(x, 0, sizeof *x);
+}
+
+/* Slot of the pair key 'k' (2*sbits bits): its entry or the empty slot
+ * where it belongs. */
+static size_t pair_slot(const slantp_phrase_index *x, uint64_t k)
+{
+    uint64_t kmask = (UINT64_C(1) << (2 * x->sbits)) - 1;
+    size_t i = (size_t)slantp_hash_u64(k) & x->pair_mask;
+    while (x->pair[i] && (x->pair[i] & kmask) != k)
+        i = (i + 1) & x->pair_mask;
+    return i;
+}
+
+/* Where the search for the trigram (pair key pk, stem c+1) starts: a hash
+ * of the stems alone, so it can be computed (and prefetched) before the
+ * pair is found. */
+static inline size_t triple_home(const slantp_phrase_index *x, uint64_t pk, uint64_t c1)
+{
+    return (size_t)slantp_hash_u64(pk ^ c1 << 2 * x->sbits ^ c1 >> (64 - 2 * x->sbits)) &
+           x->triple_mask;
+}
+
+static size_t triple_slot(const slantp_phrase_index *x, uint64_t k, size_t home)
+{
+    uint64_t kmask = (UINT64_C(1) << (x->pbits + x->sbits)) - 1;
+    size_t i = home;
+    while (x->triple[i] && (x->triple[i] & kmask) != k)
+        i = (i + 1) & x->triple_mask;
+    return i;
+}
+
+int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size_t nfeatures,
+                              size_t nstems)
+{
+    memset(x, 0, sizeof *x);
+    x->sbits = bits_for(nstems);
+    x->fbits = bits_for(nfeatures);
+    if (2 * x->sbits + x->fbits + 1 > 64)
+        return 1;
+    size_t npair = 0, ntriple = 0;
+    for (size_t f = 0; f < nfeatures; f++) {
+        if (keys[f] >> 42)
+            ntriple++;
+        else if (keys[f] >> 21)
+            npair++;
+    }
+    size_t pair_slots = slots_for(npair + ntriple), triple_slots = slots_for(ntriple);
+    x->pbits = bits_for(pair_slots);
+    /* pair entry: stem a+1, stem b+1, feature id+1 (0: prefix only), prefix flag;
+     * triple entry: pair slot+1, stem c+1, feature id+1 */
+    if (x->pbits + x->sbits + x->fbits > 64)
+        return 1;
+    x->pair_mask = pair_slots - 1;
+    x->triple_mask = triple_slots - 1;
+    x->unigram = malloc((nstems ? nstems : 1) * sizeof *x->unigram);
+    x->stem_in = calloc(nstems ? nstems : 1, 1);
+    x->pair = calloc(pair_slots, sizeof *x->pair);
+    x->triple = calloc(triple_slots, sizeof *x->triple);
+    if (!x->unigram || !x->stem_in || !x->pair || !x->triple) {
+        slantp_phrase_index_release(x);
+        return -1;
+    }
+    for (size_t i = 0; i < nstems; i++)
+        x->unigram[i] = -1;
+    for (size_t c = 0; c < sizeof x->tf / sizeof x->tf[0]; c++)
+        x->tf[c] = c ? 1.0 + log((double)c) : 0.0;
+    unsigned s = x->sbits;
+    uint64_t prefix_flag = UINT64_C(1) << (2 * s + x->fbits);
+    /* bigrams first, so each trigram finds its prefix entry if there is one */
+    for (int pass = 2; pass <= 3; pass++)
+        for (size_t f = 0; f < nfeatures; f++) {
+            uint64_t key = keys[f];
+            uint64_t a = key & 0x1fffff, b = (key >> 21) & 0x1fffff, c = key >> 42;
+            if (pass == 2 && !b) {
+                x->unigram[a - 1] = (int32_t)f;
+                continue;
+            }
+            if ((pass == 2) != (c == 0) || !b)
+                continue;
+            uint64_t pk = a | b << s;
+            size_t ps = pair_slot(x, pk);
+            if (!x->pair[ps])
+                x->pair[ps] = pk;
+            if (pass == 2) {
+                x->pair[ps] |= (uint64_t)(f + 1) << (2 * s);
+                x->stem_in[a - 1] |= SLANTP_IN_BI_1;
+                x->stem_in[b - 1] |= SLANTP_IN_BI_2;
+                continue;
+            }
+            x->pair[ps] |= prefix_flag;
+            uint64_t tk = (uint64_t)(ps + 1) | c << x->pbits;
+            x->triple[triple_slot(x, tk, triple_home(x, pk, c))] = tk | (uint64_t)(f + 1) << (x->pbits + s);
+            x->stem_in[a - 1] |= SLANTP_IN_TRI_1;
+            x->stem_in[b - 1] |= SLANTP_IN_TRI_2;
+            x->stem_in[c - 1] |= SLANTP_IN_TRI_3;
+        }
+    return 0;
+}
+
+/* The indexed path: unigrams from a table, a pair probe only when both
+ * stems take part in some n-gram, a triple probe only after a prefix. */
+static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, int ngram_max)
+{
+    size_t n = d->toks.n;
+    const int32_t *sid = d->sid;
+    const slantp_token *tok = d->toks.v;
+    const unsigned s = x->sbits, f = x->fbits, p = x->pbits;
+    const uint64_t kmask = (UINT64_C(1) << (2 * s)) - 1;
+    const uint64_t tmask = (UINT64_C(1) << (p + s)) - 1;
+    const unsigned first_in = SLANTP_IN_BI_1 | SLANTP_IN_TRI_1;
+    const unsigned second_in = SLANTP_IN_BI_2 | SLANTP_IN_TRI_2;
+    enum { AHEAD = 8 };     /* tokens between a prefetch and its probe */
+    for (size_t i = 0; i < n; i++) {
+        /* The tables are larger than L1 and probed at random: ask for the
+         * slots a few tokens ahead, so the probes below find them there. */
+        size_t j = i + AHEAD;
+        if (j + 2 < n && sid[j] >= 0 && sid[j + 1] >= 0 && (x->stem_in[sid[j]] & first_in) &&
+            (x->stem_in[sid[j + 1]] & second_in)) {
+            uint64_t pk = (uint64_t)(sid[j] + 1) | (uint64_t)(sid[j + 1] + 1) << s;
+            __builtin_prefetch(&x->pair[(size_t)slantp_hash_u64(pk) & x->pair_mask]);
+            if (sid[j + 2] >= 0 && (x->stem_in[sid[j + 2]] & SLANTP_IN_TRI_3))
+                __builtin_prefetch(&x->triple[triple_home(x, pk, (uint64_t)sid[j + 2] + 1)]);
+        }
+        int32_t a = sid[i];
+        if (a < 0)
+            continue;
+        if (x->unigram[a] >= 0 && add_occ(d, (uint32_t)x->unigram[a], i, 1) < 0)
+            return -1;
+        if (ngram_max < 2 || i + 1 >= n || (tok[i + 1].flags & SLANTP_TOK_BREAK) || sid[i + 1] < 0)
+            continue;
+        int32_t b = sid[i + 1];
+        if (!(x->stem_in[a] & first_in) || !(x->stem_in[b] & second_in))
+            continue;
+        uint64_t pk = (uint64_t)(a + 1) | (uint64_t)(b + 1) << s;
+        size_t ps = (size_t)slantp_hash_u64(pk) & x->pair_mask;
+        uint64_t e;
+        while ((e = x->pair[ps]) != 0 && (e & kmask) != pk)
+            ps = (ps + 1) & x->pair_mask;
+        if (!e)
+            continue;
+        uint64_t fid = FIELD(e, 2 * s, f);
+        if (fid && add_occ(d, (uint32_t)(fid - 1), i, 2) < 0)
+            return -1;
+        if (!(e >> (2 * s + f)) || ngram_max < 3 || i + 2 >= n ||
+            (tok[i + 2].flags & SLANTP_TOK_BREAK) || sid[i + 2] < 0 ||
+            !(x->stem_in[sid[i + 2]] & SLANTP_IN_TRI_3))
+            continue;
+        uint64_t c1 = (uint64_t)sid[i + 2] + 1, tk = (uint64_t)(ps + 1) | c1 << p;
+        size_t ts = triple_home(x, pk, c1);
+        while ((e = x->triple[ts]) != 0 && (e & tmask) != tk)
+            ts = (ts + 1) & x->triple_mask;
+        if (e && add_occ(d, (uint32_t)(FIELD(e, p + s, f) - 1), i, 3) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
-                         size_t nfeatures, int ngram_max, const unsigned char *stem_in,
-                         const int32_t *unigram)
+                         size_t nfeatures, int ngram_max, const slantp_phrase_index *index)
 {
     if (d->nslot < nfeatures) {
         free(d->slot_of);
@@ -102,34 +285,9 @@ int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const do
         d->nslot = nfeatures;
     }
     d->nocc = 0;
-    size_t n = d->toks.n;
-    const int32_t *sid = d->sid;
-    const slantp_token *tok = d->toks.v;
-    if (stem_in && unigram) {
-        for (size_t i = 0; i < n; i++) {
-            int32_t a = sid[i];
-            if (a < 0)
-                continue;
-            if (unigram[a] >= 0 && add_occ(d, (uint32_t)unigram[a], i, 1) < 0)
-                return -1;
-            if (ngram_max < 2 || i + 1 >= n || (tok[i + 1].flags & SLANTP_TOK_BREAK) || sid[i + 1] < 0)
-                continue;
-            int32_t b = sid[i + 1];
-            unsigned ia = stem_in[a], ib = stem_in[b];
-            if ((ia & SLANTP_IN_BI_1) && (ib & SLANTP_IN_BI_2)) {
-                const uint32_t *fp = slantp_keytab_find(vocab, slantp_ngram_key(sid + i, 2));
-                if (fp && add_occ(d, *fp, i, 2) < 0)
-                    return -1;
-            }
-            if (ngram_max < 3 || i + 2 >= n || (tok[i + 2].flags & SLANTP_TOK_BREAK) || sid[i + 2] < 0)
-                continue;
-            if ((ia & SLANTP_IN_TRI_1) && (ib & SLANTP_IN_TRI_2) &&
-                (stem_in[sid[i + 2]] & SLANTP_IN_TRI_3)) {
-                const uint32_t *fp = slantp_keytab_find(vocab, slantp_ngram_key(sid + i, 3));
-                if (fp && add_occ(d, *fp, i, 3) < 0)
-                    return -1;
-            }
-        }
+    if (index) {
+        if (vectorize_indexed(d, index, ngram_max) < 0)
+            return -1;
     } else {
         struct lookup_ctx c = {d, vocab};
         if (slantp_doc_ngrams(d, ngram_max, lookup_ngram, &c) != 0)
@@ -137,10 +295,12 @@ int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const do
     }
     if (slantp_grow(&d->vec, &d->vec_cap, d->nocc + 1, sizeof *d->vec) < 0)
         return -1;
+    const size_t ntf = sizeof index->tf / sizeof index->tf[0];
     double ss = 0;
     for (size_t i = 0; i < d->nocc; i++) {
         const slantp_occ *o = &d->occ[i];
-        double v = (1.0 + log((double)o->count)) * idf[o->fid];
+        double tf = index && o->count < ntf ? index->tf[o->count] : 1.0 + log((double)o->count);
+        double v = tf * idf[o->fid];
         d->vec[i].id = o->fid;
         d->vec[i].value = v;
         ss += v * v;

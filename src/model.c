@@ -34,8 +34,7 @@ void slant_model_free(slant_model *m)
     slantp_strtab_release(&m->stems);
     free(m->feat_keys);
     slantp_keytab_release(&m->vocab);
-    free(m->stem_starts);
-    free(m->unigram);
+    slantp_phrase_index_release(&m->index);
     free(m->idf);
     free(m->surface);
     slantp_buf_release(&m->surface_mem);
@@ -62,31 +61,19 @@ void slant_model_free(slant_model *m)
 int slantp_model_index(slant_model *m, slant_error *err)
 {
     slantp_keytab_release(&m->vocab);
-    free(m->stem_starts);
-    free(m->unigram);
-    m->stem_starts = calloc(m->stems.n ? m->stems.n : 1, 1);
-    m->unigram = malloc((m->stems.n ? m->stems.n : 1) * sizeof *m->unigram);
-    if (!m->stem_starts || !m->unigram || slantp_keytab_init(&m->vocab, m->nfeatures) < 0)
+    slantp_phrase_index_release(&m->index);
+    m->indexed = 0;
+    if (slantp_keytab_init(&m->vocab, m->nfeatures) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-    for (size_t i = 0; i < m->stems.n; i++)
-        m->unigram[i] = -1;
     for (size_t f = 0; f < m->nfeatures; f++) {
         uint32_t *slot;
-        uint64_t key = m->feat_keys[f];
-        if (slantp_keytab_put(&m->vocab, key, (uint32_t)f, &slot) < 0)
+        if (slantp_keytab_put(&m->vocab, m->feat_keys[f], (uint32_t)f, &slot) < 0)
             return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-        uint64_t a = key & 0x1fffff, b = (key >> 21) & 0x1fffff, c = (key >> 42) & 0x1fffff;
-        if (!b) {
-            m->unigram[a - 1] = (int32_t)f;
-        } else if (!c) {
-            m->stem_starts[a - 1] |= SLANTP_IN_BI_1;
-            m->stem_starts[b - 1] |= SLANTP_IN_BI_2;
-        } else {
-            m->stem_starts[a - 1] |= SLANTP_IN_TRI_1;
-            m->stem_starts[b - 1] |= SLANTP_IN_TRI_2;
-            m->stem_starts[c - 1] |= SLANTP_IN_TRI_3;
-        }
     }
+    int rc = slantp_phrase_index_build(&m->index, m->feat_keys, m->nfeatures, m->stems.n);
+    if (rc < 0)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    m->indexed = rc == 0;
     return SLANT_OK;
 }
 

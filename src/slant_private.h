@@ -163,7 +163,7 @@ static inline uint64_t slantp_ngram_key(const int32_t *ids, int n)
     return k;
 }
 
-/* Which positions of which n-gram features a stem takes (stem_starts bits). */
+/* Which positions of which n-gram features a stem takes (stem_in bits). */
 enum {
     SLANTP_IN_BI_1 = 1, SLANTP_IN_BI_2 = 2,
     SLANTP_IN_TRI_1 = 4, SLANTP_IN_TRI_2 = 8, SLANTP_IN_TRI_3 = 16
@@ -245,14 +245,36 @@ int slantp_doc_stem(slantp_docfeat *d, slantp_stemmer *st, const char *text, siz
 typedef int (*slantp_ngram_fn)(void *ctx, uint64_t key, uint32_t tok, uint32_t ntok);
 int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn, void *ctx);
 
-/* Map the n-grams to feature ids through 'vocab' and build the sublinear
- * TF-IDF, L2-normalized vector d->vec (in first-seen order). nfeatures
- * sizes the slot array. stem_in and unigram (both NULL, or both from the
- * model) let unigrams skip the hash table and n-grams whose stems fill no
- * feature skip the probe. */
+/* The classify-time index of a model's phrases, built at load: the
+ * unigram feature of each stem, which n-gram positions each stem fills,
+ * and two compact open-addressing tables of packed 64-bit entries that
+ * stay in the CPU's L2 cache. 'pair' holds every bigram feature and every
+ * trigram's first two stems (a prefix flag says a trigram may follow);
+ * 'triple' is keyed by the prefix's slot in 'pair' and the third stem, so
+ * a trigram is only looked for after its prefix was found. */
+typedef struct slantp_phrase_index {
+    int32_t *unigram;           /* stem id -> unigram feature id, or -1 */
+    unsigned char *stem_in;     /* stem id -> SLANTP_IN_* bits */
+    uint64_t *pair, *triple;    /* 0 = empty slot */
+    size_t pair_mask, triple_mask;
+    unsigned sbits, fbits, pbits;   /* bits of a stem id+1, feature id+1, pair slot+1 */
+    double tf[64];              /* 1 + ln(count), the sublinear term frequency */
+} slantp_phrase_index;
+
+/* Build the index of the feature keys of a model with 'nstems' stems.
+ * Returns 0; 1 if the packed entries cannot hold ids this large (the
+ * model then classifies through the plain hash table); -1 on memory. */
+int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size_t nfeatures,
+                              size_t nstems);
+void slantp_phrase_index_release(slantp_phrase_index *x);
+
+/* Map the n-grams to feature ids and build the sublinear TF-IDF,
+ * L2-normalized vector d->vec (in first-seen order). nfeatures sizes the
+ * slot array. With a phrase index (from the same model as 'vocab') the
+ * lookups go through it; with NULL every n-gram probes 'vocab'. Both give
+ * the same vector. */
 int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
-                         size_t nfeatures, int ngram_max, const unsigned char *stem_in,
-                         const int32_t *unigram);
+                         size_t nfeatures, int ngram_max, const slantp_phrase_index *index);
 
 /* Append the text of tokens [tok, tok+ntok) as written, white space and
  * control characters folded to single spaces, invalid UTF-8 replaced by
@@ -442,8 +464,8 @@ struct slant_model {
     size_t nfeatures;
     uint64_t *feat_keys;    /* feature id -> n-gram key */
     slantp_keytab vocab;    /* key -> feature id */
-    unsigned char *stem_starts; /* per stem: SLANTP_IN_* bits, which n-gram slots it fills */
-    int32_t *unigram;       /* stem id -> feature id of the unigram, or -1 */
+    slantp_phrase_index index;  /* the same, laid out for classification */
+    int indexed;            /* 'index' is built (else classify probes 'vocab') */
     double *idf;
     char **surface;         /* feature id -> most common surface form */
     slantp_buf surface_mem;

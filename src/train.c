@@ -565,7 +565,7 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     for (size_t i = 0; i < N; i++) {
         const slantp_record *r = &d->recs[s->idx[i]];
         if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0 ||
-            slantp_doc_vectorize(&doc, &m->vocab, m->idf, nkept, o.ngram_max, NULL, NULL) < 0)
+            slantp_doc_vectorize(&doc, &m->vocab, m->idf, nkept, o.ngram_max, NULL) < 0)
             goto nomem;
         qsort(doc.vec, doc.nvec, sizeof *doc.vec, feat_by_id);
         ts.row_start[i] = nnz;

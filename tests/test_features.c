@@ -1,6 +1,6 @@
 /* test_features.c - features.c: n-grams inside sentences, TF-IDF vectors,
- * and the fast path (unigram table, n-gram slot filters) giving exactly
- * the vectors of the plain hash-table path. */
+ * and the phrase index (unigram table, pair and triple tables) giving
+ * exactly the vectors of the plain hash-table path. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -60,11 +60,11 @@ Test(features, fast_path_gives_the_same_vectors_as_the_hash_path)
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         cr_assert_eq(slantp_doc_stem(&a, &st, texts[i], strlen(texts[i])), 0);
         cr_assert_eq(slantp_doc_stem(&b, &st, texts[i], strlen(texts[i])), 0);
+        cr_assert(m->indexed);
         cr_assert_eq(slantp_doc_vectorize(&a, &m->vocab, m->idf, m->nfeatures, m->ngram_max,
-                                          m->stem_starts, m->unigram),
+                                          &m->index),
                      0);
-        cr_assert_eq(slantp_doc_vectorize(&b, &m->vocab, m->idf, m->nfeatures, m->ngram_max, NULL,
-                                          NULL),
+        cr_assert_eq(slantp_doc_vectorize(&b, &m->vocab, m->idf, m->nfeatures, m->ngram_max, NULL),
                      0);
         cr_assert_eq(a.nvec, b.nvec, "text %zu: %zu vs %zu features", i, a.nvec, b.nvec);
         for (size_t k = 0; k < a.nvec; k++) {
@@ -90,7 +90,7 @@ Test(features, vectors_are_unit_length_with_sublinear_counts)
     const char *t = texts[4];
     cr_assert_eq(slantp_doc_stem(&d, &st, t, strlen(t)), 0);
     cr_assert_eq(slantp_doc_vectorize(&d, &m->vocab, m->idf, m->nfeatures, m->ngram_max,
-                                      m->stem_starts, m->unigram),
+                                      &m->index),
                  0);
     double ss = 0;
     for (size_t k = 0; k < d.nvec; k++)
@@ -99,7 +99,7 @@ Test(features, vectors_are_unit_length_with_sublinear_counts)
     /* "said" occurs 4 times: (1 + ln 4) * idf before normalization */
     long said = slantp_strtab_find(&m->stems, "said", 4);
     cr_assert_geq(said, 0);
-    int32_t fid = m->unigram[said];
+    int32_t fid = m->index.unigram[said];
     cr_assert_geq(fid, 0);
     for (size_t k = 0; k < d.nvec; k++)
         if (d.vec[k].id == (uint32_t)fid)
@@ -107,4 +107,84 @@ Test(features, vectors_are_unit_length_with_sublinear_counts)
     slantp_docfeat_release(&d);
     slantp_stemmer_release(&st);
     slant_model_free(m);
+}
+
+/* A hand-made vocabulary: stems 0..4, with a trigram (0 1 2) whose prefix
+ * (0 1) is no feature, a bigram (3 4) that starts no trigram, and a
+ * trigram (3 4 0) whose prefix is one. */
+static const int32_t hand_grams[][3] = {
+    {0, -1, -1}, {1, -1, -1}, {3, -1, -1}, {0, 1, 2}, {3, 4, -1}, {3, 4, 0}, {1, 2, -1},
+};
+
+static void hand_keys(uint64_t *keys)
+{
+    for (size_t f = 0; f < sizeof hand_grams / sizeof hand_grams[0]; f++) {
+        int n = hand_grams[f][2] >= 0 ? 3 : hand_grams[f][1] >= 0 ? 2 : 1;
+        keys[f] = slantp_ngram_key(hand_grams[f], n);
+    }
+}
+
+Test(features, phrase_index_finds_trigrams_through_prefixes_that_are_no_feature)
+{
+    enum { NF = sizeof hand_grams / sizeof hand_grams[0] };
+    uint64_t keys[NF];
+    hand_keys(keys);
+    slantp_keytab vocab;
+    cr_assert_eq(slantp_keytab_init(&vocab, NF), 0);
+    for (size_t f = 0; f < NF; f++) {
+        uint32_t *slot;
+        cr_assert_eq(slantp_keytab_put(&vocab, keys[f], (uint32_t)f, &slot), 1);
+    }
+    slantp_phrase_index x;
+    cr_assert_eq(slantp_phrase_index_build(&x, keys, NF, 5), 0);
+    double idf[NF];
+    for (size_t f = 0; f < NF; f++)
+        idf[f] = 1.0 + (double)f;
+    /* token streams of stem ids, -1 unknown; a break before index 'brk' */
+    static const int32_t streams[][9] = {
+        {0, 1, 2, 3, 4, 0, 1, 2, 4},
+        {3, 4, 0, 3, 4, 3, 4, 0, 0},
+        {0, 1, -1, 2, 3, 4, 1, 2, 2},
+        {1, 2, 0, 1, 2, 0, 3, 4, 0},
+    };
+    for (size_t t = 0; t < sizeof streams / sizeof streams[0]; t++)
+        for (uint32_t brk = 0; brk < 9; brk++) {
+            slantp_docfeat a = {0}, b = {0};
+            slantp_docfeat *docs[2] = {&a, &b};
+            for (int k = 0; k < 2; k++) {
+                slantp_docfeat *d = docs[k];
+                d->toks.v = calloc(9, sizeof *d->toks.v);
+                d->sid = calloc(9, sizeof *d->sid);
+                d->toks.n = d->toks.cap = 9;
+                for (uint32_t i = 0; i < 9; i++) {
+                    d->toks.v[i] = (slantp_token){i, i + 1, i == brk ? SLANTP_TOK_BREAK : 0};
+                    d->sid[i] = streams[t][i];
+                }
+            }
+            cr_assert_eq(slantp_doc_vectorize(&a, &vocab, idf, NF, 3, &x), 0);
+            cr_assert_eq(slantp_doc_vectorize(&b, &vocab, idf, NF, 3, NULL), 0);
+            cr_assert_eq(a.nvec, b.nvec, "stream %zu, break %u", t, brk);
+            for (size_t k = 0; k < a.nvec; k++) {
+                cr_assert_eq(a.occ[k].fid, b.occ[k].fid, "stream %zu, break %u", t, brk);
+                cr_assert_eq(a.occ[k].count, b.occ[k].count);
+                cr_assert_eq(a.occ[k].first_tok, b.occ[k].first_tok);
+                cr_assert_eq(a.vec[k].value, b.vec[k].value);
+            }
+            slantp_docfeat_release(&a);
+            slantp_docfeat_release(&b);
+        }
+    slantp_phrase_index_release(&x);
+    slantp_keytab_release(&vocab);
+}
+
+Test(features, phrase_index_declines_ids_too_wide_to_pack)
+{
+    uint64_t keys[1];
+    int32_t big[3] = {(1 << 21) - 3, (1 << 21) - 3, (1 << 21) - 3};
+    keys[0] = slantp_ngram_key(big, 3);
+    slantp_phrase_index x;
+    /* 21-bit stems and a 4-million-feature model do not fit 64-bit entries */
+    cr_assert_eq(slantp_phrase_index_build(&x, keys, (size_t)1 << 22, SLANTP_MAX_STEMS), 1);
+    cr_assert_null(x.pair);
+    slantp_phrase_index_release(&x);
 }

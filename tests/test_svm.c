@@ -31,8 +31,8 @@ static void build_trainset(const slant_model *m, slantp_trainset *ts, size_t gra
     ts->val = malloc(cap * sizeof *ts->val);
     for (size_t i = 0; i < d->n; i++) {
         cr_assert_eq(slantp_doc_stem(&doc, &st, d->recs[i].text, d->recs[i].len), 0);
-        cr_assert_eq(slantp_doc_vectorize(&doc, &m->vocab, m->idf, m->nfeatures, m->ngram_max, m->stem_starts,
-                                      m->unigram),
+        cr_assert_eq(slantp_doc_vectorize(&doc, &m->vocab, m->idf, m->nfeatures, m->ngram_max,
+                                              &m->index),
                      0);
         /* libsvm wants ascending indexes */
         for (size_t a = 1; a < doc.nvec; a++)
