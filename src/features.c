@@ -31,14 +31,7 @@ int slantp_doc_stem(slantp_docfeat *d, slantp_stemmer *st, const char *text, siz
         return -1;
     if (slantp_grow(&d->sid, &d->sid_cap, d->toks.n + 1, sizeof *d->sid) < 0)
         return -1;
-    for (size_t i = 0; i < d->toks.n; i++) {
-        const slantp_token *t = &d->toks.v[i];
-        int32_t id = slantp_stem_id(st, text + t->start, t->end - t->start);
-        if (id == -2)
-            return -1;
-        d->sid[i] = id;
-    }
-    return 0;
+    return slantp_stem_ids(st, text, len, d->toks.v, d->toks.n, d->sid);
 }
 
 int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn, void *ctx)
@@ -73,6 +66,21 @@ static inline int add_occ(slantp_docfeat *d, uint32_t fid, size_t i, int k)
     d->occ[d->nocc] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 1};
     d->slot_of[fid] = (uint32_t)++d->nocc;
     return 0;
+}
+
+/* add_occ without a branch on "seen before": the new record is always
+ * written past the end and only kept when the feature is new. Whether a
+ * feature repeats is a coin toss the branch predictor loses, and each
+ * miss waited on a slot_of load. Needs room for one more record. */
+static inline void add_occ_nobranch(slantp_docfeat *d, uint32_t fid, size_t i, int k)
+{
+    uint32_t slot = d->slot_of[fid];
+    size_t nocc = d->nocc;
+    d->occ[nocc] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 0};
+    size_t at = slot ? slot - 1 : nocc;
+    d->occ[at].count++;
+    d->slot_of[fid] = (uint32_t)at + 1;
+    d->nocc = nocc + !slot;
 }
 
 struct lookup_ctx {
@@ -226,6 +234,9 @@ static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, in
     const uint64_t tmask = (UINT64_C(1) << (p + s)) - 1;
     const unsigned first_in = SLANTP_IN_BI_1 | SLANTP_IN_TRI_1;
     const unsigned second_in = SLANTP_IN_BI_2 | SLANTP_IN_TRI_2;
+    /* at most three features start at each token, plus the scratch record */
+    if (d->occ_cap < 3 * n + 1 && slantp_grow(&d->occ, &d->occ_cap, 3 * n + 1, sizeof *d->occ) < 0)
+        return -1;
     enum { AHEAD = 8 };     /* tokens between a prefetch and its probe */
     for (size_t i = 0; i < n; i++) {
         /* The tables are larger than L1 and probed at random: ask for the
@@ -241,8 +252,8 @@ static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, in
         int32_t a = sid[i];
         if (a < 0)
             continue;
-        if (x->unigram[a] >= 0 && add_occ(d, (uint32_t)x->unigram[a], i, 1) < 0)
-            return -1;
+        if (x->unigram[a] >= 0)
+            add_occ_nobranch(d, (uint32_t)x->unigram[a], i, 1);
         if (ngram_max < 2 || i + 1 >= n || (tok[i + 1].flags & SLANTP_TOK_BREAK) || sid[i + 1] < 0)
             continue;
         int32_t b = sid[i + 1];
@@ -256,8 +267,8 @@ static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, in
         if (!e)
             continue;
         uint64_t fid = FIELD(e, 2 * s, f);
-        if (fid && add_occ(d, (uint32_t)(fid - 1), i, 2) < 0)
-            return -1;
+        if (fid)
+            add_occ_nobranch(d, (uint32_t)(fid - 1), i, 2);
         if (!(e >> (2 * s + f)) || ngram_max < 3 || i + 2 >= n ||
             (tok[i + 2].flags & SLANTP_TOK_BREAK) || sid[i + 2] < 0 ||
             !(x->stem_in[sid[i + 2]] & SLANTP_IN_TRI_3))
@@ -266,8 +277,8 @@ static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, in
         size_t ts = triple_home(x, pk, c1);
         while ((e = x->triple[ts]) != 0 && (e & tmask) != tk)
             ts = (ts + 1) & x->triple_mask;
-        if (e && add_occ(d, (uint32_t)(FIELD(e, p + s, f) - 1), i, 3) < 0)
-            return -1;
+        if (e)
+            add_occ_nobranch(d, (uint32_t)(FIELD(e, p + s, f) - 1), i, 3);
     }
     return 0;
 }

@@ -180,7 +180,8 @@ typedef struct slantp_cache_entry {
     int32_t sid;
     uint32_t len;
     union {
-        char inl[16];
+        char inl[16];         /* up to 16 bytes, zero-padded */
+        uint64_t w[2];        /* the same, as two words */
         uint64_t off;         /* into cache_arena when len > 16 */
     } key;
 } slantp_cache_entry;
@@ -203,6 +204,10 @@ void slantp_stemmer_release(slantp_stemmer *s);
 /* Stem id of the token text [p, p+n): -1 if unknown (classify mode) or
  * not a word; -2 on memory. */
 int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n);
+/* The same for every token of 'text' (len bytes): ids[i] for toks[i].
+ * Returns 0, or -1 on memory. */
+int slantp_stem_ids(slantp_stemmer *s, const char *text, size_t len, const slantp_token *toks,
+                    size_t n, int32_t *ids);
 /* A fingerprint of the stemmer: a hash of the stems of a fixed word list,
  * so a model trained with another libstemmer is noticed. */
 uint64_t slantp_stemmer_fingerprint(slantp_stemmer *s);

@@ -97,18 +97,25 @@ static int cache_grow(slantp_stemmer *s)
     return 0;
 }
 
-int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n)
+/* The cache key of a token of up to 16 bytes is the bytes themselves as
+ * two zero-padded words; longer tokens hash their bytes. */
+static inline uint64_t short_hash(uint64_t w0, uint64_t w1, size_t n)
 {
-    uint64_t h = slantp_hash_bytes(p, n) | 1;
-    size_t mask = s->cache_slots - 1, i = (size_t)h & mask;
-    for (;;) {
-        slantp_cache_entry *e = &s->cache[i];
-        if (e->hash == h && e->len == n && memcmp(entry_key(s, e), p, n) == 0)
-            return e->sid;
-        if (!e->hash)
-            break;
-        i = (i + 1) & mask;
-    }
+    return slantp_hash_u64((w0 ^ n) * 0x9e3779b97f4a7c15ULL + w1) | 1;
+}
+
+static uint64_t token_hash(const char *p, size_t n)
+{
+    if (n > 16)
+        return slantp_hash_bytes(p, n) | 1;
+    uint64_t w[2] = {0, 0};
+    memcpy(w, p, n);
+    return short_hash(w[0], w[1], n);
+}
+
+/* Stem, cache and return the id of a token that missed the cache. */
+static int32_t stem_and_insert(slantp_stemmer *s, const char *p, size_t n, uint64_t h)
+{
     int32_t id = stem_uncached(s, p, n);
     if (id == -2)
         return -2;
@@ -122,12 +129,12 @@ int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n)
         if (cache_grow(s) < 0)
             return -2;
     }
-    mask = s->cache_slots - 1;
-    i = (size_t)h & mask;
+    size_t mask = s->cache_slots - 1, i = (size_t)h & mask;
     while (s->cache[i].hash)
         i = (i + 1) & mask;
     slantp_cache_entry *e = &s->cache[i];
     if (n <= sizeof e->key.inl) {
+        memset(e->key.inl, 0, sizeof e->key.inl);
         memcpy(e->key.inl, p, n);
     } else {
         e->key.off = s->cache_arena.len;
@@ -139,6 +146,62 @@ int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n)
     e->sid = id;
     s->cache_n++;
     return id;
+}
+
+int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n)
+{
+    uint64_t h = token_hash(p, n);
+    size_t mask = s->cache_slots - 1, i = (size_t)h & mask;
+    for (;;) {
+        slantp_cache_entry *e = &s->cache[i];
+        if (e->hash == h && e->len == n && memcmp(entry_key(s, e), p, n) == 0)
+            return e->sid;
+        if (!e->hash)
+            break;
+        i = (i + 1) & mask;
+    }
+    return stem_and_insert(s, p, n, h);
+}
+
+int slantp_stem_ids(slantp_stemmer *s, const char *text, size_t len, const slantp_token *toks,
+                    size_t n, int32_t *ids)
+{
+    for (size_t t = 0; t < n; t++) {
+        size_t start = toks[t].start, k = toks[t].end - start;
+        const char *p = text + start;
+        int32_t id;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (k <= 16 && len - start >= 16) {
+            /* the common case: two unaligned loads, masked to the token,
+             * and a probe that compares words instead of calling memcmp */
+            uint64_t w0, w1;
+            memcpy(&w0, p, 8);
+            memcpy(&w1, p + 8, 8);
+            w0 &= k >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * k)) - 1;
+            w1 &= k >= 16 ? ~UINT64_C(0) : k <= 8 ? 0 : (UINT64_C(1) << (8 * (k - 8))) - 1;
+            uint64_t h = short_hash(w0, w1, k);
+            size_t mask = s->cache_slots - 1, i = (size_t)h & mask;
+            for (;;) {
+                const slantp_cache_entry *e = &s->cache[i];
+                if (e->hash == h && e->len == k && e->key.w[0] == w0 && e->key.w[1] == w1) {
+                    id = e->sid;
+                    break;
+                }
+                if (!e->hash) {
+                    id = stem_and_insert(s, p, k, h);
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        } else
+#endif
+            id = slantp_stem_id(s, p, k);
+        (void)len;
+        if (id == -2)
+            return -1;
+        ids[t] = id;
+    }
+    return 0;
 }
 
 uint64_t slantp_stemmer_fingerprint(slantp_stemmer *s)
