@@ -67,8 +67,12 @@ void out_printf(cli_out *o, const char *fmt, ...)
     ;
 /* A JSON string literal, escaped. */
 void out_json_string(cli_out *o, const char *s);
-/* A double in the shortest form that reads back to the same value. */
+/* A double with 17 significant digits, which reads back to the same value. */
 void out_json_double(cli_out *o, double d);
+/* A double as printf's "%.*g" with 'prec' digits would write it. */
+void out_double_g(cli_out *o, double d, int prec);
+/* The same into buf (at least 32 bytes); returns the length. */
+size_t cli_format_g(char *buf, double x, int prec);
 void out_release(cli_out *o);
 
 #endif

@@ -86,7 +86,8 @@ static void format_jsonl(ctx *c, doc_slot *s, const char *id, const slant_result
         for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
             out_puts(o, l ? "," : "");
             out_json_string(o, slant_model_label(m, h, l));
-            out_printf(o, ":%.6g", slant_result_score(r, h, l));
+            out_puts(o, ":");
+            out_double_g(o, slant_result_score(r, h, l), 6);
         }
         out_puts(o, "}");
     }

@@ -6,9 +6,13 @@
  * a tree per document would cost more than classifying it.
  */
 #include <errno.h>
+#include <float.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -209,12 +213,123 @@ void out_json_string(cli_out *o, const char *s)
     out_write(o, "\"", 1);
 }
 
+/* printf's %.*g costs a few hundred nanoseconds (it converts exactly,
+ * with big integers), and JSON output prints about fifty numbers per
+ * document. Scaling by a power of ten in 64-bit-mantissa long double is
+ * exact to 2^-64, which decides the rounding of up to 17 digits unless
+ * the value is within that error of a rounding tie; then, and outside the
+ * range of exact powers of ten, printf itself is asked. */
+#if LDBL_MANT_DIG >= 64
+static const long double pow10l_exact[28] = {
+    1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L,
+    1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L,
+    1e26L, 1e27L,
+};
+
+/* The 'prec' significant digits of ax > 0 as an integer, and its decimal
+ * exponent; 0 if the result cannot be trusted to match printf. */
+static int decimal_digits(double ax, int prec, uint64_t *digits, int *exp10)
+{
+    int e2;
+    frexp(ax, &e2);
+    int e = (int)floor((e2 - 1) * 0.30102999566398120);  /* log10(2): may be one low */
+    for (int tries = 0; tries < 2; tries++) {
+        int k = prec - 1 - e;
+        long double y;
+        if (k >= 0 && k < 28)
+            y = (long double)ax * pow10l_exact[k];
+        else if (k < 0 && k > -28)
+            y = (long double)ax / pow10l_exact[-k];
+        else
+            return 0;
+        if (y >= pow10l_exact[prec]) {
+            e++;
+            continue;
+        }
+        long double fl = floorl(y), frac = y - fl;
+        if (fabsl(frac - 0.5L) <= y * 0x1p-62L)
+            return 0;   /* too close to a tie to call */
+        uint64_t n = (uint64_t)fl + (frac > 0.5L);
+        if (n < (uint64_t)pow10l_exact[prec - 1]) {
+            e--;
+            continue;
+        }
+        if (n == (uint64_t)pow10l_exact[prec]) {
+            n /= 10;
+            e++;
+        }
+        *digits = n;
+        *exp10 = e;
+        return 1;
+    }
+    return 0;
+}
+#endif
+
+size_t cli_format_g(char *buf, double x, int prec)
+{
+#if LDBL_MANT_DIG >= 64
+    uint64_t n;
+    int e;
+    if (prec >= 1 && prec <= 17 && isfinite(x) && x != 0 &&
+        decimal_digits(fabs(x), prec, &n, &e)) {
+        char d[20];
+        for (int i = prec - 1; i >= 0; i--, n /= 10)
+            d[i] = (char)('0' + n % 10);
+        int nd = prec;
+        while (nd > 1 && d[nd - 1] == '0')
+            nd--;           /* %g drops trailing zeros */
+        char *p = buf;
+        if (x < 0)
+            *p++ = '-';
+        if (e < -4 || e >= prec) {
+            *p++ = d[0];
+            if (nd > 1) {
+                *p++ = '.';
+                memcpy(p, d + 1, (size_t)nd - 1);
+                p += nd - 1;
+            }
+            *p++ = 'e';
+            *p++ = e < 0 ? '-' : '+';
+            int ae = e < 0 ? -e : e;
+            if (ae >= 100)
+                *p++ = (char)('0' + ae / 100);
+            *p++ = (char)('0' + ae / 10 % 10);
+            *p++ = (char)('0' + ae % 10);
+        } else if (e >= 0) {
+            memcpy(p, d, (size_t)e + 1);
+            p += e + 1;
+            if (nd > e + 1) {
+                *p++ = '.';
+                memcpy(p, d + e + 1, (size_t)(nd - e - 1));
+                p += nd - e - 1;
+            }
+        } else {
+            *p++ = '0';
+            *p++ = '.';
+            for (int i = 0; i < -e - 1; i++)
+                *p++ = '0';
+            memcpy(p, d, (size_t)nd);
+            p += nd;
+        }
+        *p = '\0';
+        return (size_t)(p - buf);
+    }
+#endif
+    int k = snprintf(buf, 32, "%.*g", prec, x);
+    return k < 0 ? 0 : (size_t)k;
+}
+
+void out_double_g(cli_out *o, double d, int prec)
+{
+    char buf[32];
+    out_write(o, buf, cli_format_g(buf, d, prec));
+}
+
 void out_json_double(cli_out *o, double d)
 {
     /* 17 significant digits always read back to the same double */
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%.17g", d);
-    out_write(o, buf, (size_t)n);
+    out_double_g(o, d, 17);
 }
 
 void out_release(cli_out *o)
