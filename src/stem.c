@@ -163,23 +163,53 @@ int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n)
     return stem_and_insert(s, p, n, h);
 }
 
+/* The cache key of token t: its two masked words and their hash, when it
+ * has at most 16 bytes and 16 bytes can be read at its start; else 0. */
+static inline int short_key(const char *text, size_t len, const slantp_token *tok, uint64_t *w,
+                            uint64_t *h)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    size_t start = tok->start, k = tok->end - start;
+    if (k <= 16 && len - start >= 16) {
+        memcpy(&w[0], text + start, 8);
+        memcpy(&w[1], text + start + 8, 8);
+        w[0] &= k >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * k)) - 1;
+        w[1] &= k >= 16 ? ~UINT64_C(0) : k <= 8 ? 0 : (UINT64_C(1) << (8 * (k - 8))) - 1;
+        *h = short_hash(w[0], w[1], k);
+        return 1;
+    }
+#else
+    (void)text, (void)len, (void)tok, (void)w, (void)h;
+#endif
+    return 0;
+}
+
 int slantp_stem_ids(slantp_stemmer *s, const char *text, size_t len, const slantp_token *toks,
                     size_t n, int32_t *ids)
 {
+    /* The cache outgrows L2 on a large corpus: keys are computed AHEAD
+     * tokens early and their slots prefetched. */
+    enum { AHEAD = 8 };
+    struct { uint64_t w[2], h; int ok; } ring[AHEAD];
+    for (size_t t = 0; t < n && t < AHEAD; t++) {
+        ring[t].ok = short_key(text, len, &toks[t], ring[t].w, &ring[t].h);
+        if (ring[t].ok)
+            __builtin_prefetch(&s->cache[(size_t)ring[t].h & (s->cache_slots - 1)]);
+    }
     for (size_t t = 0; t < n; t++) {
-        size_t start = toks[t].start, k = toks[t].end - start;
-        const char *p = text + start;
+        size_t r = t % AHEAD;
+        uint64_t w0 = ring[r].w[0], w1 = ring[r].w[1], h = ring[r].h;
+        int ok = ring[r].ok;
+        if (t + AHEAD < n) {
+            ring[r].ok = short_key(text, len, &toks[t + AHEAD], ring[r].w, &ring[r].h);
+            if (ring[r].ok)
+                __builtin_prefetch(&s->cache[(size_t)ring[r].h & (s->cache_slots - 1)]);
+        }
+        size_t k = toks[t].end - toks[t].start;
+        const char *p = text + toks[t].start;
         int32_t id;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        if (k <= 16 && len - start >= 16) {
-            /* the common case: two unaligned loads, masked to the token,
-             * and a probe that compares words instead of calling memcmp */
-            uint64_t w0, w1;
-            memcpy(&w0, p, 8);
-            memcpy(&w1, p + 8, 8);
-            w0 &= k >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * k)) - 1;
-            w1 &= k >= 16 ? ~UINT64_C(0) : k <= 8 ? 0 : (UINT64_C(1) << (8 * (k - 8))) - 1;
-            uint64_t h = short_hash(w0, w1, k);
+        if (ok) {
+            /* the common case: a probe that compares words, no memcmp */
             size_t mask = s->cache_slots - 1, i = (size_t)h & mask;
             for (;;) {
                 const slantp_cache_entry *e = &s->cache[i];
@@ -193,10 +223,9 @@ int slantp_stem_ids(slantp_stemmer *s, const char *text, size_t len, const slant
                 }
                 i = (i + 1) & mask;
             }
-        } else
-#endif
+        } else {
             id = slantp_stem_id(s, p, k);
-        (void)len;
+        }
         if (id == -2)
             return -1;
         ids[t] = id;
