@@ -125,12 +125,19 @@ void slantp_phrase_index_release(slantp_phrase_index *x)
     memset(x, 0, sizeof *x);
 }
 
+/* Home slot of a pair key: Fibonacci hashing, one multiply, which the
+ * packed, structured keys need no more than. */
+static inline size_t pair_home(const slantp_phrase_index *x, uint64_t k)
+{
+    return (size_t)((k * 0x9e3779b97f4a7c15ULL) >> x->pair_shift);
+}
+
 /* Slot of the pair key 'k' (2*sbits bits): its entry or the empty slot
  * where it belongs. */
 static size_t pair_slot(const slantp_phrase_index *x, uint64_t k)
 {
     uint64_t kmask = (UINT64_C(1) << (2 * x->sbits)) - 1;
-    size_t i = (size_t)slantp_hash_u64(k) & x->pair_mask;
+    size_t i = pair_home(x, k);
     while (x->pair[i] && (x->pair[i] & kmask) != k)
         i = (i + 1) & x->pair_mask;
     return i;
@@ -141,8 +148,7 @@ static size_t pair_slot(const slantp_phrase_index *x, uint64_t k)
  * pair is found. */
 static inline size_t triple_home(const slantp_phrase_index *x, uint64_t pk, uint64_t c1)
 {
-    return (size_t)slantp_hash_u64(pk ^ c1 << 2 * x->sbits ^ c1 >> (64 - 2 * x->sbits)) &
-           x->triple_mask;
+    return (size_t)(((pk ^ c1 * 0xc2b2ae3d27d4eb4fULL) * 0x9e3779b97f4a7c15ULL) >> x->triple_shift);
 }
 
 static size_t triple_slot(const slantp_phrase_index *x, uint64_t k, size_t home)
@@ -177,6 +183,8 @@ int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size
         return 1;
     x->pair_mask = pair_slots - 1;
     x->triple_mask = triple_slots - 1;
+    x->pair_shift = 64 - (unsigned)__builtin_popcountll(x->pair_mask);
+    x->triple_shift = 64 - (unsigned)__builtin_popcountll(x->triple_mask);
     x->unigram = malloc((nstems ? nstems : 1) * sizeof *x->unigram);
     x->stem_in = calloc(nstems ? nstems : 1, 1);
     x->pair = calloc(pair_slots, sizeof *x->pair);
@@ -237,18 +245,7 @@ static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, in
     /* at most three features start at each token, plus the scratch record */
     if (d->occ_cap < 3 * n + 1 && slantp_grow(&d->occ, &d->occ_cap, 3 * n + 1, sizeof *d->occ) < 0)
         return -1;
-    enum { AHEAD = 8 };     /* tokens between a prefetch and its probe */
     for (size_t i = 0; i < n; i++) {
-        /* The tables are larger than L1 and probed at random: ask for the
-         * slots a few tokens ahead, so the probes below find them there. */
-        size_t j = i + AHEAD;
-        if (j + 2 < n && sid[j] >= 0 && sid[j + 1] >= 0 && (x->stem_in[sid[j]] & first_in) &&
-            (x->stem_in[sid[j + 1]] & second_in)) {
-            uint64_t pk = (uint64_t)(sid[j] + 1) | (uint64_t)(sid[j + 1] + 1) << s;
-            __builtin_prefetch(&x->pair[(size_t)slantp_hash_u64(pk) & x->pair_mask]);
-            if (sid[j + 2] >= 0 && (x->stem_in[sid[j + 2]] & SLANTP_IN_TRI_3))
-                __builtin_prefetch(&x->triple[triple_home(x, pk, (uint64_t)sid[j + 2] + 1)]);
-        }
         int32_t a = sid[i];
         if (a < 0)
             continue;
@@ -260,7 +257,7 @@ static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, in
         if (!(x->stem_in[a] & first_in) || !(x->stem_in[b] & second_in))
             continue;
         uint64_t pk = (uint64_t)(a + 1) | (uint64_t)(b + 1) << s;
-        size_t ps = (size_t)slantp_hash_u64(pk) & x->pair_mask;
+        size_t ps = pair_home(x, pk);
         uint64_t e;
         while ((e = x->pair[ps]) != 0 && (e & kmask) != pk)
             ps = (ps + 1) & x->pair_mask;

@@ -262,6 +262,7 @@ typedef struct slantp_phrase_index {
     unsigned char *stem_in;     /* stem id -> SLANTP_IN_* bits */
     uint64_t *pair, *triple;    /* 0 = empty slot */
     size_t pair_mask, triple_mask;
+    unsigned pair_shift, triple_shift;  /* 64 - log2(slots), for Fibonacci hashing */
     unsigned sbits, fbits, pbits;   /* bits of a stem id+1, feature id+1, pair slot+1 */
     double tf[64];              /* 1 + ln(count), the sublinear term frequency */
 } slantp_phrase_index;
