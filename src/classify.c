@@ -16,7 +16,7 @@
 #include "slant_private.h"
 
 struct slantp_termtmp {
-    uint32_t occ;
+    size_t occ;         /* index in doc.occ; then the offset of its surface in surf */
     double weight;
 };
 
@@ -219,7 +219,7 @@ size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term 
     for (size_t i = 0; i < d->nvec; i++) {
         double w = m->W[(size_t)d->vec[i].id * m->nlabels + g] * d->vec[i].value;
         if (w != 0)
-            ws->tmp[n++] = (struct slantp_termtmp){(uint32_t)i, w};
+            ws->tmp[n++] = (struct slantp_termtmp){i, w};
     }
     if (!out)
         return n;
@@ -238,21 +238,15 @@ size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term 
     }
     qsort(ws->tmp, n, sizeof *ws->tmp, by_abs_weight);
     ws->surf.len = 0;
-    size_t *offs = malloc((n ? n : 1) * sizeof *offs);
-    if (!offs)
-        return 0;
     for (size_t k = 0; k < n; k++) {
         const slantp_occ *o = &d->occ[ws->tmp[k].occ];
-        offs[k] = ws->surf.len;
-        if (slantp_append_surface(&ws->surf, ws->text, &d->toks, o->first_tok, o->ntok) < 0) {
-            free(offs);
+        ws->tmp[k].occ = ws->surf.len;  /* an offset: surf may move as it grows */
+        if (slantp_append_surface(&ws->surf, ws->text, &d->toks, o->first_tok, o->ntok) < 0)
             return 0;
-        }
     }
     for (size_t k = 0; k < n; k++) {
-        out[k].text = ws->surf.data + offs[k];
+        out[k].text = ws->surf.data + ws->tmp[k].occ;
         out[k].weight = ws->tmp[k].weight;
     }
-    free(offs);
     return n;
 }

@@ -4,6 +4,7 @@
 #define SLANT_CLI_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include "slant.h"
 
@@ -59,7 +60,8 @@ typedef struct cli_out {
     int failed;     /* out of memory: the buffer is incomplete */
 } cli_out;
 void out_write(cli_out *o, const char *s, size_t n);
-void out_puts(cli_out *o, const char *s);
+/* inline, so the length of a literal is known at compile time */
+static inline void out_puts(cli_out *o, const char *s) { out_write(o, s, strlen(s)); }
 void out_printf(cli_out *o, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

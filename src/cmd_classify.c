@@ -47,7 +47,44 @@ typedef struct ctx {
     batch *b;
     size_t next;
     pthread_mutex_t mu;
+    cli_out names;          /* JSON string literals of head and label names */
+    size_t *head_name;      /* head h -> offset in names (NUL-terminated) */
+    size_t *label_name;     /* label_first[h] + l -> offset in names */
+    size_t *label_first;
 } ctx;
+
+/* Escape every head and label name once, not once per document. */
+static int escape_names(ctx *c)
+{
+    const slant_model *m = c->m;
+    size_t nh = slant_model_nheads(m), nl = 0;
+    for (size_t h = 0; h < nh; h++)
+        nl += slant_model_nlabels(m, h);
+    c->head_name = malloc((nh + 1) * sizeof *c->head_name);
+    c->label_name = malloc((nl + 1) * sizeof *c->label_name);
+    c->label_first = malloc((nh + 1) * sizeof *c->label_first);
+    if (!c->head_name || !c->label_name || !c->label_first)
+        return -1;
+    for (size_t h = 0, g = 0; h < nh; h++) {
+        c->head_name[h] = c->names.len;
+        c->label_first[h] = g;
+        out_json_string(&c->names, slant_model_head_name(m, h));
+        out_write(&c->names, "", 1);
+        for (size_t l = 0; l < slant_model_nlabels(m, h); l++, g++) {
+            c->label_name[g] = c->names.len;
+            out_json_string(&c->names, slant_model_label(m, h, l));
+            out_write(&c->names, "", 1);
+        }
+    }
+    return c->names.failed ? -1 : 0;
+}
+
+static const char *head_json(const ctx *c, size_t h) { return c->names.p + c->head_name[h]; }
+
+static const char *label_json(const ctx *c, size_t h, size_t l)
+{
+    return c->names.p + c->label_name[c->label_first[h] + l];
+}
 
 /* ---------------------------------------------------------------- formatting */
 
@@ -62,7 +99,7 @@ static void format_jsonl(ctx *c, doc_slot *s, const char *id, const slant_result
     out_puts(o, ",\"labels\":{");
     for (size_t h = 0; h < nh; h++) {
         out_puts(o, h ? "," : "");
-        out_json_string(o, slant_model_head_name(m, h));
+        out_puts(o, head_json(c, h));
         out_puts(o, ":");
         if (slant_model_head_multilabel(m, h)) {
             int first = 1;
@@ -70,22 +107,22 @@ static void format_jsonl(ctx *c, doc_slot *s, const char *id, const slant_result
             for (size_t l = 0; l < slant_model_nlabels(m, h); l++)
                 if (slant_result_predicted(r, h, l)) {
                     out_puts(o, first ? "" : ",");
-                    out_json_string(o, slant_model_label(m, h, l));
+                    out_puts(o, label_json(c, h, l));
                     first = 0;
                 }
             out_puts(o, "]");
         } else {
-            out_json_string(o, slant_model_label(m, h, slant_result_best(r, h)));
+            out_puts(o, label_json(c, h, slant_result_best(r, h)));
         }
     }
     out_puts(o, "},\"scores\":{");
     for (size_t h = 0; h < nh; h++) {
         out_puts(o, h ? "," : "");
-        out_json_string(o, slant_model_head_name(m, h));
+        out_puts(o, head_json(c, h));
         out_puts(o, ":{");
         for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
             out_puts(o, l ? "," : "");
-            out_json_string(o, slant_model_label(m, h, l));
+            out_puts(o, label_json(c, h, l));
             out_puts(o, ":");
             out_double_g(o, slant_result_score(r, h, l), 6);
         }
@@ -95,14 +132,14 @@ static void format_jsonl(ctx *c, doc_slot *s, const char *id, const slant_result
     for (size_t h = 0; h < nh; h++) {
         int first = 1;
         out_puts(o, h ? "," : "");
-        out_json_string(o, slant_model_head_name(m, h));
+        out_puts(o, head_json(c, h));
         out_puts(o, ":{");
         for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
             if (!slant_result_predicted(r, h, l))
                 continue;
             out_puts(o, first ? "" : ",");
             first = 0;
-            out_json_string(o, slant_model_label(m, h, l));
+            out_puts(o, label_json(c, h, l));
             out_puts(o, ":{\"decision\":");
             out_json_double(o, slant_result_decision(r, h, l));
             out_puts(o, ",\"bias\":");
@@ -443,10 +480,19 @@ int cli_cmd_classify(int argc, char **argv)
     if (!m)
         return EXIT_DATA;
     json_object_seed(0);    /* before any thread parses JSON */
-    ctx c = {m, (enum fmt)fmt, top, top, fmt == FMT_TABLE && cli_use_color(stdout), NULL, 0,
-             PTHREAD_MUTEX_INITIALIZER};
+    ctx c = {.m = m, .fmt = (enum fmt)fmt, .top = top, .top_pool = top,
+             .color = fmt == FMT_TABLE && cli_use_color(stdout), .mu = PTHREAD_MUTEX_INITIALIZER};
     if (fmt == FMT_TABLE && top != (size_t)-1)
         c.top_pool = top * 4;
+    if (escape_names(&c) < 0) {
+        cli_errorf("out of memory");
+        free(c.head_name);
+        free(c.label_name);
+        free(c.label_first);
+        out_release(&c.names);
+        slant_model_free(m);
+        return EXIT_DATA;
+    }
     batch b = {0};
     c.b = &b;
     struct worker *w = calloc((size_t)nthreads, sizeof *w);
@@ -578,6 +624,10 @@ done:
             out_release(&b.slots[i].out);
     free(b.slots);
     slantp_buf_release(&b.arena);
+    free(c.head_name);
+    free(c.label_name);
+    free(c.label_first);
+    out_release(&c.names);
     slant_model_free(m);
     return status;
 }

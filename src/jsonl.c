@@ -11,6 +11,10 @@
  */
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "slant_private.h"
 
 typedef struct scan {
@@ -81,6 +85,21 @@ static int string(scan *s, slantp_buf *out, int *escaped)
     *escaped = 0;
     for (;;) {
         /* the common case: a run of plain ASCII */
+#if defined(__SSE2__)
+        while (s->end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            /* signed compare: bytes below 0x20 and from 0x80 up */
+            __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+            unsigned m = (unsigned)_mm_movemask_epi8(stop);
+            if (m) {
+                p += __builtin_ctz(m);
+                break;
+            }
+            p += 16;
+        }
+#endif
         while (p < s->end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
             p++;
         if (p >= s->end)

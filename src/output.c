@@ -159,8 +159,6 @@ void out_write(cli_out *o, const char *s, size_t n)
     o->p[o->len] = '\0';
 }
 
-void out_puts(cli_out *o, const char *s) { out_write(o, s, strlen(s)); }
-
 void out_printf(cli_out *o, const char *fmt, ...)
 {
     char small[256];
