@@ -106,10 +106,10 @@ static unsigned bits_for(size_t n)   /* bits to hold the values 0..n */
     return b;
 }
 
-static size_t slots_for(size_t n)    /* a power of two, at most half full */
+static size_t slots_for(size_t n)    /* a power of two, at most three quarters full */
 {
     size_t s = 16;
-    while (s < 2 * n)
+    while (s < n + n / 3)
         s *= 2;
     return s;
 }

@@ -6,7 +6,6 @@
  * a tree per document would cost more than classifying it.
  */
 #include <errno.h>
-#include <float.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -213,15 +212,13 @@ void out_json_string(cli_out *o, const char *s)
 
 /* printf's %.*g costs a few hundred nanoseconds (it converts exactly,
  * with big integers), and JSON output prints about fifty numbers per
- * document. Scaling by a power of ten in 64-bit-mantissa long double is
- * exact to 2^-64, which decides the rounding of up to 17 digits unless
- * the value is within that error of a rounding tie; then, and outside the
- * range of exact powers of ten, printf itself is asked. */
-#if LDBL_MANT_DIG >= 64
-static const long double pow10l_exact[28] = {
-    1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L,
-    1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L,
-    1e26L, 1e27L,
+ * document. Here x * 10^k is formed exactly as a pair of doubles (the
+ * product and its error, by fma), which decides the rounding of up to 17
+ * digits; only within 1e-9 of a rounding tie, and outside the range of
+ * exact powers of ten (10^22), is printf itself asked. */
+static const double pow10_exact[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
 /* The 'prec' significant digits of ax > 0 as an integer, and its decimal
@@ -231,28 +228,31 @@ static int decimal_digits(double ax, int prec, uint64_t *digits, int *exp10)
     int e2;
     frexp(ax, &e2);
     int e = (int)floor((e2 - 1) * 0.30102999566398120);  /* log10(2): may be one low */
+    uint64_t lowest = 1, limit;
+    for (int i = 1; i < prec; i++)
+        lowest *= 10;
+    limit = lowest * 10;
     for (int tries = 0; tries < 2; tries++) {
         int k = prec - 1 - e;
-        long double y;
-        if (k >= 0 && k < 28)
-            y = (long double)ax * pow10l_exact[k];
-        else if (k < 0 && k > -28)
-            y = (long double)ax / pow10l_exact[-k];
-        else
+        if (k < 0 || k > 22)
             return 0;
-        if (y >= pow10l_exact[prec]) {
+        double hi = ax * pow10_exact[k], lo = fma(ax, pow10_exact[k], -hi);  /* hi + lo exact */
+        if (!(hi < 0x1p62))
+            return 0;
+        int64_t base = (int64_t)hi;
+        double r = (hi - (double)base) + lo, fl = floor(r), frac = r - fl;
+        if (fabs(frac - 0.5) < 1e-9)
+            return 0;   /* too close to a tie to call */
+        uint64_t n = (uint64_t)(base + (int64_t)fl + (frac > 0.5));
+        if (n > limit) {
             e++;
             continue;
         }
-        long double fl = floorl(y), frac = y - fl;
-        if (fabsl(frac - 0.5L) <= y * 0x1p-62L)
-            return 0;   /* too close to a tie to call */
-        uint64_t n = (uint64_t)fl + (frac > 0.5L);
-        if (n < (uint64_t)pow10l_exact[prec - 1]) {
+        if (n < lowest) {
             e--;
             continue;
         }
-        if (n == (uint64_t)pow10l_exact[prec]) {
+        if (n == limit) {
             n /= 10;
             e++;
         }
@@ -262,11 +262,9 @@ static int decimal_digits(double ax, int prec, uint64_t *digits, int *exp10)
     }
     return 0;
 }
-#endif
 
 size_t cli_format_g(char *buf, double x, int prec)
 {
-#if LDBL_MANT_DIG >= 64
     uint64_t n;
     int e;
     if (prec >= 1 && prec <= 17 && isfinite(x) && x != 0 &&
@@ -313,7 +311,6 @@ size_t cli_format_g(char *buf, double x, int prec)
         *p = '\0';
         return (size_t)(p - buf);
     }
-#endif
     int k = snprintf(buf, 32, "%.*g", prec, x);
     return k < 0 ? 0 : (size_t)k;
 }
