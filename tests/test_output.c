@@ -26,7 +26,7 @@ Test(output, format_g_matches_printf_on_edge_cases)
         1.5, 2.5, 0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 1.46e-07, 0.777806, 4.47945e-05,
         0.14165183469941411, -0.17635067108955904, 123.456, 1e21, 1e22, 1e-300, 5e-324,
         1.7976931348623157e308, 2.2250738585072014e-308, 0.95, 0.05, 0.9999995, 9.5, 99.5,
-        INFINITY, -INFINITY, NAN,
+        (double)INFINITY, -(double)INFINITY, (double)NAN,
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         for (int prec = 1; prec <= 17; prec++) {
