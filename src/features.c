@@ -68,21 +68,6 @@ static inline int add_occ(slantp_docfeat *d, uint32_t fid, size_t i, int k)
     return 0;
 }
 
-/* add_occ without a branch on "seen before": the new record is always
- * written past the end and only kept when the feature is new. Whether a
- * feature repeats is a coin toss the branch predictor loses, and each
- * miss waited on a slot_of load. Needs room for one more record. */
-static inline void add_occ_nobranch(slantp_docfeat *d, uint32_t fid, size_t i, int k)
-{
-    uint32_t slot = d->slot_of[fid];
-    size_t nocc = d->nocc;
-    d->occ[nocc] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 0};
-    size_t at = slot ? slot - 1 : nocc;
-    d->occ[at].count++;
-    d->slot_of[fid] = (uint32_t)at + 1;
-    d->nocc = nocc + !slot;
-}
-
 struct lookup_ctx {
     slantp_docfeat *d;
     const slantp_keytab *vocab;
@@ -232,11 +217,38 @@ int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size
 
 /* The indexed path: unigrams from a table, a pair probe only when both
  * stems take part in some n-gram, a triple probe only after a prefix. */
+/* The occurrence list of vectorize_indexed, in locals the compiler can
+ * keep in registers. add() has no branch on "seen before": the new
+ * record is always written past the end and only kept when the feature
+ * is new (whether a feature repeats is a coin toss for the predictor). */
+struct occ_acc {
+    slantp_occ *occ;
+    uint32_t *slot_of;
+    size_t n;
+};
+
+static inline void occ_add(struct occ_acc *acc, uint32_t fid, size_t i, int k)
+{
+    uint32_t slot = acc->slot_of[fid];
+    size_t n = acc->n;
+    acc->occ[n] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 0};
+    size_t at = slot ? slot - 1 : n;
+    acc->occ[at].count++;
+    acc->slot_of[fid] = (uint32_t)at + 1;
+    acc->n = n + !slot;
+}
+
+/* The indexed path: unigrams from a table, a pair probe only when both
+ * stems take part in some n-gram, a triple probe only after a prefix. */
 static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, int ngram_max)
 {
-    size_t n = d->toks.n;
+    const size_t n = d->toks.n;
     const int32_t *sid = d->sid;
     const slantp_token *tok = d->toks.v;
+    const int32_t *unigram = x->unigram;
+    const unsigned char *stem_in = x->stem_in;
+    const uint64_t *pair = x->pair, *triple = x->triple;
+    const size_t pair_mask = x->pair_mask, triple_mask = x->triple_mask;
     const unsigned s = x->sbits, f = x->fbits, p = x->pbits;
     const uint64_t kmask = (UINT64_C(1) << (2 * s)) - 1;
     const uint64_t tmask = (UINT64_C(1) << (p + s)) - 1;
@@ -245,38 +257,40 @@ static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, in
     /* at most three features start at each token, plus the scratch record */
     if (d->occ_cap < 3 * n + 1 && slantp_grow(&d->occ, &d->occ_cap, 3 * n + 1, sizeof *d->occ) < 0)
         return -1;
+    struct occ_acc acc = {d->occ, d->slot_of, d->nocc};
     for (size_t i = 0; i < n; i++) {
         int32_t a = sid[i];
         if (a < 0)
             continue;
-        if (x->unigram[a] >= 0)
-            add_occ_nobranch(d, (uint32_t)x->unigram[a], i, 1);
+        if (unigram[a] >= 0)
+            occ_add(&acc, (uint32_t)unigram[a], i, 1);
         if (ngram_max < 2 || i + 1 >= n || (tok[i + 1].flags & SLANTP_TOK_BREAK) || sid[i + 1] < 0)
             continue;
         int32_t b = sid[i + 1];
-        if (!(x->stem_in[a] & first_in) || !(x->stem_in[b] & second_in))
+        if (!(stem_in[a] & first_in) || !(stem_in[b] & second_in))
             continue;
         uint64_t pk = (uint64_t)(a + 1) | (uint64_t)(b + 1) << s;
         size_t ps = pair_home(x, pk);
         uint64_t e;
-        while ((e = x->pair[ps]) != 0 && (e & kmask) != pk)
-            ps = (ps + 1) & x->pair_mask;
+        while ((e = pair[ps]) != 0 && (e & kmask) != pk)
+            ps = (ps + 1) & pair_mask;
         if (!e)
             continue;
         uint64_t fid = FIELD(e, 2 * s, f);
         if (fid)
-            add_occ_nobranch(d, (uint32_t)(fid - 1), i, 2);
+            occ_add(&acc, (uint32_t)(fid - 1), i, 2);
         if (!(e >> (2 * s + f)) || ngram_max < 3 || i + 2 >= n ||
             (tok[i + 2].flags & SLANTP_TOK_BREAK) || sid[i + 2] < 0 ||
-            !(x->stem_in[sid[i + 2]] & SLANTP_IN_TRI_3))
+            !(stem_in[sid[i + 2]] & SLANTP_IN_TRI_3))
             continue;
         uint64_t c1 = (uint64_t)sid[i + 2] + 1, tk = (uint64_t)(ps + 1) | c1 << p;
         size_t ts = triple_home(x, pk, c1);
-        while ((e = x->triple[ts]) != 0 && (e & tmask) != tk)
-            ts = (ts + 1) & x->triple_mask;
+        while ((e = triple[ts]) != 0 && (e & tmask) != tk)
+            ts = (ts + 1) & triple_mask;
         if (e)
-            add_occ_nobranch(d, (uint32_t)(FIELD(e, p + s, f) - 1), i, 3);
+            occ_add(&acc, (uint32_t)(FIELD(e, p + s, f) - 1), i, 3);
     }
+    d->nocc = acc.n;
     return 0;
 }
 
