@@ -4,10 +4,11 @@
 # run on the same corpus (the team's training snippets, repeated to 8 MB).
 # A ratio, never an absolute time: CI machines are shared and vary.
 # make bench measures about 6.8x on 64 MB of real articles; the floor is
-# set well below that so only a real regression trips it.
+# set at 2x, well below the 5-7x this corpus gives, so only a real
+# regression trips it, not a noisy neighbour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MIN_RATIO=${MIN_RATIO:-3}
+MIN_RATIO=${MIN_RATIO:-2}
 if ! command -v fasttext >/dev/null; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
