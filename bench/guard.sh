@@ -3,7 +3,7 @@
 # MIN_RATIO times as fast as fastText, measured side by side in the same
 # run on the same corpus (the team's training snippets, repeated to 8 MB).
 # A ratio, never an absolute time: CI machines are shared and vary.
-# make bench measures about 6.8x on 64 MB of real articles; the floor is
+# make bench measures 7 to 8x on 64 MB of real articles; the floor is
 # set at 2x, well below the 5-7x this corpus gives, so only a real
 # regression trips it, not a noisy neighbour.
 set -euo pipefail
