@@ -79,6 +79,14 @@ static int escape_names(ctx *c)
     return c->names.failed ? -1 : 0;
 }
 
+static void release_names(ctx *c)
+{
+    free(c->head_name);
+    free(c->label_name);
+    free(c->label_first);
+    out_release(&c->names);
+}
+
 static const char *head_json(const ctx *c, size_t h) { return c->names.p + c->head_name[h]; }
 
 static const char *label_json(const ctx *c, size_t h, size_t l)
@@ -486,10 +494,7 @@ int cli_cmd_classify(int argc, char **argv)
         c.top_pool = top * 4;
     if (escape_names(&c) < 0) {
         cli_errorf("out of memory");
-        free(c.head_name);
-        free(c.label_name);
-        free(c.label_first);
-        out_release(&c.names);
+        release_names(&c);
         slant_model_free(m);
         return EXIT_DATA;
     }
@@ -624,10 +629,7 @@ done:
             out_release(&b.slots[i].out);
     free(b.slots);
     slantp_buf_release(&b.arena);
-    free(c.head_name);
-    free(c.label_name);
-    free(c.label_first);
-    out_release(&c.names);
+    release_names(&c);
     slant_model_free(m);
     return status;
 }

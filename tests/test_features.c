@@ -3,6 +3,7 @@
  * exactly the vectors of the plain hash-table path. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,21 @@ Test(features, ngrams_stay_inside_sentences)
     slantp_strtab_release(&stems);
 }
 
+/* a (phrase index path) and b (plain path) hold the same features, counts,
+ * first occurrences and values, in the same order. */
+static void assert_same_vectors(const slantp_docfeat *a, const slantp_docfeat *b, const char *what)
+{
+    cr_assert_eq(a->nvec, b->nvec, "%s: %zu vs %zu features", what, a->nvec, b->nvec);
+    for (size_t k = 0; k < a->nvec; k++) {
+        cr_assert_eq(a->occ[k].fid, b->occ[k].fid, "%s", what);
+        cr_assert_eq(a->vec[k].id, b->vec[k].id, "%s", what);
+        cr_assert_eq(a->occ[k].count, b->occ[k].count, "%s", what);
+        cr_assert_eq(a->occ[k].first_tok, b->occ[k].first_tok, "%s", what);
+        cr_assert_eq(a->occ[k].ntok, b->occ[k].ntok, "%s", what);
+        cr_assert_eq(a->vec[k].value, b->vec[k].value, "%s", what);
+    }
+}
+
 Test(features, fast_path_gives_the_same_vectors_as_the_hash_path)
 {
     slant_model *m = th_train_small();
@@ -66,13 +82,9 @@ Test(features, fast_path_gives_the_same_vectors_as_the_hash_path)
                      0);
         cr_assert_eq(slantp_doc_vectorize(&b, &m->vocab, m->idf, m->nfeatures, m->ngram_max, NULL),
                      0);
-        cr_assert_eq(a.nvec, b.nvec, "text %zu: %zu vs %zu features", i, a.nvec, b.nvec);
-        for (size_t k = 0; k < a.nvec; k++) {
-            cr_assert_eq(a.vec[k].id, b.vec[k].id);
-            cr_assert_eq(a.vec[k].value, b.vec[k].value);
-            cr_assert_eq(a.occ[k].first_tok, b.occ[k].first_tok);
-            cr_assert_eq(a.occ[k].ntok, b.occ[k].ntok);
-        }
+        char what[32];
+        snprintf(what, sizeof what, "text %zu", i);
+        assert_same_vectors(&a, &b, what);
     }
     slantp_docfeat_release(&a);
     slantp_docfeat_release(&b);
@@ -163,13 +175,9 @@ Test(features, phrase_index_finds_trigrams_through_prefixes_that_are_no_feature)
             }
             cr_assert_eq(slantp_doc_vectorize(&a, &vocab, idf, NF, 3, &x), 0);
             cr_assert_eq(slantp_doc_vectorize(&b, &vocab, idf, NF, 3, NULL), 0);
-            cr_assert_eq(a.nvec, b.nvec, "stream %zu, break %u", t, brk);
-            for (size_t k = 0; k < a.nvec; k++) {
-                cr_assert_eq(a.occ[k].fid, b.occ[k].fid, "stream %zu, break %u", t, brk);
-                cr_assert_eq(a.occ[k].count, b.occ[k].count);
-                cr_assert_eq(a.occ[k].first_tok, b.occ[k].first_tok);
-                cr_assert_eq(a.vec[k].value, b.vec[k].value);
-            }
+            char what[48];
+            snprintf(what, sizeof what, "stream %zu, break %u", t, brk);
+            assert_same_vectors(&a, &b, what);
             slantp_docfeat_release(&a);
             slantp_docfeat_release(&b);
         }
