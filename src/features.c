@@ -53,23 +53,31 @@ int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn
     return 0;
 }
 
-static inline int add_occ(slantp_docfeat *d, uint32_t fid, size_t i, int k)
+/* A document's occurrence list while it is built, in locals the compiler
+ * can keep in registers; the caller makes room for one record more than
+ * the features a document can have. occ_add() has no branch on "seen
+ * before": the new record is always written past the end and only kept
+ * when the feature is new (whether a feature repeats is a coin toss for
+ * the branch predictor). */
+struct occ_acc {
+    slantp_occ *occ;
+    uint32_t *slot_of;
+    size_t n;
+};
+
+static inline void occ_add(struct occ_acc *acc, uint32_t fid, size_t i, int k)
 {
-    uint32_t slot = d->slot_of[fid];
-    if (slot) {
-        d->occ[slot - 1].count++;
-        return 0;
-    }
-    if (d->nocc == d->occ_cap &&
-        slantp_grow(&d->occ, &d->occ_cap, d->nocc + 1, sizeof *d->occ) < 0)
-        return -1;
-    d->occ[d->nocc] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 1};
-    d->slot_of[fid] = (uint32_t)++d->nocc;
-    return 0;
+    uint32_t slot = acc->slot_of[fid];
+    size_t n = acc->n;
+    acc->occ[n] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 0};
+    size_t at = slot ? slot - 1 : n;
+    acc->occ[at].count++;
+    acc->slot_of[fid] = (uint32_t)at + 1;
+    acc->n = n + !slot;
 }
 
 struct lookup_ctx {
-    slantp_docfeat *d;
+    struct occ_acc acc;
     const slantp_keytab *vocab;
 };
 
@@ -78,7 +86,9 @@ static int lookup_ngram(void *vctx, uint64_t key, uint32_t tok, uint32_t ntok)
 {
     struct lookup_ctx *c = vctx;
     const uint32_t *fp = slantp_keytab_find(c->vocab, key);
-    return fp && add_occ(c->d, *fp, tok, (int)ntok) < 0 ? -1 : 0;
+    if (fp)
+        occ_add(&c->acc, *fp, tok, (int)ntok);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- phrase index */
@@ -217,30 +227,7 @@ int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size
 
 /* The indexed path: unigrams from a table, a pair probe only when both
  * stems take part in some n-gram, a triple probe only after a prefix. */
-/* The occurrence list of vectorize_indexed, in locals the compiler can
- * keep in registers. add() has no branch on "seen before": the new
- * record is always written past the end and only kept when the feature
- * is new (whether a feature repeats is a coin toss for the predictor). */
-struct occ_acc {
-    slantp_occ *occ;
-    uint32_t *slot_of;
-    size_t n;
-};
-
-static inline void occ_add(struct occ_acc *acc, uint32_t fid, size_t i, int k)
-{
-    uint32_t slot = acc->slot_of[fid];
-    size_t n = acc->n;
-    acc->occ[n] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 0};
-    size_t at = slot ? slot - 1 : n;
-    acc->occ[at].count++;
-    acc->slot_of[fid] = (uint32_t)at + 1;
-    acc->n = n + !slot;
-}
-
-/* The indexed path: unigrams from a table, a pair probe only when both
- * stems take part in some n-gram, a triple probe only after a prefix. */
-static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, int ngram_max)
+static void vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, int ngram_max)
 {
     const size_t n = d->toks.n;
     const int32_t *sid = d->sid;
@@ -254,9 +241,6 @@ static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, in
     const uint64_t tmask = (UINT64_C(1) << (p + s)) - 1;
     const unsigned first_in = SLANTP_IN_BI_1 | SLANTP_IN_TRI_1;
     const unsigned second_in = SLANTP_IN_BI_2 | SLANTP_IN_TRI_2;
-    /* at most three features start at each token, plus the scratch record */
-    if (d->occ_cap < 3 * n + 1 && slantp_grow(&d->occ, &d->occ_cap, 3 * n + 1, sizeof *d->occ) < 0)
-        return -1;
     struct occ_acc acc = {d->occ, d->slot_of, d->nocc};
     for (size_t i = 0; i < n; i++) {
         int32_t a = sid[i];
@@ -291,7 +275,6 @@ static int vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, in
             occ_add(&acc, (uint32_t)(FIELD(e, p + s, f) - 1), i, 3);
     }
     d->nocc = acc.n;
-    return 0;
 }
 
 int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
@@ -307,13 +290,16 @@ int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const do
         d->nslot = nfeatures;
     }
     d->nocc = 0;
+    /* at most three features start at each token, plus occ_add's scratch record */
+    size_t room = 3 * d->toks.n + 1;
+    if (d->occ_cap < room && slantp_grow(&d->occ, &d->occ_cap, room, sizeof *d->occ) < 0)
+        return -1;
     if (index) {
-        if (vectorize_indexed(d, index, ngram_max) < 0)
-            return -1;
+        vectorize_indexed(d, index, ngram_max);
     } else {
-        struct lookup_ctx c = {d, vocab};
-        if (slantp_doc_ngrams(d, ngram_max, lookup_ngram, &c) != 0)
-            return -1;
+        struct lookup_ctx c = {{d->occ, d->slot_of, 0}, vocab};
+        slantp_doc_ngrams(d, ngram_max, lookup_ngram, &c);
+        d->nocc = c.acc.n;
     }
     if (slantp_grow(&d->vec, &d->vec_cap, d->nocc + 1, sizeof *d->vec) < 0)
         return -1;
