@@ -339,9 +339,13 @@ int slantp_append_surface(slantp_buf *b, const char *text, const slantp_tokens *
             return -1;
         space = 0;
         if (*p < 0x80) {
-            if (slantp_buf_append(b, p, 1) < 0)
+            /* a run of printable ASCII in one copy */
+            const unsigned char *q = p + 1;
+            while (q < end && *q > 0x20 && *q < 0x7f)
+                q++;
+            if (slantp_buf_append(b, p, (size_t)(q - p)) < 0)
                 return -1;
-            p++;
+            p = q;
             continue;
         }
         utf8proc_int32_t cp;

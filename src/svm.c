@@ -40,32 +40,64 @@ void slantp_trainset_release(slantp_trainset *ts)
 
 struct gram_job {
     slantp_trainset *ts;
-    size_t first, step;
+    size_t first, step;         /* blocks first, first + step, ... */
     int failed;
 };
+
+/* Rows are taken GRAM_BLOCK at a time: their dense copies are interleaved
+ * (dense[col * GRAM_BLOCK + q]), so one pass over a sparse row r reads each
+ * column once for all of them, and their GRAM_BLOCK mirrored entries in
+ * row r share a cache line. Each entry is still summed over row r in
+ * column order, so the values are those of one row at a time, bit for bit. */
+#define GRAM_BLOCK 4
+
+static double sparse_dot(const slantp_trainset *ts, size_t r, const double *dense, size_t q)
+{
+    double s = 0;
+    for (size_t k = ts->row_start[r]; k < ts->row_start[r + 1]; k++)
+        s += dense[ts->col[k] * GRAM_BLOCK + q] * ts->val[k];
+    return s;
+}
 
 static void *gram_worker(void *arg)
 {
     struct gram_job *j = arg;
     slantp_trainset *ts = j->ts;
-    double *dense = calloc(ts->nfeatures ? ts->nfeatures : 1, sizeof *dense);
+    size_t n = ts->n;
+    double *dense = calloc((ts->nfeatures ? ts->nfeatures : 1) * GRAM_BLOCK, sizeof *dense);
     if (!dense) {
         j->failed = 1;
         return NULL;
     }
-    for (size_t i = j->first; i < ts->n; i += j->step) {
-        for (size_t k = ts->row_start[i]; k < ts->row_start[i + 1]; k++)
-            dense[ts->col[k]] = ts->val[k];
-        struct svm_node *row = ts->gram[i];
-        for (size_t r = 0; r <= i; r++) {
-            double s = 0;
-            for (size_t k = ts->row_start[r]; k < ts->row_start[r + 1]; k++)
-                s += dense[ts->col[k]] * ts->val[k];
-            row[r + 1].value = s;
-            ts->gram[r][i + 1].value = s;
+    for (size_t i0 = j->first * GRAM_BLOCK; i0 < n; i0 += j->step * GRAM_BLOCK) {
+        size_t nb = n - i0 < GRAM_BLOCK ? n - i0 : GRAM_BLOCK;
+        for (size_t q = 0; q < nb; q++)
+            for (size_t k = ts->row_start[i0 + q]; k < ts->row_start[i0 + q + 1]; k++)
+                dense[ts->col[k] * GRAM_BLOCK + q] = ts->val[k];
+        /* rows before the block: every pair (i0 + q, r) */
+        for (size_t r = 0; r < i0; r++) {
+            double s[GRAM_BLOCK] = {0};
+            for (size_t k = ts->row_start[r]; k < ts->row_start[r + 1]; k++) {
+                const double *d = dense + (size_t)ts->col[k] * GRAM_BLOCK;
+                double v = ts->val[k];
+                for (size_t q = 0; q < GRAM_BLOCK; q++)
+                    s[q] += d[q] * v;
+            }
+            for (size_t q = 0; q < nb; q++) {
+                ts->gram[i0 + q][r + 1].value = s[q];
+                ts->gram[r][i0 + q + 1].value = s[q];
+            }
         }
-        for (size_t k = ts->row_start[i]; k < ts->row_start[i + 1]; k++)
-            dense[ts->col[k]] = 0;
+        /* inside the block: r <= i only */
+        for (size_t q = 0; q < nb; q++)
+            for (size_t r = i0; r <= i0 + q; r++) {
+                double s = sparse_dot(ts, r, dense, q);
+                ts->gram[i0 + q][r + 1].value = s;
+                ts->gram[r][i0 + q + 1].value = s;
+            }
+        for (size_t q = 0; q < nb; q++)
+            for (size_t k = ts->row_start[i0 + q]; k < ts->row_start[i0 + q + 1]; k++)
+                dense[ts->col[k] * GRAM_BLOCK + q] = 0;
     }
     free(dense);
     return NULL;

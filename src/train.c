@@ -127,43 +127,78 @@ out:
 
 /* ---------------------------------------------------------------- vocabulary */
 
-typedef struct ngram_stat {
+/* Document frequency of every n-gram met, in one open-addressing table of
+ * 16-byte entries (key, df, last document + 1): one cache line touched per
+ * n-gram. Keys are never 0 (a key packs stem ids + 1). */
+typedef struct df_entry {
+    uint64_t key;
     uint32_t df;
-    uint32_t last_doc;      /* doc index + 1 */
-    uint32_t first_doc, first_tok, ntok;
-} ngram_stat;
+    uint32_t last_doc;
+} df_entry;
 
-struct df_ctx {
-    slantp_keytab *tab;
-    ngram_stat *st;
-    size_t nst, cap;
-    uint32_t doc;
+typedef struct df_table {
+    df_entry *e;
+    size_t n, mask;
+    uint32_t doc;           /* the document being counted, + 1 */
     int failed;
-};
+} df_table;
+
+static int df_init(df_table *t, size_t expected)
+{
+    size_t slots = 1 << 16;
+    while (slots < expected * 2)
+        slots *= 2;
+    memset(t, 0, sizeof *t);
+    t->e = calloc(slots, sizeof *t->e);
+    t->mask = slots - 1;
+    return t->e ? 0 : -1;
+}
+
+static int df_grow(df_table *t)
+{
+    size_t slots = (t->mask + 1) * 2;
+    df_entry *e = calloc(slots, sizeof *e);
+    if (!e)
+        return -1;
+    for (size_t i = 0; i <= t->mask; i++) {
+        if (!t->e[i].key)
+            continue;
+        size_t j = (size_t)slantp_hash_u64(t->e[i].key) & (slots - 1);
+        while (e[j].key)
+            j = (j + 1) & (slots - 1);
+        e[j] = t->e[i];
+    }
+    free(t->e);
+    t->e = e;
+    t->mask = slots - 1;
+    return 0;
+}
 
 static int count_ngram(void *vctx, uint64_t key, uint32_t tok, uint32_t ntok)
 {
-    struct df_ctx *c = vctx;
-    uint32_t *slot;
-    int r = slantp_keytab_put(c->tab, key, (uint32_t)c->nst, &slot);
-    if (r < 0)
-        return c->failed = 1;
-    if (r == 1) {
-        if (slantp_grow(&c->st, &c->cap, c->nst + 1, sizeof *c->st) < 0)
-            return c->failed = 1;
-        c->st[c->nst++] = (ngram_stat){0, 0, c->doc, tok, ntok};
+    df_table *t = vctx;
+    (void)tok;
+    (void)ntok;
+    size_t i = (size_t)slantp_hash_u64(key) & t->mask;
+    while (t->e[i].key && t->e[i].key != key)
+        i = (i + 1) & t->mask;
+    df_entry *e = &t->e[i];
+    if (!e->key) {
+        if ((t->n + 1) * 2 > t->mask + 1) {
+            if (df_grow(t) < 0)
+                return t->failed = 1;
+            return count_ngram(vctx, key, tok, ntok);
+        }
+        e->key = key;
+        t->n++;
     }
-    ngram_stat *s = &c->st[*slot];
-    if (s->last_doc != c->doc + 1) {
-        s->last_doc = c->doc + 1;
-        s->df++;
-    }
+    e->df += e->last_doc != t->doc;
+    e->last_doc = t->doc;
     return 0;
 }
 
 struct kept {
     uint64_t key;
-    uint32_t stat;
     uint32_t df;
 };
 
@@ -181,22 +216,56 @@ static int kept_by_key(const void *x, const void *y)
     return a->key < b->key ? -1 : a->key > b->key;
 }
 
-static int feat_by_id(const void *x, const void *y)
+/* Sort a document's features by id: a stable radix sort, 8 bits a pass,
+ * as many passes as the largest id needs. 'tmp' holds n features. */
+static void sort_by_id(slantp_feat *v, slantp_feat *tmp, size_t n, uint32_t max_id)
 {
-    const slantp_feat *a = x, *b = y;
-    return a->id < b->id ? -1 : a->id > b->id;
+    slantp_feat *from = v, *to = tmp;
+    for (unsigned shift = 0; shift < 32 && (max_id >> shift); shift += 8) {
+        size_t at[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            at[(from[i].id >> shift) & 255]++;
+        for (size_t b = 0, sum = 0; b < 256; b++) {
+            size_t c = at[b];
+            at[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[at[(from[i].id >> shift) & 255]++] = from[i];
+        slantp_feat *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != v)
+        memcpy(v, from, n * sizeof *v);
 }
 
 /* ---------------------------------------------------------------- surface forms */
 
 /* Votes for the written form of each feature, one per document: the form
  * most documents use is what 'inspect' shows ("Press Release", not the
- * first spelling met); ties go to the form seen first. */
+ * first spelling met); of forms with as many votes, the one that got
+ * there first.
+ *
+ * Most documents write a phrase the way the current favourite does, so
+ * each feature keeps its favourite and that form's count in one 32-byte
+ * record, the form inline when it is short: such a vote costs one cache
+ * line and a short compare. Other forms are counted in 'forms', keyed by
+ * feature id and form. A favourite's count lives in its record and is
+ * written back to 'count' when another form overtakes it. */
+#define SURFACE_INLINE 24
+
+typedef struct surface_best {
+    uint32_t form;              /* form id + 1, 0 = none yet */
+    uint32_t count;             /* its votes */
+    char text[SURFACE_INLINE];  /* the form with its NUL, or "" when longer */
+} surface_best;
+
 typedef struct surface_votes {
     slantp_strtab forms;        /* key: 4-byte feature id, then the form */
-    uint32_t *count;            /* per form */
+    uint32_t *count;            /* per form (not kept current for favourites) */
     size_t count_cap;
-    uint32_t *best;             /* per feature: form id + 1, 0 = none yet */
+    surface_best *best;         /* per feature */
     slantp_buf key;
 } surface_votes;
 
@@ -207,15 +276,36 @@ static int vote_surface(surface_votes *v, uint32_t fid, const char *text, const 
     if (slantp_buf_append(&v->key, &fid, sizeof fid) < 0 ||
         slantp_append_surface(&v->key, text, t, tok, ntok) < 0)
         return -1;
+    const char *form = v->key.data + sizeof fid;
+    size_t len = v->key.len - sizeof fid;     /* with the NUL */
+    surface_best *b = &v->best[fid];
+    if (b->form) {
+        /* forms hold no NUL (controls fold to spaces), so strcmp is exact */
+        int same = len <= SURFACE_INLINE
+                       ? memcmp(b->text, form, len) == 0
+                       : !b->text[0] && strcmp(slantp_strtab_key(&v->forms, b->form - 1) +
+                                                   sizeof fid, form) == 0;
+        if (same) {
+            b->count++;
+            return 0;
+        }
+    }
     long id = slantp_strtab_intern(&v->forms, v->key.data, v->key.len - 1);  /* without the NUL */
     if (id < 0 || slantp_grow(&v->count, &v->count_cap, (size_t)id + 1, sizeof *v->count) < 0)
         return -1;
     if ((size_t)id + 1 == v->forms.n)
         v->count[id] = 0;
-    v->count[id]++;
-    uint32_t b = v->best[fid];
-    if (!b || v->count[id] > v->count[b - 1])
-        v->best[fid] = (uint32_t)id + 1;
+    uint32_t c = ++v->count[id];
+    if (!b->form || c > b->count) {
+        if (b->form)
+            v->count[b->form - 1] = b->count;
+        b->form = (uint32_t)id + 1;
+        b->count = c;
+        if (len <= SURFACE_INLINE)
+            memcpy(b->text, form, len);
+        else
+            b->text[0] = 0;
+    }
     return 0;
 }
 
@@ -227,9 +317,9 @@ static int elect_surfaces(surface_votes *v, slant_model *m)
         return -1;
     for (size_t f = 0; f < m->nfeatures; f++) {
         off[f] = (size_t)-1;
-        if (!v->best[f])
+        if (!v->best[f].form)
             continue;
-        const char *form = slantp_strtab_key(&v->forms, v->best[f] - 1) + sizeof(uint32_t);
+        const char *form = slantp_strtab_key(&v->forms, v->best[f].form - 1) + sizeof(uint32_t);
         off[f] = m->surface_mem.len;
         if (slantp_buf_append(&m->surface_mem, form, strlen(form) + 1) < 0) {
             free(off);
@@ -446,11 +536,12 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     slant_model *m = NULL;
     slantp_stemmer st;
     slantp_docfeat doc = {0};
-    slantp_keytab ngrams = {0};
-    struct df_ctx dfc = {0};
+    df_table dft = {0};
     struct kept *kept = NULL;
     slantp_trainset ts = {0};
     surface_votes votes = {0};
+    slantp_feat *sorted = NULL;
+    size_t sorted_cap = 0;
     int have_stemmer = 0;
     struct fit_job *jobs = NULL;
     double *oof = NULL;
@@ -497,34 +588,37 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     have_stemmer = 1;
     m->stem_fingerprint = slantp_stemmer_fingerprint(&st);
 
-    /* 1. document frequencies */
-    if (slantp_keytab_init(&ngrams, 1 << 16) < 0)
+    /* 1. document frequencies; the table starts at about one entry per
+     * four bytes of text, past what n-grams of real text need */
+    size_t text_bytes = 0;
+    for (size_t i = 0; i < N; i++)
+        text_bytes += d->recs[s->idx[i]].len;
+    if (df_init(&dft, text_bytes / 4 < (1u << 23) ? text_bytes / 4 : (1u << 23)) < 0)
         goto nomem;
-    dfc.tab = &ngrams;
     for (size_t i = 0; i < N; i++) {
         const slantp_record *r = &d->recs[s->idx[i]];
         if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0)
             goto nomem;
-        dfc.doc = (uint32_t)i;
-        slantp_doc_ngrams(&doc, o.ngram_max, count_ngram, &dfc);
-        if (dfc.failed)
+        dft.doc = (uint32_t)i + 1;
+        slantp_doc_ngrams(&doc, o.ngram_max, count_ngram, &dft);
+        if (dft.failed)
             goto nomem;
         if ((i & 255) == 0)
             progress(&o, "reading documents", i, N);
     }
     double maxdf = o.max_df * (double)N;
     size_t nkept = 0;
-    kept = malloc((dfc.nst ? dfc.nst : 1) * sizeof *kept);
+    kept = malloc((dft.n ? dft.n : 1) * sizeof *kept);
     if (!kept)
         goto nomem;
-    for (size_t i = 0; i < ngrams.nslots; i++) {
-        if (!ngrams.keys[i])
+    for (size_t i = 0; i <= dft.mask; i++) {
+        const df_entry *e = &dft.e[i];
+        if (!e->key || e->df < (uint32_t)(o.min_df > 1 ? o.min_df : 1) || (double)e->df > maxdf)
             continue;
-        ngram_stat *ns = &dfc.st[ngrams.vals[i]];
-        if (ns->df < (uint32_t)(o.min_df > 1 ? o.min_df : 1) || (double)ns->df > maxdf)
-            continue;
-        kept[nkept++] = (struct kept){ngrams.keys[i], ngrams.vals[i], ns->df};
+        kept[nkept++] = (struct kept){e->key, e->df};
     }
+    free(dft.e);
+    dft.e = NULL;
     if (o.max_features && nkept > o.max_features) {
         qsort(kept, nkept, sizeof *kept, kept_by_df);
         nkept = o.max_features;
@@ -541,17 +635,16 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     m->surface = calloc(nkept, sizeof *m->surface);
     votes.best = calloc(nkept, sizeof *votes.best);
     if (!m->feat_keys || !m->idf || !m->surface || !votes.best ||
-        slantp_strtab_init(&votes.forms, nkept) < 0 || slantp_keytab_init(&m->vocab, nkept) < 0)
+        slantp_strtab_init(&votes.forms, nkept) < 0)
         goto nomem;
     for (size_t f = 0; f < nkept; f++) {
-        uint32_t *slot;
         m->feat_keys[f] = kept[f].key;
         m->idf[f] = log((1.0 + (double)N) / (1.0 + (double)kept[f].df)) + 1.0;
-        if (slantp_keytab_put(&m->vocab, kept[f].key, (uint32_t)f, &slot) < 0)
-            goto nomem;
-        /* reuse the stats slot to point back at the feature */
-        dfc.st[kept[f].stat].last_doc = (uint32_t)f;
     }
+    /* the lookup tables classification uses serve pass 2 as well */
+    rc = slantp_model_index(m, err);
+    if (rc)
+        goto fail;
 
     /* 2. vectors, surface forms, kernel. Documents are tokenized again
      * rather than kept from pass 1: the stem cache makes the second pass
@@ -565,9 +658,12 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     for (size_t i = 0; i < N; i++) {
         const slantp_record *r = &d->recs[s->idx[i]];
         if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0 ||
-            slantp_doc_vectorize(&doc, &m->vocab, m->idf, nkept, o.ngram_max, NULL) < 0)
+            slantp_doc_vectorize(&doc, &m->vocab, m->idf, nkept, o.ngram_max,
+                                 m->indexed ? &m->index : NULL) < 0)
             goto nomem;
-        qsort(doc.vec, doc.nvec, sizeof *doc.vec, feat_by_id);
+        if (slantp_grow(&sorted, &sorted_cap, doc.nvec, sizeof *sorted) < 0)
+            goto nomem;
+        sort_by_id(doc.vec, sorted, doc.nvec, (uint32_t)nkept - 1);
         ts.row_start[i] = nnz;
         if (slantp_grow(&ts.col, &nnz_cap, nnz + doc.nvec, sizeof *ts.col) < 0)
             goto nomem;
@@ -581,6 +677,8 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
         }
         for (size_t k = 0; k < doc.nocc; k++) {
             const slantp_occ *oc = &doc.occ[k];
+            if (k + 8 < doc.nocc)
+                __builtin_prefetch(&votes.best[doc.occ[k + 8].fid]);
             if (vote_surface(&votes, oc->fid, r->text, &doc.toks, oc->first_tok, oc->ntok) < 0)
                 goto nomem;
         }
@@ -884,11 +982,11 @@ done:
     if (have_stemmer)
         slantp_stemmer_release(&st);
     slantp_docfeat_release(&doc);
-    slantp_keytab_release(&ngrams);
-    free(dfc.st);
+    free(dft.e);
     free(kept);
     slantp_trainset_release(&ts);
     surface_votes_release(&votes);
+    free(sorted);
     free(jobs);
     free(oof);
     free(ybuf);

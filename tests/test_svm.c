@@ -187,3 +187,57 @@ Test(svm, out_of_fold_decisions_from_kernel_rows_match_libsvm)
     slantp_trainset_release(&ts);
     slant_model_free(m);
 }
+
+/* The Gram matrix is filled several rows at a time, on several threads:
+ * every entry must still be its two rows' dot product summed over the lower
+ * row's entries in column order, bit for bit, for sizes around the block
+ * and any number of threads. */
+Test(svm, gram_entries_are_exact_row_dot_products)
+{
+    static const size_t sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 30};
+    uint64_t seed = 42;
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+        for (int threads = 1; threads <= 3; threads++) {
+            size_t n = sizes[si], nf = 50, nnz = 0;
+            slantp_trainset ts = {0};
+            ts.n = n;
+            ts.nfeatures = nf;
+            ts.row_start = malloc((n + 1) * sizeof *ts.row_start);
+            ts.col = malloc(n * nf * sizeof *ts.col);
+            ts.val = malloc(n * nf * sizeof *ts.val);
+            for (size_t i = 0; i < n; i++) {
+                ts.row_start[i] = nnz;
+                for (uint32_t c = 0; c < nf; c++) {
+                    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                    if ((seed >> 60) < 4) {     /* about a quarter of the columns */
+                        ts.col[nnz] = c;
+                        ts.val[nnz++] = (double)(seed >> 11) / 9007199254740992.0 - 0.3;
+                    }
+                }
+            }
+            ts.row_start[n] = nnz;
+            slant_error err;
+            cr_assert_eq(slantp_trainset_kernel(&ts, 2048, threads, &err), SLANT_OK);
+            cr_assert_not_null(ts.gram);
+            double *dense = calloc(nf, sizeof *dense);
+            for (size_t i = 0; i < n; i++) {
+                cr_assert_eq(ts.gram[i][0].value, (double)(i + 1));
+                cr_assert_eq(ts.gram[i][n + 1].index, -1);
+                for (size_t k = ts.row_start[i]; k < ts.row_start[i + 1]; k++)
+                    dense[ts.col[k]] = ts.val[k];
+                for (size_t r = 0; r <= i; r++) {
+                    double want = 0;
+                    for (size_t k = ts.row_start[r]; k < ts.row_start[r + 1]; k++)
+                        want += dense[ts.col[k]] * ts.val[k];
+                    cr_assert_eq(ts.gram[i][r + 1].index, (int)(r + 1));
+                    cr_assert(memcmp(&ts.gram[i][r + 1].value, &want, sizeof want) == 0 &&
+                                  memcmp(&ts.gram[r][i + 1].value, &want, sizeof want) == 0,
+                              "n %zu, %d threads: K(%zu,%zu) is not the exact dot product", n,
+                              threads, i, r);
+                }
+                memset(dense, 0, nf * sizeof *dense);
+            }
+            free(dense);
+            slantp_trainset_release(&ts);
+        }
+}

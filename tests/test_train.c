@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "helpers.h"
 #include "slant_private.h"
@@ -159,6 +160,21 @@ Test(train, grouped_folds_keep_a_group_together_and_balance_folds)
     free(dir);
 }
 
+/* A model trained on one JSONL file with the default options, 2 folds. */
+static slant_model *train_two_folds(const char *path)
+{
+    slant_dataset *d = slant_dataset_new();
+    slant_error err;
+    cr_assert_eq(slant_dataset_read(d, path, SLANT_FORMAT_AUTO, NULL, NULL, &err), SLANT_OK);
+    slant_train_options o;
+    slant_train_options_init(&o);
+    o.folds = 2;
+    slant_model *m = NULL;
+    cr_assert_eq(slant_train(d, &o, &m, &err), SLANT_OK, "%s", err.text);
+    slant_dataset_free(d);
+    return m;
+}
+
 Test(train, a_phrase_is_shown_as_most_documents_write_it)
 {
     char *dir = th_mkdtemp(), *p = th_path(dir, "d.jsonl");
@@ -170,14 +186,7 @@ Test(train, a_phrase_is_shown_as_most_documents_write_it)
                 i % 2 ? "a" : "b");
     fprintf(f, "{\"text\": \"nothing here\", \"labels\": {\"k\": \"b\"}}\n");
     fclose(f);
-    slant_dataset *d = slant_dataset_new();
-    slant_error err;
-    cr_assert_eq(slant_dataset_read(d, p, SLANT_FORMAT_AUTO, NULL, NULL, &err), SLANT_OK);
-    slant_train_options o;
-    slant_train_options_init(&o);
-    o.folds = 2;
-    slant_model *m = NULL;
-    cr_assert_eq(slant_train(d, &o, &m, &err), SLANT_OK, "%s", err.text);
+    slant_model *m = train_two_folds(p);
     long a = slantp_strtab_find(&m->stems, "press", 5), b = slantp_strtab_find(&m->stems, "releas", 6);
     cr_assert(a >= 0 && b >= 0);
     int32_t ids[2] = {(int32_t)a, (int32_t)b};
@@ -185,8 +194,76 @@ Test(train, a_phrase_is_shown_as_most_documents_write_it)
     cr_assert_not_null(fid);
     cr_assert_str_eq(m->surface[*fid], "Press Release");
     slant_model_free(m);
-    slant_dataset_free(d);
     th_rmdir(dir);
     free(p);
     free(dir);
+}
+
+/* The favourite form of a phrase changes hands as documents come in; the
+ * winner is the form most documents use; of forms with as many, the one
+ * that got there first.
+ * Forms past the 24 bytes a favourite keeps inline take the other path. */
+static const struct {
+    const char *forms[8];
+    const char *winner;
+} surface_cases[] = {
+    {{"press release", "press release", "Press Release", "Press Release", "Press Release",
+      "press release", "press release"},
+     "press release"},
+    {{"press release", "Press Release", "Press Release", "press release", "press release"},
+     "press release"},
+    {{"Press Release", "press release", "press release", "Press Release"}, "press release"},
+    {{"press release", "PRESS RELEASE", "Press Release", "Press Release"}, "Press Release"},
+    {{"overwhelmingly internationalized announcement",
+      "Overwhelmingly Internationalized Announcement",
+      "Overwhelmingly Internationalized Announcement",
+      "overwhelmingly internationalized announcement",
+      "overwhelmingly internationalized announcement"},
+     "overwhelmingly internationalized announcement"},
+    {{"Overwhelmingly Internationalized Announcement",
+      "overwhelmingly internationalized announcement",
+      "overwhelmingly internationalized announcement",
+      "Overwhelmingly Internationalized Announcement"},
+     "overwhelmingly internationalized announcement"},
+    {{"overwhelmingly internationalized announcement",
+      "OVERWHELMINGLY INTERNATIONALIZED ANNOUNCEMENT",
+      "Overwhelmingly Internationalized Announcement",
+      "Overwhelmingly Internationalized Announcement"},
+     "Overwhelmingly Internationalized Announcement"},
+    {{"Overwhelmingly Internationalized Announcement",
+      "Overwhelmingly Internationalized Announcement",
+      "overwhelmingly internationalized announcement",
+      "overwhelmingly internationalized announcement",
+      "overwhelmingly internationalized announcement",
+      "Overwhelmingly Internationalized Announcement",
+      "Overwhelmingly Internationalized Announcement"},
+     "Overwhelmingly Internationalized Announcement"},
+};
+
+Test(train, the_favourite_form_changes_hands_as_votes_come_in)
+{
+    for (size_t c = 0; c < sizeof surface_cases / sizeof surface_cases[0]; c++) {
+        char *dir = th_mkdtemp(), *p = th_path(dir, "d.jsonl");
+        FILE *f = fopen(p, "w");
+        size_t nforms = 0;
+        for (; nforms < 8 && surface_cases[c].forms[nforms]; nforms++)
+            fprintf(f, "{\"text\": \"so %s was out\", \"labels\": {\"k\": \"%s\"}}\n",
+                    surface_cases[c].forms[nforms], nforms % 2 ? "a" : "b");
+        for (int i = 0; i < 4; i++)
+            fprintf(f, "{\"text\": \"nothing here %d\", \"labels\": {\"k\": \"%s\"}}\n", i,
+                    i % 2 ? "a" : "b");
+        fclose(f);
+        slant_model *m = train_two_folds(p);
+        /* the phrase's feature: the one shown as some spelling of it */
+        const char *got = NULL;
+        for (size_t k = 0; k < m->nfeatures; k++)
+            if (m->surface[k] && strcasecmp(m->surface[k], surface_cases[c].winner) == 0)
+                got = m->surface[k];
+        cr_assert_not_null(got, "case %zu: no phrase feature", c);
+        cr_assert_str_eq(got, surface_cases[c].winner, "case %zu", c);
+        slant_model_free(m);
+        th_rmdir(dir);
+        free(p);
+        free(dir);
+    }
 }
