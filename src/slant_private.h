@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include <libsvm/svm.h>
+#include <pthread.h>
 
 #include "slant.h"
 
@@ -399,7 +400,32 @@ typedef struct slantp_trainset {
     struct svm_node *sparse_mem;
 } slantp_trainset;
 
+/* The Gram matrix (or, past gram_mb, libsvm's sparse rows) of a complete
+ * trainset, with 'threads' threads. */
 int slantp_trainset_kernel(slantp_trainset *ts, size_t gram_mb, int threads, slant_error *err);
+
+/* The same while the rows are still being written. kernel_start() (ts->n
+ * set, the row arrays allocated at their final size) returns 1 if the Gram
+ * matrix fits and threads-1 workers now fill it a block of rows at a time,
+ * as soon as the producer has said with kernel_rows_ready() that all of a
+ * block's rows are in (row_start[i + 1] written for each); 0 if it does
+ * not fit. kernel_finish() joins in and waits for the rest, or builds the
+ * sparse rows; kernel_abort() stops and waits for the workers (a no-op
+ * after finish, or when nothing was started). */
+typedef struct slantp_kernel {
+    slantp_trainset *ts;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t ready;               /* rows written */
+    size_t next;                /* first row of the next block to take */
+    pthread_t tid[16];
+    int nworkers;
+    int live, stop, failed;
+} slantp_kernel;
+int slantp_kernel_start(slantp_kernel *k, slantp_trainset *ts, size_t gram_mb, int threads);
+void slantp_kernel_rows_ready(slantp_kernel *k, size_t rows);
+int slantp_kernel_finish(slantp_kernel *k, slant_error *err);
+void slantp_kernel_abort(slantp_kernel *k);
 void slantp_trainset_release(slantp_trainset *ts);
 
 /* Train one binary classifier on rows 'idx' (y[i] = +1 or -1) with cost C

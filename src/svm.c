@@ -38,12 +38,6 @@ void slantp_trainset_release(slantp_trainset *ts)
     memset(ts, 0, sizeof *ts);
 }
 
-struct gram_job {
-    slantp_trainset *ts;
-    size_t first, step;         /* blocks first, first + step, ... */
-    int failed;
-};
-
 /* Rows are taken GRAM_BLOCK at a time: their dense copies are interleaved
  * (dense[col * GRAM_BLOCK + q]), so one pass over a sparse row r reads each
  * column once for all of them, and their GRAM_BLOCK mirrored entries in
@@ -59,101 +53,145 @@ static double sparse_dot(const slantp_trainset *ts, size_t r, const double *dens
     return s;
 }
 
-static void *gram_worker(void *arg)
+/* Kernel entries of rows [i0, i0 + nb) against every row up to them. */
+static void gram_block(slantp_trainset *ts, double *dense, size_t i0, size_t nb)
 {
-    struct gram_job *j = arg;
-    slantp_trainset *ts = j->ts;
-    size_t n = ts->n;
-    double *dense = calloc((ts->nfeatures ? ts->nfeatures : 1) * GRAM_BLOCK, sizeof *dense);
-    if (!dense) {
-        j->failed = 1;
-        return NULL;
-    }
-    for (size_t i0 = j->first * GRAM_BLOCK; i0 < n; i0 += j->step * GRAM_BLOCK) {
-        size_t nb = n - i0 < GRAM_BLOCK ? n - i0 : GRAM_BLOCK;
-        for (size_t q = 0; q < nb; q++)
-            for (size_t k = ts->row_start[i0 + q]; k < ts->row_start[i0 + q + 1]; k++)
-                dense[ts->col[k] * GRAM_BLOCK + q] = ts->val[k];
-        /* rows before the block: every pair (i0 + q, r) */
-        for (size_t r = 0; r < i0; r++) {
-            double s[GRAM_BLOCK] = {0};
-            for (size_t k = ts->row_start[r]; k < ts->row_start[r + 1]; k++) {
-                const double *d = dense + (size_t)ts->col[k] * GRAM_BLOCK;
-                double v = ts->val[k];
-                for (size_t q = 0; q < GRAM_BLOCK; q++)
-                    s[q] += d[q] * v;
-            }
-            for (size_t q = 0; q < nb; q++) {
-                ts->gram[i0 + q][r + 1].value = s[q];
-                ts->gram[r][i0 + q + 1].value = s[q];
-            }
+    for (size_t q = 0; q < nb; q++)
+        for (size_t k = ts->row_start[i0 + q]; k < ts->row_start[i0 + q + 1]; k++)
+            dense[ts->col[k] * GRAM_BLOCK + q] = ts->val[k];
+    /* rows before the block: every pair (i0 + q, r) */
+    for (size_t r = 0; r < i0; r++) {
+        double s[GRAM_BLOCK] = {0};
+        for (size_t k = ts->row_start[r]; k < ts->row_start[r + 1]; k++) {
+            const double *d = dense + (size_t)ts->col[k] * GRAM_BLOCK;
+            double v = ts->val[k];
+            for (size_t q = 0; q < GRAM_BLOCK; q++)
+                s[q] += d[q] * v;
         }
-        /* inside the block: r <= i only */
-        for (size_t q = 0; q < nb; q++)
-            for (size_t r = i0; r <= i0 + q; r++) {
-                double s = sparse_dot(ts, r, dense, q);
-                ts->gram[i0 + q][r + 1].value = s;
-                ts->gram[r][i0 + q + 1].value = s;
-            }
-        for (size_t q = 0; q < nb; q++)
-            for (size_t k = ts->row_start[i0 + q]; k < ts->row_start[i0 + q + 1]; k++)
-                dense[ts->col[k] * GRAM_BLOCK + q] = 0;
+        for (size_t q = 0; q < nb; q++) {
+            ts->gram[i0 + q][r + 1].value = s[q];
+            ts->gram[r][i0 + q + 1].value = s[q];
+        }
     }
+    /* inside the block: r <= i only */
+    for (size_t q = 0; q < nb; q++)
+        for (size_t r = i0; r <= i0 + q; r++) {
+            double s = sparse_dot(ts, r, dense, q);
+            ts->gram[i0 + q][r + 1].value = s;
+            ts->gram[r][i0 + q + 1].value = s;
+        }
+    for (size_t q = 0; q < nb; q++)
+        for (size_t k = ts->row_start[i0 + q]; k < ts->row_start[i0 + q + 1]; k++)
+            dense[ts->col[k] * GRAM_BLOCK + q] = 0;
+}
+
+/* Take blocks in order until none is left, each once all its rows are in. */
+static void *kernel_worker(void *arg)
+{
+    slantp_kernel *k = arg;
+    slantp_trainset *ts = k->ts;
+    double *dense = calloc((ts->nfeatures ? ts->nfeatures : 1) * GRAM_BLOCK, sizeof *dense);
+    pthread_mutex_lock(&k->mu);
+    if (!dense)
+        k->failed = 1;
+    while (!k->failed && !k->stop && k->next < ts->n) {
+        size_t i0 = k->next, nb = ts->n - i0 < GRAM_BLOCK ? ts->n - i0 : GRAM_BLOCK;
+        if (k->ready < i0 + nb) {
+            pthread_cond_wait(&k->cv, &k->mu);
+            continue;
+        }
+        k->next = i0 + nb;
+        pthread_mutex_unlock(&k->mu);
+        gram_block(ts, dense, i0, nb);
+        pthread_mutex_lock(&k->mu);
+    }
+    pthread_mutex_unlock(&k->mu);
     free(dense);
     return NULL;
 }
 
-int slantp_trainset_kernel(slantp_trainset *ts, size_t gram_mb, int threads, slant_error *err)
+int slantp_kernel_start(slantp_kernel *k, slantp_trainset *ts, size_t gram_mb, int threads)
 {
     size_t n = ts->n;
+    memset(k, 0, sizeof *k);
+    k->ts = ts;
     double need_mb = (double)n * (double)(n + 2) * (double)sizeof(struct svm_node) / 1048576.0;
-    if (n > 0 && need_mb <= (double)gram_mb && n < (size_t)INT32_MAX / 2) {
-        ts->gram = malloc(n * sizeof *ts->gram);
-        ts->gram_mem = malloc(n * (n + 2) * sizeof *ts->gram_mem);
-        if (!ts->gram || !ts->gram_mem) {
-            free(ts->gram);
-            free(ts->gram_mem);
-            ts->gram = NULL;
-            ts->gram_mem = NULL;
-            goto sparse;   /* the budget was too generous for this machine */
-        }
-        for (size_t i = 0; i < n; i++) {
-            struct svm_node *row = ts->gram_mem + i * (n + 2);
-            ts->gram[i] = row;
-            row[0].index = 0;
-            row[0].value = (double)(i + 1);
-            for (size_t j = 0; j < n; j++)
-                row[j + 1].index = (int)(j + 1);
-            row[n + 1].index = -1;
-            row[n + 1].value = 0;
-        }
-        if (threads < 1)
-            threads = 1;
-        if (threads > 16)
-            threads = 16;
-        pthread_t tid[16];
-        struct gram_job jobs[16];
-        int started = 0, failed = 0;
-        for (int t = 0; t < threads; t++) {
-            jobs[t] = (struct gram_job){ts, (size_t)t, (size_t)threads, 0};
-            if (t > 0 && pthread_create(&tid[t], NULL, gram_worker, &jobs[t]) == 0)
-                started |= 1 << t;
-        }
-        /* rows of threads that failed to start are done here */
-        gram_worker(&jobs[0]);
-        for (int t = 1; t < threads; t++) {
-            if (started & (1 << t))
-                pthread_join(tid[t], NULL);
-            else
-                gram_worker(&jobs[t]);
-        }
-        for (int t = 0; t < threads; t++)
-            failed |= jobs[t].failed;
-        if (failed)
+    if (n == 0 || need_mb > (double)gram_mb || n >= (size_t)INT32_MAX / 2)
+        return 0;
+    ts->gram = malloc(n * sizeof *ts->gram);
+    ts->gram_mem = malloc(n * (n + 2) * sizeof *ts->gram_mem);
+    if (!ts->gram || !ts->gram_mem) {
+        free(ts->gram);
+        free(ts->gram_mem);
+        ts->gram = NULL;
+        ts->gram_mem = NULL;
+        return 0;   /* the budget was too generous for this machine */
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct svm_node *row = ts->gram_mem + i * (n + 2);
+        ts->gram[i] = row;
+        row[0].index = 0;
+        row[0].value = (double)(i + 1);
+        for (size_t j = 0; j < n; j++)
+            row[j + 1].index = (int)(j + 1);
+        row[n + 1].index = -1;
+        row[n + 1].value = 0;
+    }
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->cv, NULL);
+    k->live = 1;
+    /* the caller is still producing rows: it joins in at the end */
+    int workers = threads < 2 ? 0 : threads > 16 ? 15 : threads - 1;
+    for (int t = 0; t < workers; t++)
+        if (pthread_create(&k->tid[k->nworkers], NULL, kernel_worker, k) == 0)
+            k->nworkers++;
+    return 1;
+}
+
+void slantp_kernel_rows_ready(slantp_kernel *k, size_t rows)
+{
+    if (!k->live)
+        return;
+    pthread_mutex_lock(&k->mu);
+    k->ready = rows;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+}
+
+static void kernel_join(slantp_kernel *k)
+{
+    for (int t = 0; t < k->nworkers; t++)
+        pthread_join(k->tid[t], NULL);
+    k->nworkers = 0;
+    pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->cv);
+    k->live = 0;
+}
+
+void slantp_kernel_abort(slantp_kernel *k)
+{
+    if (!k->live)
+        return;
+    pthread_mutex_lock(&k->mu);
+    k->stop = 1;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    kernel_join(k);
+}
+
+int slantp_kernel_finish(slantp_kernel *k, slant_error *err)
+{
+    slantp_trainset *ts = k->ts;
+    size_t n = ts->n;
+    if (k->live) {
+        slantp_kernel_rows_ready(k, n);
+        kernel_worker(k);
+        kernel_join(k);
+        if (k->failed)
             return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory computing the kernel");
         return SLANT_OK;
     }
-sparse:
+    /* no Gram matrix: libsvm's sparse rows */
     ts->sparse = malloc((n ? n : 1) * sizeof *ts->sparse);
     ts->sparse_mem = malloc((ts->row_start[n] + n + 1) * sizeof *ts->sparse_mem);
     if (!ts->sparse || !ts->sparse_mem)
@@ -161,9 +199,9 @@ sparse:
     struct svm_node *p = ts->sparse_mem;
     for (size_t i = 0; i < n; i++) {
         ts->sparse[i] = p;
-        for (size_t k = ts->row_start[i]; k < ts->row_start[i + 1]; k++) {
-            p->index = (int)ts->col[k] + 1;     /* libsvm indexes are 1-based */
-            p->value = ts->val[k];
+        for (size_t j = ts->row_start[i]; j < ts->row_start[i + 1]; j++) {
+            p->index = (int)ts->col[j] + 1;     /* libsvm indexes are 1-based */
+            p->value = ts->val[j];
             p++;
         }
         p->index = -1;
@@ -171,6 +209,13 @@ sparse:
         p++;
     }
     return SLANT_OK;
+}
+
+int slantp_trainset_kernel(slantp_trainset *ts, size_t gram_mb, int threads, slant_error *err)
+{
+    slantp_kernel k;
+    slantp_kernel_start(&k, ts, gram_mb, threads);
+    return slantp_kernel_finish(&k, err);
 }
 
 double slantp_trainset_decision(const slantp_trainset *ts, size_t i, const double *w, double b)

@@ -139,8 +139,6 @@ typedef struct df_entry {
 typedef struct df_table {
     df_entry *e;
     size_t n, mask;
-    uint32_t doc;           /* the document being counted, + 1 */
-    int failed;
 } df_table;
 
 static int df_init(df_table *t, size_t expected)
@@ -174,26 +172,45 @@ static int df_grow(df_table *t)
     return 0;
 }
 
-static int count_ngram(void *vctx, uint64_t key, uint32_t tok, uint32_t ntok)
+/* Collect a document's n-gram keys first (slantp_doc_ngrams' callback), */
+struct doc_keys {
+    uint64_t *key;
+    size_t n, cap;
+};
+
+static int collect_key(void *vctx, uint64_t key, uint32_t tok, uint32_t ntok)
 {
-    df_table *t = vctx;
+    struct doc_keys *k = vctx;
     (void)tok;
     (void)ntok;
-    size_t i = (size_t)slantp_hash_u64(key) & t->mask;
-    while (t->e[i].key && t->e[i].key != key)
-        i = (i + 1) & t->mask;
-    df_entry *e = &t->e[i];
-    if (!e->key) {
-        if ((t->n + 1) * 2 > t->mask + 1) {
-            if (df_grow(t) < 0)
-                return t->failed = 1;
-            return count_ngram(vctx, key, tok, ntok);
-        }
+    if (slantp_grow(&k->key, &k->cap, k->n + 1, sizeof *k->key) < 0)
+        return -1;
+    k->key[k->n++] = key;
+    return 0;
+}
+
+/* ... then count them, prefetching each key's home slot a few keys ahead:
+ * the table is far larger than the cache, and each probe would otherwise
+ * wait for memory. */
+static int df_count_doc(df_table *t, struct doc_keys *k, uint32_t doc)
+{
+    enum { AHEAD = 8 };
+    while ((t->n + k->n) * 2 > t->mask + 1)     /* room even if every key is new */
+        if (df_grow(t) < 0)
+            return -1;
+    for (size_t i = 0; i < k->n; i++) {
+        if (i + AHEAD < k->n)
+            __builtin_prefetch(&t->e[slantp_hash_u64(k->key[i + AHEAD]) & t->mask], 1);
+        uint64_t key = k->key[i];
+        size_t j = (size_t)slantp_hash_u64(key) & t->mask;
+        while (t->e[j].key && t->e[j].key != key)
+            j = (j + 1) & t->mask;
+        df_entry *e = &t->e[j];
+        t->n += !e->key;
         e->key = key;
-        t->n++;
+        e->df += e->last_doc != doc;
+        e->last_doc = doc;
     }
-    e->df += e->last_doc != t->doc;
-    e->last_doc = t->doc;
     return 0;
 }
 
@@ -537,6 +554,9 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     slantp_stemmer st;
     slantp_docfeat doc = {0};
     df_table dft = {0};
+    struct doc_keys dkeys = {0};
+    size_t ngram_total = 0;     /* n-grams counted in pass 1, repeats included */
+    slantp_kernel kern = {0};
     struct kept *kept = NULL;
     slantp_trainset ts = {0};
     surface_votes votes = {0};
@@ -599,10 +619,11 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
         const slantp_record *r = &d->recs[s->idx[i]];
         if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0)
             goto nomem;
-        dft.doc = (uint32_t)i + 1;
-        slantp_doc_ngrams(&doc, o.ngram_max, count_ngram, &dft);
-        if (dft.failed)
+        dkeys.n = 0;
+        if (slantp_doc_ngrams(&doc, o.ngram_max, collect_key, &dkeys) < 0 ||
+            df_count_doc(&dft, &dkeys, (uint32_t)i + 1) < 0)
             goto nomem;
+        ngram_total += dkeys.n;
         if ((i & 255) == 0)
             progress(&o, "reading documents", i, N);
     }
@@ -648,13 +669,24 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
 
     /* 2. vectors, surface forms, kernel. Documents are tokenized again
      * rather than kept from pass 1: the stem cache makes the second pass
-     * cheap, and memory stays proportional to the vectors, not the text. */
+     * cheap, and memory stays proportional to the vectors, not the text.
+     * When the Gram matrix fits, the other threads compute it while the
+     * rows are written: the row arrays then get their final size up front
+     * (a document has no more features than n-grams counted in pass 1). */
     ts.n = N;
     ts.nfeatures = nkept;
     ts.row_start = malloc((N + 1) * sizeof *ts.row_start);
     size_t nnz_cap = 0, nnz = 0;
     if (!ts.row_start)
         goto nomem;
+    ts.row_start[0] = 0;
+    if (slantp_kernel_start(&kern, &ts, o.gram_mb, o.threads)) {
+        nnz_cap = ngram_total ? ngram_total : 1;
+        ts.col = malloc(nnz_cap * sizeof *ts.col);
+        ts.val = malloc(nnz_cap * sizeof *ts.val);
+        if (!ts.col || !ts.val)
+            goto nomem;
+    }
     for (size_t i = 0; i < N; i++) {
         const slantp_record *r = &d->recs[s->idx[i]];
         if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0 ||
@@ -664,17 +696,25 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
         if (slantp_grow(&sorted, &sorted_cap, doc.nvec, sizeof *sorted) < 0)
             goto nomem;
         sort_by_id(doc.vec, sorted, doc.nvec, (uint32_t)nkept - 1);
-        ts.row_start[i] = nnz;
-        if (slantp_grow(&ts.col, &nnz_cap, nnz + doc.nvec, sizeof *ts.col) < 0)
-            goto nomem;
-        double *nv = realloc(ts.val, nnz_cap * sizeof *ts.val);
-        if (!nv)
-            goto nomem;
-        ts.val = nv;
+        if (nnz + doc.nvec > nnz_cap) {
+            if (kern.live) {
+                rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
+                                  "internal error: document %zu has more features than n-grams", i);
+                goto fail;
+            }
+            if (slantp_grow(&ts.col, &nnz_cap, nnz + doc.nvec, sizeof *ts.col) < 0)
+                goto nomem;
+            double *nv = realloc(ts.val, nnz_cap * sizeof *ts.val);
+            if (!nv)
+                goto nomem;
+            ts.val = nv;
+        }
         for (size_t k = 0; k < doc.nvec; k++) {
             ts.col[nnz] = doc.vec[k].id;
             ts.val[nnz++] = doc.vec[k].value;
         }
+        ts.row_start[i + 1] = nnz;
+        slantp_kernel_rows_ready(&kern, i + 1);
         for (size_t k = 0; k < doc.nocc; k++) {
             const slantp_occ *oc = &doc.occ[k];
             if (k + 8 < doc.nocc)
@@ -685,12 +725,11 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
         if ((i & 255) == 0)
             progress(&o, "vectorizing", i, N);
     }
-    ts.row_start[N] = nnz;
     if (elect_surfaces(&votes, m) < 0)
         goto nomem;
 
     progress(&o, "computing the kernel", 0, 1);
-    rc = slantp_trainset_kernel(&ts, o.gram_mb, o.threads, err);
+    rc = slantp_kernel_finish(&kern, err);
     if (rc)
         goto fail;
     m->used_gram = ts.gram != NULL;
@@ -978,11 +1017,13 @@ nomem:
     rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory while training");
 fail:
 done:
+    slantp_kernel_abort(&kern);     /* before the rows its workers read are freed */
     slant_model_free(m);
     if (have_stemmer)
         slantp_stemmer_release(&st);
     slantp_docfeat_release(&doc);
     free(dft.e);
+    free(dkeys.key);
     free(kept);
     slantp_trainset_release(&ts);
     surface_votes_release(&votes);

@@ -188,6 +188,58 @@ Test(svm, out_of_fold_decisions_from_kernel_rows_match_libsvm)
     slant_model_free(m);
 }
 
+/* A random sparse trainset of n rows over nf columns, about a quarter of
+ * them set; row arrays at their full size. */
+static void random_trainset(slantp_trainset *ts, size_t n, size_t nf, uint64_t *seed)
+{
+    size_t nnz = 0;
+    memset(ts, 0, sizeof *ts);
+    ts->n = n;
+    ts->nfeatures = nf;
+    ts->row_start = malloc((n + 1) * sizeof *ts->row_start);
+    ts->col = malloc((n * nf + 1) * sizeof *ts->col);
+    ts->val = malloc((n * nf + 1) * sizeof *ts->val);
+    for (size_t i = 0; i < n; i++) {
+        ts->row_start[i] = nnz;
+        for (uint32_t c = 0; c < nf; c++) {
+            *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            if ((*seed >> 60) < 4) {
+                ts->col[nnz] = c;
+                ts->val[nnz++] = (double)(*seed >> 11) / 9007199254740992.0 - 0.3;
+            }
+        }
+    }
+    ts->row_start[n] = nnz;
+}
+
+/* K(i, r) for r <= i: row r's entries in column order against row i. */
+static double reference_entry(const slantp_trainset *ts, size_t i, size_t r)
+{
+    double want = 0;
+    for (size_t k = ts->row_start[r]; k < ts->row_start[r + 1]; k++)
+        for (size_t j = ts->row_start[i]; j < ts->row_start[i + 1]; j++)
+            if (ts->col[j] == ts->col[k])
+                want += ts->val[j] * ts->val[k];
+    return want;
+}
+
+static void assert_exact_gram(const slantp_trainset *ts, const char *what)
+{
+    size_t n = ts->n;
+    cr_assert_not_null(ts->gram);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(ts->gram[i][0].value, (double)(i + 1));
+        cr_assert_eq(ts->gram[i][n + 1].index, -1);
+        for (size_t r = 0; r <= i; r++) {
+            double want = reference_entry(ts, i, r);
+            cr_assert_eq(ts->gram[i][r + 1].index, (int)(r + 1));
+            cr_assert(memcmp(&ts->gram[i][r + 1].value, &want, sizeof want) == 0 &&
+                          memcmp(&ts->gram[r][i + 1].value, &want, sizeof want) == 0,
+                      "%s: K(%zu,%zu) is not the exact dot product", what, i, r);
+        }
+    }
+}
+
 /* The Gram matrix is filled several rows at a time, on several threads:
  * every entry must still be its two rows' dot product summed over the lower
  * row's entries in column order, bit for bit, for sizes around the block
@@ -198,46 +250,85 @@ Test(svm, gram_entries_are_exact_row_dot_products)
     uint64_t seed = 42;
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
         for (int threads = 1; threads <= 3; threads++) {
-            size_t n = sizes[si], nf = 50, nnz = 0;
-            slantp_trainset ts = {0};
-            ts.n = n;
-            ts.nfeatures = nf;
-            ts.row_start = malloc((n + 1) * sizeof *ts.row_start);
-            ts.col = malloc(n * nf * sizeof *ts.col);
-            ts.val = malloc(n * nf * sizeof *ts.val);
-            for (size_t i = 0; i < n; i++) {
-                ts.row_start[i] = nnz;
-                for (uint32_t c = 0; c < nf; c++) {
-                    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-                    if ((seed >> 60) < 4) {     /* about a quarter of the columns */
-                        ts.col[nnz] = c;
-                        ts.val[nnz++] = (double)(seed >> 11) / 9007199254740992.0 - 0.3;
-                    }
-                }
-            }
-            ts.row_start[n] = nnz;
+            slantp_trainset ts;
+            random_trainset(&ts, sizes[si], 50, &seed);
             slant_error err;
             cr_assert_eq(slantp_trainset_kernel(&ts, 2048, threads, &err), SLANT_OK);
-            cr_assert_not_null(ts.gram);
-            double *dense = calloc(nf, sizeof *dense);
-            for (size_t i = 0; i < n; i++) {
-                cr_assert_eq(ts.gram[i][0].value, (double)(i + 1));
-                cr_assert_eq(ts.gram[i][n + 1].index, -1);
-                for (size_t k = ts.row_start[i]; k < ts.row_start[i + 1]; k++)
-                    dense[ts.col[k]] = ts.val[k];
-                for (size_t r = 0; r <= i; r++) {
-                    double want = 0;
-                    for (size_t k = ts.row_start[r]; k < ts.row_start[r + 1]; k++)
-                        want += dense[ts.col[k]] * ts.val[k];
-                    cr_assert_eq(ts.gram[i][r + 1].index, (int)(r + 1));
-                    cr_assert(memcmp(&ts.gram[i][r + 1].value, &want, sizeof want) == 0 &&
-                                  memcmp(&ts.gram[r][i + 1].value, &want, sizeof want) == 0,
-                              "n %zu, %d threads: K(%zu,%zu) is not the exact dot product", n,
-                              threads, i, r);
-                }
-                memset(dense, 0, nf * sizeof *dense);
-            }
-            free(dense);
+            char what[64];
+            snprintf(what, sizeof what, "n %zu, %d threads", sizes[si], threads);
+            assert_exact_gram(&ts, what);
             slantp_trainset_release(&ts);
         }
+}
+
+/* Training computes the matrix while it writes the rows: workers must wait
+ * for a block's rows and give the same entries as the whole-set call. */
+Test(svm, gram_computed_while_rows_arrive_is_the_same)
+{
+    uint64_t seed = 7;
+    for (int threads = 1; threads <= 3; threads++) {
+        slantp_trainset full, ts;
+        random_trainset(&full, 23, 40, &seed);
+        memset(&ts, 0, sizeof ts);
+        ts.n = full.n;
+        ts.nfeatures = full.nfeatures;
+        ts.row_start = calloc(full.n + 1, sizeof *ts.row_start);
+        ts.col = malloc((full.row_start[full.n] + 1) * sizeof *ts.col);
+        ts.val = malloc((full.row_start[full.n] + 1) * sizeof *ts.val);
+        slantp_kernel k;
+        cr_assert_eq(slantp_kernel_start(&k, &ts, 2048, threads), 1);
+        for (size_t i = 0; i < full.n; i++) {
+            for (size_t j = full.row_start[i]; j < full.row_start[i + 1]; j++) {
+                ts.col[j] = full.col[j];
+                ts.val[j] = full.val[j];
+            }
+            ts.row_start[i + 1] = full.row_start[i + 1];
+            slantp_kernel_rows_ready(&k, i + 1);
+        }
+        slant_error err;
+        cr_assert_eq(slantp_kernel_finish(&k, &err), SLANT_OK);
+        slantp_kernel_abort(&k);    /* after finish: nothing to do */
+        assert_exact_gram(&ts, "rows arriving");
+        slantp_trainset_release(&ts);
+        slantp_trainset_release(&full);
+    }
+}
+
+/* A producer that fails half-way stops the workers; nothing is left running. */
+Test(svm, gram_workers_stop_when_the_producer_gives_up)
+{
+    uint64_t seed = 9;
+    slantp_trainset ts;
+    random_trainset(&ts, 40, 30, &seed);
+    slantp_kernel k;
+    cr_assert_eq(slantp_kernel_start(&k, &ts, 2048, 3), 1);
+    slantp_kernel_rows_ready(&k, 17);
+    slantp_kernel_abort(&k);
+    cr_assert_eq(k.live, 0);
+    cr_assert_eq(k.nworkers, 0);
+    cr_assert_leq(k.next, 20, "no block past the rows written was taken");
+    slantp_trainset_release(&ts);
+}
+
+/* Past the memory budget there is no matrix: libsvm's sparse rows instead. */
+Test(svm, no_gram_past_the_budget)
+{
+    uint64_t seed = 11;
+    slantp_trainset ts;
+    random_trainset(&ts, 10, 20, &seed);
+    slantp_kernel k;
+    cr_assert_eq(slantp_kernel_start(&k, &ts, 0, 2), 0);
+    slant_error err;
+    cr_assert_eq(slantp_kernel_finish(&k, &err), SLANT_OK);
+    cr_assert_null(ts.gram);
+    cr_assert_not_null(ts.sparse);
+    for (size_t i = 0; i < ts.n; i++) {
+        size_t m = 0;
+        for (size_t j = ts.row_start[i]; j < ts.row_start[i + 1]; j++, m++) {
+            cr_assert_eq(ts.sparse[i][m].index, (int)ts.col[j] + 1);
+            cr_assert_eq(ts.sparse[i][m].value, ts.val[j]);
+        }
+        cr_assert_eq(ts.sparse[i][m].index, -1);
+    }
+    slantp_trainset_release(&ts);
 }
