@@ -2,8 +2,9 @@
  *
  *  1. stem every document and count the document frequency of each 1..n
  *     gram; prune by min_df / max_df / max_features; IDF = ln((1+N)/(1+df))+1
- *  2. vectorize (sublinear TF-IDF, L2) into one sparse matrix, and compute
- *     its Gram matrix once (svm.c), shared by every head, label, fold and C
+ *  2. vectorize (sublinear TF-IDF, L2) into one sparse matrix while the
+ *     other threads compute its Gram matrix (svm.c) from the rows already
+ *     written; the matrix is shared by every head, label, fold and C
  *  3. per head, inner K-fold cross-validation over the C grid gives
  *     out-of-fold decision values: they choose C (macro-F1 of the arg-max for
  *     single-label heads, best F1 per label for multi-label ones), fit Platt
