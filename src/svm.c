@@ -3,7 +3,8 @@
  *
  * Every binary classifier of every head, fold and candidate C trains on
  * the same documents, so their linear kernel (the Gram matrix X X^T) is
- * computed once, with both cores, and handed to libsvm as a precomputed
+ * computed once (by the spare threads while training still writes the
+ * rows, then by every thread) and handed to libsvm as a precomputed
  * kernel: each training run then costs a few table lookups per kernel
  * evaluation instead of a sparse dot product. When n^2 doubles do not fit
  * in the memory budget, training falls back to libsvm's own linear kernel
