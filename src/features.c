@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "slant_private.h"
 
@@ -20,7 +23,9 @@ void slantp_docfeat_release(slantp_docfeat *d)
     slantp_tokens_release(&d->toks);
     free(d->sid);
     free(d->occ);
-    free(d->slot_of);
+    free(d->probe);
+    free(d->hit);
+    free(d->count_of);
     free(d->vec);
     memset(d, 0, sizeof *d);
 }
@@ -53,41 +58,27 @@ int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn
     return 0;
 }
 
-/* A document's occurrence list while it is built, in locals the compiler
- * can keep in registers; the caller makes room for one record more than
- * the features a document can have. occ_add() has no branch on "seen
- * before": the new record is always written past the end and only kept
- * when the feature is new (whether a feature repeats is a coin toss for
- * the branch predictor). */
-struct occ_acc {
-    slantp_occ *occ;
-    uint32_t *slot_of;
-    size_t n;
-};
-
-static inline void occ_add(struct occ_acc *acc, uint32_t fid, size_t i, int k)
+/* A hit: one n-gram of the document that is a feature of the model, as
+ * feature id | (first token << 2 | length) << 32. Documents are at most
+ * SLANTP_MAX_DOC bytes, so token indexes fit in 30 bits. */
+static inline uint64_t hit_pack(uint32_t fid, size_t tok, uint32_t ntok)
 {
-    uint32_t slot = acc->slot_of[fid];
-    size_t n = acc->n;
-    acc->occ[n] = (slantp_occ){fid, (uint32_t)i, (uint32_t)k, 0};
-    size_t at = slot ? slot - 1 : n;
-    acc->occ[at].count++;
-    acc->slot_of[fid] = (uint32_t)at + 1;
-    acc->n = n + !slot;
+    return fid | (uint64_t)((uint32_t)tok << 2 | ntok) << 32;
 }
 
-struct lookup_ctx {
-    struct occ_acc acc;
+struct plain_ctx {
+    uint64_t *hit;
+    size_t n;
     const slantp_keytab *vocab;
 };
 
 /* The plain path: every n-gram probes the hash table. */
-static int lookup_ngram(void *vctx, uint64_t key, uint32_t tok, uint32_t ntok)
+static int hit_from_table(void *vctx, uint64_t key, uint32_t tok, uint32_t ntok)
 {
-    struct lookup_ctx *c = vctx;
+    struct plain_ctx *c = vctx;
     const uint32_t *fp = slantp_keytab_find(c->vocab, key);
     if (fp)
-        occ_add(&c->acc, *fp, tok, (int)ntok);
+        c->hit[c->n++] = hit_pack(*fp, tok, ntok);
     return 0;
 }
 
@@ -101,15 +92,20 @@ static unsigned bits_for(size_t n)   /* bits to hold the values 0..n */
     return b;
 }
 
-static size_t slots_for(size_t n)    /* a power of two, at most three quarters full */
+/* Buckets for n entries: a power of two, at least n/2, so a bucket holds
+ * two entries on average and rarely overflows its four lanes. */
+static size_t buckets_for(size_t n)
 {
-    size_t s = 16;
-    while (s < n + n / 3)
-        s *= 2;
-    return s;
+    size_t b = 4;
+    while (2 * b < n)
+        b *= 2;
+    return b;
 }
 
 #define FIELD(e, shift, bits) (((e) >> (shift)) & ((UINT64_C(1) << (bits)) - 1))
+/* Set in a bucket's first lane when an entry that belongs to it went to a
+ * later bucket: only then does a search go on past it. */
+#define OVERFLOW_BIT (UINT64_C(1) << 63)
 
 void slantp_phrase_index_release(slantp_phrase_index *x)
 {
@@ -120,80 +116,112 @@ void slantp_phrase_index_release(slantp_phrase_index *x)
     memset(x, 0, sizeof *x);
 }
 
-/* Home slot of a pair key: Fibonacci hashing, one multiply, which the
- * packed, structured keys need no more than. */
-static inline size_t pair_home(const slantp_phrase_index *x, uint64_t k)
+/* Home bucket of a key: Fibonacci hashing, one multiply, which the packed,
+ * structured keys need no more than. Key 0 (no n-gram here) lands in
+ * bucket 0 like any other. */
+static inline size_t home_bucket(uint64_t key, unsigned shift)
 {
-    return (size_t)((k * 0x9e3779b97f4a7c15ULL) >> x->pair_shift);
-}
-
-/* Slot of the pair key 'k' (2*sbits bits): its entry or the empty slot
- * where it belongs. */
-static size_t pair_slot(const slantp_phrase_index *x, uint64_t k)
-{
-    uint64_t kmask = (UINT64_C(1) << (2 * x->sbits)) - 1;
-    size_t i = pair_home(x, k);
-    while (x->pair[i] && (x->pair[i] & kmask) != k)
-        i = (i + 1) & x->pair_mask;
-    return i;
+    return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> shift);
 }
 
 /* Where the search for the trigram (pair key pk, stem c+1) starts: a hash
- * of the stems alone, so it can be computed (and prefetched) before the
- * pair is found. */
-static inline size_t triple_home(const slantp_phrase_index *x, uint64_t pk, uint64_t c1)
+ * of the stems alone, so its bucket can be fetched before the pair is
+ * found. */
+static inline size_t triple_home(uint64_t pk, uint64_t c1, unsigned shift)
 {
-    return (size_t)(((pk ^ c1 * 0xc2b2ae3d27d4eb4fULL) * 0x9e3779b97f4a7c15ULL) >> x->triple_shift);
+    return home_bucket(pk ^ c1 * 0xc2b2ae3d27d4eb4fULL, shift);
 }
 
-static size_t triple_slot(const slantp_phrase_index *x, uint64_t k, size_t home)
+/* The entry whose low bits (kmask) equal 'key', or 0 when there is none;
+ * *slot is where it was found (or where the search stopped). Within a
+ * bucket the four lanes are compared without branches: which lane holds
+ * a given n-gram is as good as random, so branches would mispredict. Key
+ * 0 matches an empty lane and so also comes back as 0. */
+static inline uint64_t bucket_find(const uint64_t *t, size_t bmask, size_t b, uint64_t key,
+                                   uint64_t kmask, size_t *slot)
 {
-    uint64_t kmask = (UINT64_C(1) << (x->pbits + x->sbits)) - 1;
-    size_t i = home;
-    while (x->triple[i] && (x->triple[i] & kmask) != k)
-        i = (i + 1) & x->triple_mask;
-    return i;
-}
-
-int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size_t nfeatures,
-                              size_t nstems)
-{
-    memset(x, 0, sizeof *x);
-    x->sbits = bits_for(nstems);
-    x->fbits = bits_for(nfeatures);
-    if (2 * x->sbits + x->fbits + 1 > 64)
-        return 1;
-    size_t npair = 0, ntriple = 0;
-    for (size_t f = 0; f < nfeatures; f++) {
-        if (keys[f] >> 42)
-            ntriple++;
-        else if (keys[f] >> 21)
-            npair++;
+#if defined(__SSE2__)
+    const __m128i keys = _mm_set1_epi64x((long long)key), mask = _mm_set1_epi64x((long long)kmask);
+#endif
+    for (;;) {
+        const uint64_t *q = t + 4 * b;
+#if defined(__SSE2__)
+        /* 64-bit equality from 32-bit compares: both halves must match */
+        __m128i c0 = _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128((const __m128i *)q), mask), keys);
+        __m128i c1 = _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128((const __m128i *)q + 1), mask), keys);
+        c0 = _mm_and_si128(c0, _mm_shuffle_epi32(c0, _MM_SHUFFLE(2, 3, 0, 1)));
+        c1 = _mm_and_si128(c1, _mm_shuffle_epi32(c1, _MM_SHUFFLE(2, 3, 0, 1)));
+        unsigned hits = (unsigned)_mm_movemask_pd(_mm_castsi128_pd(c0)) |
+                        (unsigned)_mm_movemask_pd(_mm_castsi128_pd(c1)) << 2;
+#else
+        unsigned hits = 0;
+        for (unsigned l = 0; l < 4; l++)
+            hits |= (unsigned)((q[l] & kmask) == key) << l;
+#endif
+        if (hits | !(q[0] & OVERFLOW_BIT) | !key) {
+            size_t lane = (size_t)__builtin_ctz(hits | 16) & 3;
+            *slot = 4 * b + lane;
+            return q[lane] & ~OVERFLOW_BIT & -(uint64_t)(hits != 0);
+        }
+        b = (b + 1) & bmask;
     }
-    size_t pair_slots = slots_for(npair + ntriple), triple_slots = slots_for(ntriple);
-    x->pbits = bits_for(pair_slots);
+}
+
+/* Insert 'entry' (key in its kmask bits) unless its key is there; returns
+ * its slot. The table has free lanes: buckets_for() keeps it half full. */
+static size_t bucket_insert(uint64_t *t, size_t bmask, size_t b, uint64_t entry, uint64_t kmask)
+{
+    for (;;) {
+        uint64_t *q = t + 4 * b;
+        for (size_t l = 0; l < 4; l++) {
+            if ((q[l] & ~OVERFLOW_BIT) == 0) {
+                q[l] |= entry;
+                return 4 * b + l;
+            }
+            if ((q[l] & kmask) == (entry & kmask))
+                return 4 * b + l;
+        }
+        q[0] |= OVERFLOW_BIT;
+        b = (b + 1) & bmask;
+    }
+}
+
+/* Size the tables for 'pair_entries' pair entries and 'ntriple' triples;
+ * returns 1 when the packed entries cannot hold the ids, -1 on memory. */
+static int index_alloc(slantp_phrase_index *x, size_t pair_entries, size_t ntriple)
+{
+    free(x->pair);
+    free(x->triple);
+    x->pair = x->triple = NULL;
+    size_t pair_buckets = buckets_for(pair_entries), triple_buckets = buckets_for(ntriple);
+    x->pbits = bits_for(4 * pair_buckets);
     /* pair entry: stem a+1, stem b+1, feature id+1 (0: prefix only), prefix flag;
      * triple entry: pair slot+1, stem c+1, feature id+1 */
-    if (x->pbits + x->sbits + x->fbits > 64)
+    if (x->pbits + x->sbits + x->fbits + 1 > 64)
         return 1;
-    x->pair_mask = pair_slots - 1;
-    x->triple_mask = triple_slots - 1;
-    x->pair_shift = 64 - (unsigned)__builtin_popcountll(x->pair_mask);
-    x->triple_shift = 64 - (unsigned)__builtin_popcountll(x->triple_mask);
-    x->unigram = malloc((nstems ? nstems : 1) * sizeof *x->unigram);
-    x->stem_in = calloc(nstems ? nstems : 1, 1);
-    x->pair = calloc(pair_slots, sizeof *x->pair);
-    x->triple = calloc(triple_slots, sizeof *x->triple);
-    if (!x->unigram || !x->stem_in || !x->pair || !x->triple) {
-        slantp_phrase_index_release(x);
+    x->pair_bmask = pair_buckets - 1;
+    x->triple_bmask = triple_buckets - 1;
+    x->pair_shift = 64 - (unsigned)__builtin_popcountll(x->pair_bmask);
+    x->triple_shift = 64 - (unsigned)__builtin_popcountll(x->triple_bmask);
+    x->pair = aligned_alloc(32, pair_buckets * 32);
+    x->triple = aligned_alloc(32, triple_buckets * 32);
+    if (!x->pair || !x->triple)
         return -1;
-    }
-    for (size_t i = 0; i < nstems; i++)
+    memset(x->pair, 0, pair_buckets * 32);
+    memset(x->triple, 0, triple_buckets * 32);
+    return 0;
+}
+
+/* Enter every feature; returns the number of pair entries. */
+static size_t index_fill(slantp_phrase_index *x, const uint64_t *keys, size_t nfeatures)
+{
+    for (size_t i = 0; i <= x->nstems; i++)
         x->unigram[i] = -1;
-    for (size_t c = 0; c < sizeof x->tf / sizeof x->tf[0]; c++)
-        x->tf[c] = c ? 1.0 + log((double)c) : 0.0;
+    memset(x->stem_in, 0, x->nstems + 1);
     unsigned s = x->sbits;
+    uint64_t kmask = (UINT64_C(1) << (2 * s)) - 1, tmask = (UINT64_C(1) << (x->pbits + s)) - 1;
     uint64_t prefix_flag = UINT64_C(1) << (2 * s + x->fbits);
+    size_t pair_entries = 0;
     /* bigrams first, so each trigram finds its prefix entry if there is one */
     for (int pass = 2; pass <= 3; pass++)
         for (size_t f = 0; f < nfeatures; f++) {
@@ -206,9 +234,9 @@ int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size
             if ((pass == 2) != (c == 0) || !b)
                 continue;
             uint64_t pk = a | b << s;
-            size_t ps = pair_slot(x, pk);
-            if (!x->pair[ps])
-                x->pair[ps] = pk;
+            size_t ps = bucket_insert(x->pair, x->pair_bmask, home_bucket(pk, x->pair_shift), pk,
+                                      kmask);
+            pair_entries += (x->pair[ps] & ~(OVERFLOW_BIT | kmask)) == 0;
             if (pass == 2) {
                 x->pair[ps] |= (uint64_t)(f + 1) << (2 * s);
                 x->stem_in[a - 1] |= SLANTP_IN_BI_1;
@@ -217,107 +245,217 @@ int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size
             }
             x->pair[ps] |= prefix_flag;
             uint64_t tk = (uint64_t)(ps + 1) | c << x->pbits;
-            x->triple[triple_slot(x, tk, triple_home(x, pk, c))] = tk | (uint64_t)(f + 1) << (x->pbits + s);
+            bucket_insert(x->triple, x->triple_bmask, triple_home(pk, c, x->triple_shift),
+                          tk | (uint64_t)(f + 1) << (x->pbits + s), tmask);
             x->stem_in[a - 1] |= SLANTP_IN_TRI_1;
             x->stem_in[b - 1] |= SLANTP_IN_TRI_2;
             x->stem_in[c - 1] |= SLANTP_IN_TRI_3;
         }
-    return 0;
+    return pair_entries;
 }
 
-/* The indexed path: unigrams from a table, a pair probe only when both
- * stems take part in some n-gram, a triple probe only after a prefix. */
-static void vectorize_indexed(slantp_docfeat *d, const slantp_phrase_index *x, int ngram_max)
+int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size_t nfeatures,
+                              size_t nstems)
 {
+    memset(x, 0, sizeof *x);
+    x->nstems = nstems;
+    x->sbits = bits_for(nstems);
+    x->fbits = bits_for(nfeatures);
+    if (2 * x->sbits + x->fbits + 2 > 64)
+        return 1;
+    size_t npair = 0, ntriple = 0;
+    for (size_t f = 0; f < nfeatures; f++) {
+        if (keys[f] >> 42)
+            ntriple++;
+        else if (keys[f] >> 21)
+            npair++;
+    }
+    for (size_t c = 0; c < sizeof x->tf / sizeof x->tf[0]; c++)
+        x->tf[c] = c ? 1.0 + log((double)c) : 0.0;
+    /* one entry more than the stems: stem id -1 (unknown) reads the last */
+    x->unigram = malloc((nstems + 1) * sizeof *x->unigram);
+    x->stem_in = malloc(nstems + 1);
+    int rc = x->unigram && x->stem_in ? index_alloc(x, npair + ntriple, ntriple) : -1;
+    if (rc == 0) {
+        /* trigrams mostly share their prefix with a bigram: fill once to
+         * count the pair entries, and again into a table of the right size
+         * if that is smaller (a table in L2 is the point) */
+        size_t pair_entries = index_fill(x, keys, nfeatures);
+        if (buckets_for(pair_entries) < x->pair_bmask + 1) {
+            rc = index_alloc(x, pair_entries, ntriple);
+            if (rc == 0)
+                index_fill(x, keys, nfeatures);
+        }
+    }
+    if (rc != 0)
+        slantp_phrase_index_release(x);
+    return rc;
+}
+
+/* The stem id of token j as the second or third word of an n-gram: -1 if
+ * it is unknown or a sentence starts there. */
+static inline int32_t continuing_stem(const slantp_docfeat *d, size_t j)
+{
+    if (j >= d->toks.n)
+        return -1;
+    return d->sid[j] | -(int32_t)((d->toks.v[j].flags & SLANTP_TOK_BREAK) != 0);
+}
+
+/* The indexed path, in two passes over the document.
+ *
+ * The first works out, for every token, the keys of the n-grams that
+ * start there and could be features, without looking anything up in the
+ * big tables: an n-gram with an unknown stem, a sentence break or a stem
+ * that never takes that position gets key 0.
+ *
+ * The second looks the keys up, with the buckets of the token AHEAD
+ * places on already asked for, and writes a hit for every n-gram it finds,
+ * in token order. There is no branch on what a lookup finds (a hit is
+ * always written and only kept when it names a feature): which n-grams a
+ * document contains is a coin toss to the branch predictor. Key 0 finds
+ * nothing, in bucket 0, which stays in L1. Returns the number of hits. */
+static size_t hits_from_index(slantp_docfeat *d, const slantp_phrase_index *x, int ngram_max)
+{
+    enum { AHEAD = 8 };
     const size_t n = d->toks.n;
-    const int32_t *sid = d->sid;
-    const slantp_token *tok = d->toks.v;
-    const int32_t *unigram = x->unigram;
-    const unsigned char *stem_in = x->stem_in;
     const uint64_t *pair = x->pair, *triple = x->triple;
-    const size_t pair_mask = x->pair_mask, triple_mask = x->triple_mask;
     const unsigned s = x->sbits, f = x->fbits, p = x->pbits;
     const uint64_t kmask = (UINT64_C(1) << (2 * s)) - 1;
     const uint64_t tmask = (UINT64_C(1) << (p + s)) - 1;
-    const unsigned first_in = SLANTP_IN_BI_1 | SLANTP_IN_TRI_1;
-    const unsigned second_in = SLANTP_IN_BI_2 | SLANTP_IN_TRI_2;
-    struct occ_acc acc = {d->occ, d->slot_of, d->nocc};
+    const uint32_t nstems = (uint32_t)x->nstems;
+    /* n-gram lengths the caller asked for, as all-ones or zero masks */
+    const uint64_t want2 = ngram_max >= 2 ? ~UINT64_C(0) : 0;
+    const uint64_t want3 = ngram_max >= 3 ? ~UINT64_C(0) : 0;
+
+    slantp_probe *probe = d->probe;
+    int32_t b = continuing_stem(d, 1), c = continuing_stem(d, 2);
     for (size_t i = 0; i < n; i++) {
-        int32_t a = sid[i];
-        if (a < 0)
-            continue;
-        if (unigram[a] >= 0)
-            occ_add(&acc, (uint32_t)unigram[a], i, 1);
-        if (ngram_max < 2 || i + 1 >= n || (tok[i + 1].flags & SLANTP_TOK_BREAK) || sid[i + 1] < 0)
-            continue;
-        int32_t b = sid[i + 1];
-        if (!(stem_in[a] & first_in) || !(stem_in[b] & second_in))
-            continue;
-        uint64_t pk = (uint64_t)(a + 1) | (uint64_t)(b + 1) << s;
-        size_t ps = pair_home(x, pk);
-        uint64_t e;
-        while ((e = pair[ps]) != 0 && (e & kmask) != pk)
-            ps = (ps + 1) & pair_mask;
-        if (!e)
-            continue;
-        uint64_t fid = FIELD(e, 2 * s, f);
-        if (fid)
-            occ_add(&acc, (uint32_t)(fid - 1), i, 2);
-        if (!(e >> (2 * s + f)) || ngram_max < 3 || i + 2 >= n ||
-            (tok[i + 2].flags & SLANTP_TOK_BREAK) || sid[i + 2] < 0 ||
-            !(stem_in[sid[i + 2]] & SLANTP_IN_TRI_3))
-            continue;
-        uint64_t c1 = (uint64_t)sid[i + 2] + 1, tk = (uint64_t)(ps + 1) | c1 << p;
-        size_t ts = triple_home(x, pk, c1);
-        while ((e = triple[ts]) != 0 && (e & tmask) != tk)
-            ts = (ts + 1) & triple_mask;
-        if (e)
-            occ_add(&acc, (uint32_t)(FIELD(e, p + s, f) - 1), i, 3);
+        int32_t a = d->sid[i];
+        /* unknown stems (-1) read the extra last entry: no feature, no position */
+        uint32_t ia = a < 0 ? nstems : (uint32_t)a;
+        uint32_t ib = b < 0 ? nstems : (uint32_t)b;
+        uint32_t ic = c < 0 ? nstems : (uint32_t)c;
+        unsigned in_a = x->stem_in[ia], in_b = x->stem_in[ib], in_c = x->stem_in[ic];
+        uint64_t pair_ok = -(uint64_t)((in_a & (SLANTP_IN_BI_1 | SLANTP_IN_TRI_1)) &&
+                                       (in_b & (SLANTP_IN_BI_2 | SLANTP_IN_TRI_2)));
+        uint64_t tri_ok = -(uint64_t)((in_a & SLANTP_IN_TRI_1) && (in_b & SLANTP_IN_TRI_2) &&
+                                      (in_c & SLANTP_IN_TRI_3));
+        uint64_t pk = ((uint64_t)(ia + 1) | (uint64_t)(ib + 1) << s) & pair_ok & want2;
+        uint64_t c1 = (uint64_t)(ic + 1) & tri_ok & want3;
+        probe[i] = (slantp_probe){
+            pk, (uint32_t)home_bucket(pk, x->pair_shift),
+            (uint32_t)triple_home(pk & tri_ok, c1, x->triple_shift), (uint32_t)c1,
+            x->unigram[ia]};
+        b = c;
+        c = continuing_stem(d, i + 3);
     }
-    d->nocc = acc.n;
+
+    for (size_t i = 0; i < n && i < AHEAD; i++) {
+        __builtin_prefetch(pair + 4 * (size_t)probe[i].pair_home);
+        __builtin_prefetch(triple + 4 * (size_t)probe[i].triple_home);
+    }
+    /* a hit: feature id, then first token << 2 | n-gram length */
+    uint64_t *hit = d->hit;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n) {
+            __builtin_prefetch(pair + 4 * (size_t)probe[i + AHEAD].pair_home);
+            __builtin_prefetch(triple + 4 * (size_t)probe[i + AHEAD].triple_home);
+        }
+        const slantp_probe *q = &probe[i];
+        hit[k] = hit_pack((uint32_t)q->unigram, i, 1);
+        k += q->unigram >= 0;
+
+        size_t ps;
+        uint64_t e = bucket_find(pair, x->pair_bmask, q->pair_home, q->pk, kmask, &ps);
+        uint32_t fid = (uint32_t)FIELD(e, 2 * s, f);
+        hit[k] = hit_pack(fid - 1, i, 2);
+        k += fid != 0;
+
+        uint64_t has_prefix = -((e >> (2 * s + f)) & 1);
+        uint64_t tk = ((uint64_t)(ps + 1) | (uint64_t)q->c1 << p) & has_prefix & -(uint64_t)(q->c1 != 0);
+        e = bucket_find(triple, x->triple_bmask, tk ? q->triple_home : 0, tk, tmask, &ps);
+        fid = (uint32_t)FIELD(e, p + s, f);
+        hit[k] = hit_pack(fid - 1, i, 3);
+        k += fid != 0;
+    }
+
+    return k;
+}
+
+/* Keep the first hit of each feature, in place, and count them all in
+ * count_of (feature id -> hits so far). The count's address depends only
+ * on the feature id, never on how many features were kept before, so
+ * hits do not wait on each other. Returns the number of features. */
+static size_t keep_first_hits(uint64_t *hit, size_t nhit, uint32_t *count_of)
+{
+    enum { AHEAD = 8 };
+    size_t n = 0;
+    for (size_t j = 0; j < nhit; j++) {
+        if (j + AHEAD < nhit)
+            __builtin_prefetch(&count_of[(uint32_t)hit[j + AHEAD]]);
+        uint64_t h = hit[j];
+        uint32_t c = count_of[(uint32_t)h]++;
+        hit[n] = h;
+        n += c == 0;
+    }
+    return n;
 }
 
 int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const double *idf,
                          size_t nfeatures, int ngram_max, const slantp_phrase_index *index)
 {
-    if (d->nslot < nfeatures) {
-        free(d->slot_of);
-        d->slot_of = calloc(nfeatures ? nfeatures : 1, sizeof *d->slot_of);
-        if (!d->slot_of) {
-            d->nslot = 0;
+    if (d->ncount < nfeatures) {
+        free(d->count_of);
+        d->count_of = calloc(nfeatures ? nfeatures : 1, sizeof *d->count_of);
+        if (!d->count_of) {
+            d->ncount = 0;
             return -1;
         }
-        d->nslot = nfeatures;
+        d->ncount = nfeatures;
     }
-    d->nocc = 0;
-    /* at most three features start at each token, plus occ_add's scratch record */
-    size_t room = 3 * d->toks.n + 1;
-    if (d->occ_cap < room && slantp_grow(&d->occ, &d->occ_cap, room, sizeof *d->occ) < 0)
+    d->nocc = d->nvec = 0;
+    /* at most three features start at each token */
+    if (slantp_grow(&d->hit, &d->hit_cap, 3 * d->toks.n + 1, sizeof *d->hit) < 0)
         return -1;
+    size_t nhit;
     if (index) {
-        vectorize_indexed(d, index, ngram_max);
+        if (slantp_grow(&d->probe, &d->probe_cap, d->toks.n + 1, sizeof *d->probe) < 0)
+            return -1;
+        nhit = hits_from_index(d, index, ngram_max);
     } else {
-        struct lookup_ctx c = {{d->occ, d->slot_of, 0}, vocab};
-        slantp_doc_ngrams(d, ngram_max, lookup_ngram, &c);
-        d->nocc = c.acc.n;
+        struct plain_ctx c = {d->hit, 0, vocab};
+        slantp_doc_ngrams(d, ngram_max, hit_from_table, &c);
+        nhit = c.n;
     }
-    if (slantp_grow(&d->vec, &d->vec_cap, d->nocc + 1, sizeof *d->vec) < 0)
+    size_t n = keep_first_hits(d->hit, nhit, d->count_of);
+    if (slantp_grow(&d->occ, &d->occ_cap, n + 1, sizeof *d->occ) < 0 ||
+        slantp_grow(&d->vec, &d->vec_cap, n + 1, sizeof *d->vec) < 0) {
+        for (size_t i = 0; i < n; i++)
+            d->count_of[(uint32_t)d->hit[i]] = 0;
         return -1;
+    }
+    const double *tf_of = index ? index->tf : NULL;
     const size_t ntf = sizeof index->tf / sizeof index->tf[0];
     double ss = 0;
-    for (size_t i = 0; i < d->nocc; i++) {
-        const slantp_occ *o = &d->occ[i];
-        double tf = index && o->count < ntf ? index->tf[o->count] : 1.0 + log((double)o->count);
-        double v = tf * idf[o->fid];
-        d->vec[i].id = o->fid;
+    for (size_t i = 0; i < n; i++) {
+        enum { AHEAD = 8 };
+        if (i + AHEAD < n)
+            __builtin_prefetch(&idf[(uint32_t)d->hit[i + AHEAD]]);
+        uint64_t h = d->hit[i];
+        uint32_t fid = (uint32_t)h, count = d->count_of[fid];
+        d->count_of[fid] = 0;       /* leave the counts clean for the next document */
+        d->occ[i] = (slantp_occ){fid, (uint32_t)(h >> 34), (uint32_t)(h >> 32) & 3, count};
+        double tf = tf_of && count < ntf ? tf_of[count] : 1.0 + log((double)count);
+        double v = tf * idf[fid];
+        d->vec[i].id = fid;
         d->vec[i].value = v;
         ss += v * v;
-        d->slot_of[o->fid] = 0;     /* leave the slot array clean for the next document */
     }
-    d->nvec = d->nocc;
+    d->nocc = d->nvec = n;
     if (ss > 0) {
         double inv = 1.0 / sqrt(ss);
-        for (size_t i = 0; i < d->nvec; i++)
+        for (size_t i = 0; i < n; i++)
             d->vec[i].value *= inv;
     }
     return 0;

@@ -229,14 +229,26 @@ typedef struct slantp_occ {
     uint32_t count;
 } slantp_occ;
 
+/* What the phrase index looks up for one token (features.c). */
+typedef struct slantp_probe {
+    uint64_t pk;                /* bigram key, or 0 */
+    uint32_t pair_home, triple_home;
+    uint32_t c1;                /* third stem id + 1 of a possible trigram, or 0 */
+    int32_t unigram;            /* unigram feature id, or -1 */
+} slantp_probe;
+
 typedef struct slantp_docfeat {
     slantp_tokens toks;
     int32_t *sid;           /* stem id per token */
     size_t sid_cap;
     slantp_occ *occ;        /* distinct features, first-seen order */
     size_t nocc, occ_cap;
-    uint32_t *slot_of;      /* feature id -> index in occ + 1 (0 = absent); size nfeatures */
-    size_t nslot;
+    slantp_probe *probe;    /* per token: the phrase-index lookups */
+    size_t probe_cap;
+    uint64_t *hit;          /* the features found, before repeats are merged */
+    size_t hit_cap;
+    uint32_t *count_of;     /* feature id -> hits in this document; all 0 between documents */
+    size_t ncount;
     slantp_feat *vec;       /* sparse vector sorted by id */
     size_t nvec, vec_cap;
 } slantp_docfeat;
@@ -253,17 +265,18 @@ int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn
 
 /* The classify-time index of a model's phrases, built at load: the
  * unigram feature of each stem, which n-gram positions each stem fills,
- * and two compact open-addressing tables of packed 64-bit entries that
- * stay in the CPU's L2 cache. 'pair' holds every bigram feature and every
- * trigram's first two stems (a prefix flag says a trigram may follow);
- * 'triple' is keyed by the prefix's slot in 'pair' and the third stem, so
- * a trigram is only looked for after its prefix was found. */
+ * and two tables of packed 64-bit entries in buckets of four (32 bytes,
+ * half a cache line) that stay in the CPU's L2 cache. 'pair' holds every
+ * bigram feature and every trigram's first two stems (a prefix flag says
+ * a trigram may follow); 'triple' is keyed by the prefix's slot in 'pair'
+ * and the third stem, so a trigram is only found after its prefix. */
 typedef struct slantp_phrase_index {
-    int32_t *unigram;           /* stem id -> unigram feature id, or -1 */
-    unsigned char *stem_in;     /* stem id -> SLANTP_IN_* bits */
-    uint64_t *pair, *triple;    /* 0 = empty slot */
-    size_t pair_mask, triple_mask;
-    unsigned pair_shift, triple_shift;  /* 64 - log2(slots), for Fibonacci hashing */
+    int32_t *unigram;           /* stem id -> unigram feature id, or -1; nstems + 1 entries */
+    unsigned char *stem_in;     /* stem id -> SLANTP_IN_* bits; nstems + 1 entries */
+    size_t nstems;              /* the extra last entry of both stands for "unknown" */
+    uint64_t *pair, *triple;    /* 0 = empty lane */
+    size_t pair_bmask, triple_bmask;    /* buckets - 1 */
+    unsigned pair_shift, triple_shift;  /* 64 - log2(buckets), for Fibonacci hashing */
     unsigned sbits, fbits, pbits;   /* bits of a stem id+1, feature id+1, pair slot+1 */
     double tf[64];              /* 1 + ln(count), the sublinear term frequency */
 } slantp_phrase_index;

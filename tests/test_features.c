@@ -196,3 +196,93 @@ Test(features, phrase_index_declines_ids_too_wide_to_pack)
     cr_assert_null(x.pair);
     slantp_phrase_index_release(&x);
 }
+
+static int by_key(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Random bigrams and trigrams over 300 stems, 4,000 of each: so many
+ * that some buckets of four fill up and spill into the next, and searches
+ * must follow the overflow bit. Random token streams (unknown stems,
+ * sentence breaks) give the plain path's vectors for n-grams up to 1, 2
+ * and 3 words. */
+Test(features, phrase_index_follows_buckets_that_overflowed)
+{
+    enum { NS = 300, NG = 4000, NT = 400 };
+    uint64_t seed = 12345;
+#define NEXT_RANDOM() (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, \
+                       (uint32_t)(seed >> 33))
+    /* streams draw from the first 30 stems, so the phrases they contain are
+     * among the random ones */
+    enum { HOT = 30 };
+    size_t nf = 0;
+    uint64_t *keys = malloc((NS + 2 * NG) * sizeof *keys);
+    for (int32_t a = 0; a < NS; a++)
+        keys[nf++] = slantp_ngram_key(&a, 1);
+    for (int i = 0; i < 2 * NG; i++) {
+        uint32_t r = NEXT_RANDOM();
+        int32_t g[3] = {(int32_t)(r % (i % 2 ? HOT : NS)), (int32_t)(r / NS % HOT),
+                        (int32_t)(NEXT_RANDOM() % HOT)};
+        keys[nf++] = slantp_ngram_key(g, i % 2 ? 3 : 2);
+    }
+    /* feature ids in key order, as in a model file */
+    qsort(keys, nf, sizeof *keys, by_key);
+    size_t distinct = 1;
+    for (size_t i = 1; i < nf; i++)
+        if (keys[i] != keys[distinct - 1])
+            keys[distinct++] = keys[i];
+    nf = distinct;
+    slantp_keytab vocab;
+    cr_assert_eq(slantp_keytab_init(&vocab, nf), 0);
+    double *idf = malloc(nf * sizeof *idf);
+    for (size_t f = 0; f < nf; f++) {
+        uint32_t *slot;
+        cr_assert_eq(slantp_keytab_put(&vocab, keys[f], (uint32_t)f, &slot), 1);
+        idf[f] = 1.0 + (double)(f % 17) / 4;
+    }
+    slantp_phrase_index x;
+    cr_assert_eq(slantp_phrase_index_build(&x, keys, nf, NS), 0);
+    size_t overflowed = 0;
+    for (size_t bkt = 0; bkt <= x.pair_bmask; bkt++)
+        overflowed += x.pair[4 * bkt] >> 63;
+    cr_assert_gt(overflowed, 0, "the vocabulary must overflow some buckets");
+
+    for (int round = 0; round < 30; round++) {
+        slantp_docfeat a = {0}, b = {0};
+        slantp_docfeat *docs[2] = {&a, &b};
+        for (int k = 0; k < 2; k++) {
+            docs[k]->toks.v = calloc(NT, sizeof *docs[k]->toks.v);
+            docs[k]->sid = calloc(NT, sizeof *docs[k]->sid);
+            docs[k]->toks.n = docs[k]->toks.cap = NT;
+        }
+        for (uint32_t i = 0; i < NT; i++) {
+            uint32_t r = NEXT_RANDOM();
+            int32_t sid = r % 23 == 0 ? -1 : (int32_t)(r % HOT);
+            uint32_t flags = (r >> 8) % 11 == 0 ? SLANTP_TOK_BREAK : 0;
+            for (int k = 0; k < 2; k++) {
+                docs[k]->toks.v[i] = (slantp_token){i, i + 1, flags};
+                docs[k]->sid[i] = sid;
+            }
+        }
+        int ngram_max = 1 + round % 3;
+        cr_assert_eq(slantp_doc_vectorize(&a, &vocab, idf, nf, ngram_max, &x), 0);
+        cr_assert_eq(slantp_doc_vectorize(&b, &vocab, idf, nf, ngram_max, NULL), 0);
+        char what[48];
+        snprintf(what, sizeof what, "round %d, n-grams up to %d", round, ngram_max);
+        assert_same_vectors(&a, &b, what);
+        size_t by_length[4] = {0};
+        for (size_t k = 0; k < a.nocc; k++)
+            by_length[a.occ[k].ntok]++;
+        for (int len = 1; len <= ngram_max; len++)
+            cr_assert_gt(by_length[len], 10, "%s: the stream must hit %d-word features", what, len);
+        slantp_docfeat_release(&a);
+        slantp_docfeat_release(&b);
+    }
+    slantp_phrase_index_release(&x);
+    slantp_keytab_release(&vocab);
+    free(idf);
+    free(keys);
+#undef NEXT_RANDOM
+}
