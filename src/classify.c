@@ -213,28 +213,43 @@ size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term 
     slant_workspace *ws = r->ws;
     const slant_model *m = r->m;
     const slantp_docfeat *d = &ws->doc;
-    size_t g = gi(r, h, l), n = 0;
-    if (slantp_grow(&ws->tmp, &ws->tmp_cap, d->nvec + 1, sizeof *ws->tmp) < 0)
-        return 0;
-    for (size_t i = 0; i < d->nvec; i++) {
-        double w = m->W[(size_t)d->vec[i].id * m->nlabels + g] * d->vec[i].value;
-        if (w != 0)
-            ws->tmp[n++] = (struct slantp_termtmp){i, w};
-    }
-    if (!out)
+    const size_t L = m->nlabels;
+    const double *W = m->W + gi(r, h, l);
+    size_t n = 0;
+    if (!out) {
+        for (size_t i = 0; i < d->nvec; i++)
+            n += W[(size_t)d->vec[i].id * L] != 0;
         return n;
-    if (max < n) {
-        /* keep the 'max' largest in a min-heap at the front, then sort
-         * just those: O(n log max) instead of sorting every term */
-        struct slantp_termtmp *t = ws->tmp;
-        for (size_t i = max / 2; i-- > 0;)
-            sift_down(t, i, max);
-        for (size_t i = max; i < n; i++)
-            if (max && by_abs_weight(&t[i], &t[0]) < 0) {
-                t[0] = t[i];
-                sift_down(t, 0, max);
+    }
+    if (max > d->nvec)
+        max = d->nvec;
+    if (max == 0)
+        return 0;
+    if (slantp_grow(&ws->tmp, &ws->tmp_cap, max + 1, sizeof *ws->tmp) < 0)
+        return 0;
+    /* The 'max' largest in a min-heap (the worst-ranked at the root). A
+     * term joins only when it is strictly larger than the root: at a tie
+     * the earlier occurrence ranks first, and the heap holds earlier ones.
+     * Most terms fail that one comparison, so the scan is a row read, a
+     * multiply and a compare per feature. */
+    struct slantp_termtmp *t = ws->tmp;
+    double bar = 0;     /* |weight| of the root once the heap is full; zero terms never count */
+    for (size_t i = 0; i < d->nvec; i++) {
+        double w = W[(size_t)d->vec[i].id * L] * d->vec[i].value;
+        if (!(fabs(w) > bar))
+            continue;
+        if (n < max) {
+            t[n++] = (struct slantp_termtmp){i, w};
+            if (n == max) {
+                for (size_t k = max / 2; k-- > 0;)
+                    sift_down(t, k, max);
+                bar = fabs(t[0].weight);
             }
-        n = max;
+            continue;
+        }
+        t[0] = (struct slantp_termtmp){i, w};
+        sift_down(t, 0, max);
+        bar = fabs(t[0].weight);
     }
     qsort(ws->tmp, n, sizeof *ws->tmp, by_abs_weight);
     ws->surf.len = 0;

@@ -50,6 +50,48 @@ Test(classify, terms_plus_bias_add_up_to_the_decision)
     slant_model_free(m);
 }
 
+/* Asking for the top k terms gives the first k of the full ranking, for
+ * every k; a NULL 'out' counts the terms with a non-zero weight. */
+Test(classify, top_k_terms_are_the_head_of_the_full_ranking)
+{
+    static const size_t ks[] = {0, 1, 2, 3, 5, 8, 13, 40};
+    slant_model *m = th_train_small();
+    slant_error err;
+    slant_workspace *ws = slant_workspace_new(m, &err);
+    cr_assert(ws);
+    size_t cap = slant_model_nfeatures(m) + 1;
+    slant_term *all = malloc(sizeof *all * cap), *top = malloc(sizeof *top * cap);
+    char **text = malloc(sizeof *text * cap);
+    for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+        const slant_result *r;
+        cr_assert_eq(slant_classify(ws, docs[d], strlen(docs[d]), &r, &err), SLANT_OK);
+        for (size_t h = 0; h < slant_model_nheads(m); h++)
+            for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
+                size_t n = slant_result_terms(r, h, l, all, (size_t)-1);
+                cr_assert_eq(slant_result_terms(r, h, l, NULL, 0), n);
+                for (size_t t = 0; t < n; t++)
+                    text[t] = strdup(all[t].text);  /* valid only until the next call */
+                for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+                    size_t want = ks[i] < n ? ks[i] : n;
+                    cr_assert_eq(slant_result_terms(r, h, l, top, ks[i]), want,
+                                 "doc %zu label %zu/%zu k %zu", d, h, l, ks[i]);
+                    for (size_t t = 0; t < want; t++) {
+                        cr_assert_eq(top[t].weight, all[t].weight, "doc %zu k %zu term %zu", d,
+                                     ks[i], t);
+                        cr_assert_str_eq(top[t].text, text[t]);
+                    }
+                }
+                for (size_t t = 0; t < n; t++)
+                    free(text[t]);
+            }
+    }
+    free(text);
+    free(all);
+    free(top);
+    slant_workspace_free(ws);
+    slant_model_free(m);
+}
+
 Test(classify, terms_quote_the_document_not_stems)
 {
     slant_model *m = th_train_small();
