@@ -310,10 +310,13 @@ static inline int32_t continuing_stem(const slantp_docfeat *d, size_t j)
  *
  * The second looks the keys up, with the buckets of the token AHEAD
  * places on already asked for, and writes a hit for every n-gram it finds,
- * in token order. There is no branch on what a lookup finds (a hit is
- * always written and only kept when it names a feature): which n-grams a
- * document contains is a coin toss to the branch predictor. Key 0 finds
- * nothing, in bucket 0, which stays in L1. Returns the number of hits. */
+ * in token order. Unigrams and bigrams have no branch on what they find (a
+ * hit is always written and only kept when it names a feature): whether a
+ * bigram is in the model is a coin toss to the branch predictor, and key 0
+ * finds nothing, in bucket 0, which stays in L1. A trigram is looked for
+ * only after a prefix: that happens at about one token in four, rarely
+ * enough that a branch costs less than a lookup at every token. Returns
+ * the number of hits. */
 static size_t hits_from_index(slantp_docfeat *d, const slantp_phrase_index *x, int ngram_max)
 {
     enum { AHEAD = 8 };
@@ -372,12 +375,13 @@ static size_t hits_from_index(slantp_docfeat *d, const slantp_phrase_index *x, i
         hit[k] = hit_pack(fid - 1, i, 2);
         k += fid != 0;
 
-        uint64_t has_prefix = -((e >> (2 * s + f)) & 1);
-        uint64_t tk = ((uint64_t)(ps + 1) | (uint64_t)q->c1 << p) & has_prefix & -(uint64_t)(q->c1 != 0);
-        e = bucket_find(triple, x->triple_bmask, tk ? q->triple_home : 0, tk, tmask, &ps);
-        fid = (uint32_t)FIELD(e, p + s, f);
-        hit[k] = hit_pack(fid - 1, i, 3);
-        k += fid != 0;
+        if (((e >> (2 * s + f)) & 1) && q->c1) {
+            uint64_t tk = (uint64_t)(ps + 1) | (uint64_t)q->c1 << p;
+            e = bucket_find(triple, x->triple_bmask, q->triple_home, tk, tmask, &ps);
+            fid = (uint32_t)FIELD(e, p + s, f);
+            hit[k] = hit_pack(fid - 1, i, 3);
+            k += fid != 0;
+        }
     }
 
     return k;
