@@ -188,8 +188,9 @@ int slantp_stem_ids(slantp_stemmer *s, const char *text, size_t len, const slant
                     size_t n, int32_t *ids)
 {
     /* The cache outgrows L2 on a large corpus: keys are computed AHEAD
-     * tokens early and their slots prefetched. */
-    enum { AHEAD = 8 };
+     * tokens early and their slots prefetched (16 tokens, some 150 ns, is
+     * about what a miss to memory takes). */
+    enum { AHEAD = 16 };
     struct { uint64_t w[2], h; int ok; } ring[AHEAD];
     for (size_t t = 0; t < n && t < AHEAD; t++) {
         ring[t].ok = short_key(text, len, &toks[t], ring[t].w, &ring[t].h);
