@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, classify examples/ with the shipped model
 #   make check      install missing packages, build, run every test (Criterion + CLI)
 #   make sanitize   the test suite under AddressSanitizer and UBSan (build-san/)
+#   make tsan       classify and train with two threads under ThreadSanitizer (build-tsan/)
 #   make model      retrain models/default.slant from training/data (reproducible)
 #   make bench      speed and accuracy against fastText and scikit-learn
 #   make install PREFIX=/usr/local
@@ -47,7 +48,7 @@ TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 DEPS = libsvm-dev libstemmer-dev libjansson-dev libcriterion-dev libutf8proc-dev zlib1g-dev \
        pkg-config python3
 
-.PHONY: all demo check test sanitize sanitize-run model deps bench install clean echo
+.PHONY: all demo check test sanitize sanitize-run tsan tsan-run model deps bench install clean echo
 
 all: slant
 
@@ -114,6 +115,22 @@ sanitize-run: $(BUILD)/slant-tests $(BUILD)/slant
 	@if [ -n "$$(ls -A $(BUILD)/sanlogs)" ]; then cat $(BUILD)/sanlogs/*; \
 	    echo "sanitizer reports above"; exit 1; fi
 
+# ThreadSanitizer on the command itself: classification with two workers
+# sharing one model, and training with the Gram matrix computed by a second
+# thread while the first writes the rows. Any report stops it (exit 66).
+tsan: deps
+	@for p in clang libclang-rt-14-dev; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q "ok installed" || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$p; }; done
+	$(MAKE) SAN=thread CC=clang BUILD=build-tsan tsan-run
+
+tsan-run: $(BUILD)/slant
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant classify -j 2 --format jsonl \
+	    training/holdout/holdout.jsonl examples/*.txt > $(BUILD)/tsan-classify.jsonl
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant train -j 2 \
+	    --out $(BUILD)/tsan.slant training/data/h1.jsonl
+	@echo "tsan: no data races in classify -j 2 or train -j 2"
+
 model: slant
 	./slant train --group story --out models/default.slant training/data/*.jsonl
 
@@ -133,6 +150,6 @@ echo:
 	@echo "CC=$(CC)"; echo "CFLAGS=$(CFLAGS)"; echo "LDLIBS=$(LDLIBS)"
 
 clean:
-	rm -rf build build-san slant
+	rm -rf build build-san build-tsan slant
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

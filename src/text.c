@@ -17,25 +17,19 @@
 
 enum { C_SEP = 0, C_WORD = 1, C_DIGIT = 2, C_BREAK = 4, C_NL = 8 };
 
-static unsigned char ascii_class[128];
-static int ascii_ready;
-
-static void ascii_init(void)
-{
-    for (int c = 0; c < 128; c++) {
-        unsigned char k = C_SEP;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
-            k = C_WORD;
-        else if (c >= '0' && c <= '9')
-            k = C_WORD | C_DIGIT;
-        else if (c == '.' || c == '!' || c == '?' || c == '|')
-            k = C_BREAK;
-        else if (c == '\n' || c == '\r' || c == '\f' || c == '\v')
-            k = C_NL;
-        ascii_class[c] = k;
-    }
-    ascii_ready = 1;
-}
+/* The class of each ASCII byte: a constant table, so threads that start
+ * tokenizing at the same time share it without initializing anything. */
+enum { Sp = C_SEP, Wd = C_WORD, Dg = C_WORD | C_DIGIT, Bk = C_BREAK, Nl = C_NL };
+static const unsigned char ascii_class[128] = {
+    Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Nl, Nl, Nl, Nl, Sp, Sp,
+    Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp,
+    Sp, Bk, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Sp, Bk, Sp,
+    Dg, Dg, Dg, Dg, Dg, Dg, Dg, Dg, Dg, Dg, Sp, Sp, Sp, Sp, Sp, Bk,
+    Sp, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd,
+    Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Sp, Sp, Sp, Sp, Wd,
+    Sp, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd,
+    Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Wd, Sp, Bk, Sp, Sp, Sp,
+};
 
 /* Length of the run of ASCII letters, digits and '_' at p, up to qe. */
 static inline const unsigned char *ascii_word_end(const unsigned char *q, const unsigned char *qe)
@@ -111,7 +105,9 @@ static inline unsigned char class_at(const unsigned char *s, size_t len, size_t 
     int32_t cp;
     if (s[i] < 128) {
         *k = 1;
-        cp = s[i];
+        if (cpo)
+            *cpo = s[i];
+        return ascii_class[s[i]];
     } else {
         *k = decode(s + i, len - i, &cp);
     }
@@ -178,8 +174,6 @@ int slantp_tokenize(const char *text, size_t len, slantp_tokens *out)
     size_t i = 0;
     uint32_t pending = SLANTP_TOK_BREAK;
     int newlines = 0;       /* line breaks since the last token */
-    if (!ascii_ready)
-        ascii_init();
     out->n = 0;
     if (len > UINT32_MAX)
         len = UINT32_MAX;       /* spans are 32-bit; callers cap documents far below */
