@@ -73,24 +73,33 @@ static void accumulate_rows(double *restrict dec, size_t L, const double *restri
     for (size_t i = 0; i < nv && i < AHEAD; i++)
         for (size_t b = 0; b < L * sizeof *W; b += 64)
             __builtin_prefetch((const char *)(W + (size_t)v[i].id * L) + b);
-    for (size_t i = 0; i < nv; i++) {
-        if (i + AHEAD < nv) {
-            const char *ahead = (const char *)(W + (size_t)v[i + AHEAD].id * L);
+    /* two features per step: each sum is still added to in feature order,
+     * ((dec + a) + b), but is loaded and stored once for both */
+    size_t i = 0;
+    for (; i + 2 <= nv; i += 2) {
+        for (size_t k = i + AHEAD; k < i + AHEAD + 2 && k < nv; k++) {
+            const char *ahead = (const char *)(W + (size_t)v[k].id * L);
             for (size_t b = 0; b < L * sizeof *W; b += 64)
                 __builtin_prefetch(ahead + b);
             __builtin_prefetch(ahead + L * sizeof *W - 1);
         }
-        const double *row = W + (size_t)v[i].id * L;
-        double x = v[i].value;
+        const double *r1 = W + (size_t)v[i].id * L, *r2 = W + (size_t)v[i + 1].id * L;
+        double x1 = v[i].value, x2 = v[i + 1].value;
         size_t g = 0;
 #if defined(__SSE2__)
-        __m128d xx = _mm_set1_pd(x);
-        for (; g + 2 <= L; g += 2)
-            _mm_storeu_pd(dec + g, _mm_add_pd(_mm_loadu_pd(dec + g),
-                                              _mm_mul_pd(_mm_loadu_pd(row + g), xx)));
+        __m128d xx1 = _mm_set1_pd(x1), xx2 = _mm_set1_pd(x2);
+        for (; g + 2 <= L; g += 2) {
+            __m128d d = _mm_add_pd(_mm_loadu_pd(dec + g), _mm_mul_pd(_mm_loadu_pd(r1 + g), xx1));
+            _mm_storeu_pd(dec + g, _mm_add_pd(d, _mm_mul_pd(_mm_loadu_pd(r2 + g), xx2)));
+        }
 #endif
         for (; g < L; g++)
-            dec[g] += row[g] * x;
+            dec[g] = (dec[g] + r1[g] * x1) + r2[g] * x2;
+    }
+    for (; i < nv; i++) {
+        const double *row = W + (size_t)v[i].id * L;
+        for (size_t g = 0; g < L; g++)
+            dec[g] += row[g] * v[i].value;
     }
 }
 
