@@ -92,12 +92,14 @@ static unsigned bits_for(size_t n)   /* bits to hold the values 0..n */
     return b;
 }
 
-/* Buckets for n entries: a power of two, at least n/2, so a bucket holds
- * two entries on average and rarely overflows its four lanes. */
-static size_t buckets_for(size_t n)
+/* Buckets for n entries: a power of two, at least n/fill, so a bucket
+ * holds 'fill' entries or fewer on average. With a fill of 2 one bucket in
+ * twenty overflows its four lanes; the triples, looked for at one token in
+ * four, take a fill of 3 (one in five), which halves their table. */
+static size_t buckets_for(size_t n, size_t fill)
 {
     size_t b = 4;
-    while (2 * b < n)
+    while (fill * b < n)
         b *= 2;
     return b;
 }
@@ -168,7 +170,8 @@ static inline uint64_t bucket_find(const uint64_t *t, size_t bmask, size_t b, ui
 }
 
 /* Insert 'entry' (key in its kmask bits) unless its key is there; returns
- * its slot. The table has free lanes: buckets_for() keeps it half full. */
+ * its slot. The table has free lanes: buckets_for() keeps it at most three
+ * quarters full. */
 static size_t bucket_insert(uint64_t *t, size_t bmask, size_t b, uint64_t entry, uint64_t kmask)
 {
     for (;;) {
@@ -193,7 +196,8 @@ static int index_alloc(slantp_phrase_index *x, size_t pair_entries, size_t ntrip
     free(x->pair);
     free(x->triple);
     x->pair = x->triple = NULL;
-    size_t pair_buckets = buckets_for(pair_entries), triple_buckets = buckets_for(ntriple);
+    size_t pair_buckets = buckets_for(pair_entries, 2),
+           triple_buckets = buckets_for(ntriple, 3);
     x->pbits = bits_for(4 * pair_buckets);
     /* pair entry: stem a+1, stem b+1, feature id+1 (0: prefix only), prefix flag;
      * triple entry: pair slot+1, stem c+1, feature id+1 */
@@ -281,7 +285,7 @@ int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size
          * count the pair entries, and again into a table of the right size
          * if that is smaller (a table in L2 is the point) */
         size_t pair_entries = index_fill(x, keys, nfeatures);
-        if (buckets_for(pair_entries) < x->pair_bmask + 1) {
+        if (buckets_for(pair_entries, 2) < x->pair_bmask + 1) {
             rc = index_alloc(x, pair_entries, ntriple);
             if (rc == 0)
                 index_fill(x, keys, nfeatures);

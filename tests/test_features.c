@@ -244,10 +244,13 @@ Test(features, phrase_index_follows_buckets_that_overflowed)
     }
     slantp_phrase_index x;
     cr_assert_eq(slantp_phrase_index_build(&x, keys, nf, NS), 0);
-    size_t overflowed = 0;
+    size_t pair_overflows = 0, triple_overflows = 0;
     for (size_t bkt = 0; bkt <= x.pair_bmask; bkt++)
-        overflowed += x.pair[4 * bkt] >> 63;
-    cr_assert_gt(overflowed, 0, "the vocabulary must overflow some buckets");
+        pair_overflows += x.pair[4 * bkt] >> 63;
+    for (size_t bkt = 0; bkt <= x.triple_bmask; bkt++)
+        triple_overflows += x.triple[4 * bkt] >> 63;
+    cr_assert_gt(pair_overflows, 0, "the vocabulary must overflow some pair buckets");
+    cr_assert_gt(triple_overflows, 0, "the vocabulary must overflow some triple buckets");
 
     for (int round = 0; round < 30; round++) {
         slantp_docfeat a = {0}, b = {0};
