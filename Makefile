@@ -116,7 +116,7 @@ sanitize-run: $(BUILD)/slant-tests $(BUILD)/slant
 	    echo "sanitizer reports above"; exit 1; fi
 
 # ThreadSanitizer on the command itself: classification with two workers
-# sharing one model, and training with the Gram matrix computed by a second
+# sharing one model (thousands of documents, so batches overlap), and training with the Gram matrix computed by a second
 # thread while the first writes the rows. Any report stops it (exit 66).
 tsan: deps
 	@for p in clang libclang-rt-14-dev; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
@@ -126,7 +126,8 @@ tsan: deps
 
 tsan-run: $(BUILD)/slant
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant classify -j 2 --format jsonl \
-	    training/holdout/holdout.jsonl examples/*.txt > $(BUILD)/tsan-classify.jsonl
+	    training/data/*.jsonl training/holdout/holdout.jsonl examples/*.txt \
+	    > $(BUILD)/tsan-classify.jsonl
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant train -j 2 \
 	    --out $(BUILD)/tsan.slant training/data/h1.jsonl
 	@echo "tsan: no data races in classify -j 2 or train -j 2"

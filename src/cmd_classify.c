@@ -376,27 +376,51 @@ static void *work_batch(void *arg)
     }
 }
 
-/* Run the batch on nthreads workers, then write it out in order. */
-static int flush_batch(ctx *c, struct worker *w, int nthreads)
-{
-    int status = EXIT_OK;
+#define BATCH_DOCS 512
+#define BATCH_BYTES ((size_t)8 << 20)
+
+/* Batches in flight: while the helper threads (workers 1..n-1) classify
+ * one batch, the main thread reads the next, then joins in on the first,
+ * waits for it and writes it out. Reading thus overlaps classification;
+ * with one thread there are no helpers, and each batch is classified as
+ * soon as it is read. */
+typedef struct pipeline {
+    batch b[2];
+    int cur;                /* the batch being filled */
+    int running;            /* b[!cur] has been started */
     pthread_t tid[64];
-    int started[64] = {0};
+    int started[64];
+    int use;
+} pipeline;
+
+static void start_batch(ctx *c, struct worker *w, int nthreads, pipeline *p, batch *b)
+{
+    c->b = b;
     c->next = 0;
-    int use = nthreads;
-    if ((size_t)use > c->b->n)
-        use = (int)c->b->n;
-    for (int t = 1; t < use; t++)
-        started[t] = pthread_create(&tid[t], NULL, work_batch, &w[t]) == 0;
+    p->use = (size_t)nthreads > b->n ? (int)b->n : nthreads;
+    for (int t = 1; t < p->use; t++)
+        p->started[t] = pthread_create(&p->tid[t], NULL, work_batch, &w[t]) == 0;
+    p->running = 1;
+}
+
+/* Finish the running batch, if any, and write it out in order. */
+static int finish_batch(ctx *c, struct worker *w, pipeline *p)
+{
+    if (!p->running)
+        return EXIT_OK;
+    p->running = 0;
+    int status = EXIT_OK;
     work_batch(&w[0]);
-    for (int t = 1; t < use; t++)
-        if (started[t])
-            pthread_join(tid[t], NULL);
-    for (size_t i = 0; i < c->b->n; i++) {
-        doc_slot *s = &c->b->slots[i];
+    for (int t = 1; t < p->use; t++)
+        if (p->started[t])
+            pthread_join(p->tid[t], NULL);
+    batch *b = c->b;
+    for (size_t i = 0; i < b->n; i++) {
+        doc_slot *s = &b->slots[i];
         if (s->out.failed) {
             cli_errorf("out of memory formatting a result");
-            return EXIT_DATA;
+            status = EXIT_DATA;
+            continue;
         }
         if (s->failed) {
             cli_report(&s->err);
@@ -404,9 +428,37 @@ static int flush_batch(ctx *c, struct worker *w, int nthreads)
         }
         fwrite(s->out.p ? s->out.p : "", 1, s->out.len, stdout);
     }
-    c->b->n = 0;
-    c->b->arena.len = 0;
+    b->n = 0;
+    b->arena.len = 0;
     return status;
+}
+
+/* The batch being filled is full (or the input ended): finish the one
+ * running, start this one, and fill the other. */
+static int pass_batch(ctx *c, struct worker *w, int nthreads, pipeline *p)
+{
+    int status = finish_batch(c, w, p);
+    if (p->b[p->cur].n) {
+        start_batch(c, w, nthreads, p, &p->b[p->cur]);
+        p->cur ^= 1;
+        /* one thread: no helper to overlap with, so no batch waits */
+        if (nthreads == 1 && finish_batch(c, w, p) != EXIT_OK)
+            status = EXIT_DATA;
+    }
+    return status;
+}
+
+/* Classify and write out everything read so far: before a reader error
+ * is reported, so errors come in input order. */
+static int drain_batches(ctx *c, struct worker *w, int nthreads, pipeline *p)
+{
+    int status = pass_batch(c, w, nthreads, p);
+    return finish_batch(c, w, p) != EXIT_OK ? EXIT_DATA : status;
+}
+
+static int batch_full(const batch *b)
+{
+    return b->n >= BATCH_DOCS || b->arena.len >= BATCH_BYTES;
 }
 
 static int add_doc(batch *b, const char *p, size_t n, const char *source, long line)
@@ -429,9 +481,6 @@ static int add_doc(batch *b, const char *p, size_t n, const char *source, long l
     b->n++;
     return 0;
 }
-
-#define BATCH_DOCS 512
-#define BATCH_BYTES ((size_t)8 << 20)
 
 int cli_cmd_classify(int argc, char **argv)
 {
@@ -498,8 +547,7 @@ int cli_cmd_classify(int argc, char **argv)
         slant_model_free(m);
         return EXIT_DATA;
     }
-    batch b = {0};
-    c.b = &b;
+    pipeline pipe = {0};
     struct worker *w = calloc((size_t)nthreads, sizeof *w);
     int status = EXIT_OK;
     slant_error err;
@@ -552,9 +600,11 @@ int cli_cmd_classify(int argc, char **argv)
         if (!jsonl) {
             slantp_buf text = {0};
             if (slantp_read_file(path, SLANTP_MAX_DOC, &text, &err) != SLANT_OK) {
+                if (drain_batches(&c, w, nthreads, &pipe) != EXIT_OK)   /* earlier errors first */
+                    status = EXIT_DATA;
                 cli_report(&err);
                 status = EXIT_DATA;
-            } else if (add_doc(&b, text.data ? text.data : "", text.len, name, 0) < 0) {
+            } else if (add_doc(&pipe.b[pipe.cur], text.data ? text.data : "", text.len, name, 0) < 0) {
                 cli_errorf("out of memory");
                 slantp_buf_release(&text);
                 status = EXIT_DATA;
@@ -564,6 +614,8 @@ int cli_cmd_classify(int argc, char **argv)
         } else {
             slantp_lines lr;
             if (slantp_lines_open(&lr, path, SLANTP_MAX_LINE, &err) != SLANT_OK) {
+                if (drain_batches(&c, w, nthreads, &pipe) != EXIT_OK)
+                    status = EXIT_DATA;
                 cli_report(&err);
                 status = EXIT_DATA;
                 continue;
@@ -575,6 +627,8 @@ int cli_cmd_classify(int argc, char **argv)
                 r = slantp_lines_next(&lr, &line, &len, &err);
                 if (r < 0 && err.code == SLANT_EFORMAT) {
                     /* an over-long line is skipped; the lines after it still count */
+                    if (drain_batches(&c, w, nthreads, &pipe) != EXIT_OK)
+                        status = EXIT_DATA;
                     cli_report(&err);
                     slantp_error_clear(&err);
                     status = EXIT_DATA;
@@ -591,32 +645,33 @@ int cli_cmd_classify(int argc, char **argv)
                     k++;
                 if (k == len)
                     continue;
-                if (add_doc(&b, line, len, name, lr.lineno) < 0) {
+                if (add_doc(&pipe.b[pipe.cur], line, len, name, lr.lineno) < 0) {
                     cli_errorf("out of memory");
                     status = EXIT_DATA;
                     slantp_lines_close(&lr);
                     goto done;
                 }
-                if (b.n >= BATCH_DOCS || b.arena.len >= BATCH_BYTES) {
-                    if (flush_batch(&c, w, nthreads) != EXIT_OK)
-                        status = EXIT_DATA;
-                }
+                if (batch_full(&pipe.b[pipe.cur]) && pass_batch(&c, w, nthreads, &pipe) != EXIT_OK)
+                    status = EXIT_DATA;
             }
             if (r < 0) {
+                if (drain_batches(&c, w, nthreads, &pipe) != EXIT_OK)
+                    status = EXIT_DATA;
                 cli_report(&err);
                 status = EXIT_DATA;
             }
             slantp_lines_close(&lr);
         }
-        if (b.n >= BATCH_DOCS || b.arena.len >= BATCH_BYTES || f == nfiles - 1)
-            if (flush_batch(&c, w, nthreads) != EXIT_OK)
-                status = EXIT_DATA;
+        if (batch_full(&pipe.b[pipe.cur]) && pass_batch(&c, w, nthreads, &pipe) != EXIT_OK)
+            status = EXIT_DATA;
     }
-    if (b.n && flush_batch(&c, w, nthreads) != EXIT_OK)
+    if (drain_batches(&c, w, nthreads, &pipe) != EXIT_OK)
         status = EXIT_DATA;
     if (cli_close_stdout() != EXIT_OK)
         status = EXIT_DATA;
 done:
+    if (finish_batch(&c, w, &pipe) != EXIT_OK)     /* helpers must stop before their memory goes */
+        status = EXIT_DATA;
     for (int t = 0; t < nthreads; t++) {
         slant_workspace_free(w[t].ws);
         free(w[t].terms);
@@ -624,11 +679,13 @@ done:
         slantp_buf_release(&w[t].id);
     }
     free(w);
-    if (b.slots)
-        for (size_t i = 0; i < b.cap; i++)
-            out_release(&b.slots[i].out);
-    free(b.slots);
-    slantp_buf_release(&b.arena);
+    for (int k = 0; k < 2; k++) {
+        batch *b = &pipe.b[k];
+        for (size_t i = 0; b->slots && i < b->cap; i++)
+            out_release(&b->slots[i].out);
+        free(b->slots);
+        slantp_buf_release(&b->arena);
+    }
     release_names(&c);
     slant_model_free(m);
     return status;

@@ -204,6 +204,64 @@ Test(cli, threads_give_the_same_output_as_one)
     free(in);
 }
 
+/* Several batches in flight: bad lines early, in the middle and late in a
+ * 1,300-line file, a missing file, then a file of its own. Every thread
+ * count gives the same output, one record per line, and the same errors
+ * in input order. */
+Test(cli, errors_across_batches_come_in_input_order_for_any_thread_count)
+{
+    char *in1 = th_path(dir, "big.jsonl"), *in3 = th_path(dir, "last.jsonl");
+    char *missing = th_path(dir, "no-such-file.jsonl");
+    FILE *f = fopen(in1, "w");
+    for (int i = 1; i <= 1300; i++) {
+        if (i == 2 || i == 600 || i == 1200)
+            fprintf(f, "{\"id\": \"x%d\", \"text\": nope}\n", i);
+        else
+            fprintf(f, "{\"id\": \"d%d\", \"text\": \"Officials said on day %d.\"}\n", i, i);
+    }
+    fclose(f);
+    f = fopen(in3, "w");
+    for (int i = 1; i <= 9; i++)
+        fprintf(f, i == 5 ? "{\"id\": \"z\"}\n" : "{\"id\": \"e%d\", \"text\": \"They LIED.\"}\n", i);
+    fclose(f);
+    char *out[3], *err[3];
+    const char *threads[3] = {"1", "2", "3"};
+    for (int t = 0; t < 3; t++) {
+        int st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "-j", threads[t],
+                                         in1, missing, in3, NULL},
+                        NULL, &out[t], &err[t]);
+        cr_assert_eq(st, 1, "-j %s", threads[t]);
+    }
+    for (int t = 1; t < 3; t++) {
+        cr_assert_str_eq(out[t], out[0], "-j %s output differs from -j 1", threads[t]);
+        cr_assert_str_eq(err[t], err[0], "-j %s errors differ from -j 1", threads[t]);
+    }
+    size_t records = 0;
+    for (const char *p = out[0]; (p = strchr(p, '\n')); p++)
+        records++;
+    cr_assert_eq(records, 1300 + 9, "one record per input line");
+    /* the errors, in input order */
+    char want[5][512];
+    snprintf(want[0], sizeof want[0], "slant: %s:2:", in1);
+    snprintf(want[1], sizeof want[1], "slant: %s:600:", in1);
+    snprintf(want[2], sizeof want[2], "slant: %s:1200:", in1);
+    snprintf(want[3], sizeof want[3], "%s", missing);
+    snprintf(want[4], sizeof want[4], "slant: %s:5:1: missing field 'text'", in3);
+    const char *at = err[0];
+    for (int k = 0; k < 5; k++) {
+        const char *hit = strstr(at, want[k]);
+        cr_assert_not_null(hit, "error %d (%s) missing or out of order in:\n%s", k, want[k], err[0]);
+        at = hit + strlen(want[k]);
+    }
+    for (int t = 0; t < 3; t++) {
+        free(out[t]);
+        free(err[t]);
+    }
+    free(in1);
+    free(in3);
+    free(missing);
+}
+
 Test(cli, tsv_and_table_formats)
 {
     char *out, *err;
