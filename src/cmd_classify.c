@@ -4,9 +4,11 @@
  * Inputs are gathered into batches (a plain file is one document, a JSONL
  * line is one document). Worker threads, each with its own workspace,
  * parse, classify and format the documents of a batch into per-document
- * buffers; the main thread then writes them in order and reports any
- * document that failed. A bad record never stops the run: it gets an error
- * on stderr (and an error record in JSONL output) and the exit status 1.
+ * buffers, while the main thread reads the next batch; it then joins in,
+ * writes the batch in order and reports any document that failed. A bad
+ * record never stops the run: it gets an error on stderr (and an error
+ * record in JSONL output) and the exit status 1. Errors come in input
+ * order, reader errors (a missing file) included.
  */
 #include <getopt.h>
 #include <jansson.h>
