@@ -442,10 +442,14 @@ static int pass_batch(ctx *c, struct worker *w, int nthreads, pipeline *p)
     int status = finish_batch(c, w, p);
     if (p->b[p->cur].n) {
         start_batch(c, w, nthreads, p, &p->b[p->cur]);
-        p->cur ^= 1;
-        /* one thread: no helper to overlap with, so no batch waits */
-        if (nthreads == 1 && finish_batch(c, w, p) != EXIT_OK)
-            status = EXIT_DATA;
+        if (nthreads == 1) {
+            /* no helper to overlap with: classify it now, and refill the
+             * same batch (the other one is never allocated) */
+            if (finish_batch(c, w, p) != EXIT_OK)
+                status = EXIT_DATA;
+        } else {
+            p->cur ^= 1;
+        }
     }
     return status;
 }
