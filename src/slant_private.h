@@ -232,7 +232,7 @@ typedef struct slantp_occ {
 /* What the phrase index looks up for one token (features.c). */
 typedef struct slantp_probe {
     uint64_t pk;                /* bigram key, or 0 */
-    uint32_t pair_home, triple_home;
+    uint32_t pair_home, triple_home;    /* buckets where the searches start */
     uint32_t c1;                /* third stem id + 1 of a possible trigram, or 0 */
     int32_t unigram;            /* unigram feature id, or -1 */
 } slantp_probe;
@@ -249,7 +249,7 @@ typedef struct slantp_docfeat {
     size_t hit_cap;
     uint32_t *count_of;     /* feature id -> hits in this document; all 0 between documents */
     size_t ncount;
-    slantp_feat *vec;       /* sparse vector sorted by id */
+    slantp_feat *vec;       /* sparse vector, in the order of occ */
     size_t nvec, vec_cap;
 } slantp_docfeat;
 
