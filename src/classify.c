@@ -63,6 +63,15 @@ void slant_workspace_free(slant_workspace *ws)
     free(ws);
 }
 
+/* Ask for the whole row of feature v (L doubles) to be fetched. */
+static inline void prefetch_row(const double *W, size_t L, const slantp_feat *v)
+{
+    const char *row = (const char *)(W + (size_t)v->id * L);
+    for (size_t b = 0; b < L * sizeof *W; b += 64)
+        __builtin_prefetch(row + b);
+    __builtin_prefetch(row + L * sizeof *W - 1);
+}
+
 /* dec += W[v.id] * v.value over the document's features. The rows are
  * scattered over megabytes, so each is asked for AHEAD features early;
  * the label loop runs two doubles at a time. */
@@ -71,18 +80,13 @@ static void accumulate_rows(double *restrict dec, size_t L, const double *restri
 {
     enum { AHEAD = 12 };
     for (size_t i = 0; i < nv && i < AHEAD; i++)
-        for (size_t b = 0; b < L * sizeof *W; b += 64)
-            __builtin_prefetch((const char *)(W + (size_t)v[i].id * L) + b);
+        prefetch_row(W, L, &v[i]);
     /* two features per step: each sum is still added to in feature order,
      * ((dec + a) + b), but is loaded and stored once for both */
     size_t i = 0;
     for (; i + 2 <= nv; i += 2) {
-        for (size_t k = i + AHEAD; k < i + AHEAD + 2 && k < nv; k++) {
-            const char *ahead = (const char *)(W + (size_t)v[k].id * L);
-            for (size_t b = 0; b < L * sizeof *W; b += 64)
-                __builtin_prefetch(ahead + b);
-            __builtin_prefetch(ahead + L * sizeof *W - 1);
-        }
+        for (size_t k = i + AHEAD; k < i + AHEAD + 2 && k < nv; k++)
+            prefetch_row(W, L, &v[k]);
         const double *r1 = W + (size_t)v[i].id * L, *r2 = W + (size_t)v[i + 1].id * L;
         double x1 = v[i].value, x2 = v[i + 1].value;
         size_t g = 0;

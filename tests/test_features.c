@@ -66,6 +66,36 @@ static void assert_same_vectors(const slantp_docfeat *a, const slantp_docfeat *b
     }
 }
 
+/* Vectorize the token stream (stem ids, -1 unknown; token flags) through
+ * the phrase index and through the plain hash table, and assert both give
+ * the same vector. by_length (may be NULL) gets how many features of each
+ * length the stream hit. */
+static void assert_index_matches_table(const slantp_phrase_index *x, const slantp_keytab *vocab,
+                                       const double *idf, size_t nf, int ngram_max,
+                                       const int32_t *sid, const uint32_t *flags, uint32_t n,
+                                       const char *what, size_t *by_length)
+{
+    slantp_docfeat a = {0}, b = {0};
+    slantp_docfeat *docs[2] = {&a, &b};
+    for (int k = 0; k < 2; k++) {
+        slantp_docfeat *d = docs[k];
+        d->toks.v = calloc(n, sizeof *d->toks.v);
+        d->sid = calloc(n, sizeof *d->sid);
+        d->toks.n = d->toks.cap = n;
+        for (uint32_t i = 0; i < n; i++) {
+            d->toks.v[i] = (slantp_token){i, i + 1, flags[i]};
+            d->sid[i] = sid[i];
+        }
+    }
+    cr_assert_eq(slantp_doc_vectorize(&a, vocab, idf, nf, ngram_max, x), 0);
+    cr_assert_eq(slantp_doc_vectorize(&b, vocab, idf, nf, ngram_max, NULL), 0);
+    assert_same_vectors(&a, &b, what);
+    for (size_t k = 0; by_length && k < a.nocc; k++)
+        by_length[a.occ[k].ntok]++;
+    slantp_docfeat_release(&a);
+    slantp_docfeat_release(&b);
+}
+
 Test(features, fast_path_gives_the_same_vectors_as_the_hash_path)
 {
     slant_model *m = th_train_small();
@@ -161,25 +191,12 @@ Test(features, phrase_index_finds_trigrams_through_prefixes_that_are_no_feature)
     };
     for (size_t t = 0; t < sizeof streams / sizeof streams[0]; t++)
         for (uint32_t brk = 0; brk < 9; brk++) {
-            slantp_docfeat a = {0}, b = {0};
-            slantp_docfeat *docs[2] = {&a, &b};
-            for (int k = 0; k < 2; k++) {
-                slantp_docfeat *d = docs[k];
-                d->toks.v = calloc(9, sizeof *d->toks.v);
-                d->sid = calloc(9, sizeof *d->sid);
-                d->toks.n = d->toks.cap = 9;
-                for (uint32_t i = 0; i < 9; i++) {
-                    d->toks.v[i] = (slantp_token){i, i + 1, i == brk ? SLANTP_TOK_BREAK : 0};
-                    d->sid[i] = streams[t][i];
-                }
-            }
-            cr_assert_eq(slantp_doc_vectorize(&a, &vocab, idf, NF, 3, &x), 0);
-            cr_assert_eq(slantp_doc_vectorize(&b, &vocab, idf, NF, 3, NULL), 0);
+            uint32_t flags[9];
+            for (uint32_t i = 0; i < 9; i++)
+                flags[i] = i == brk ? SLANTP_TOK_BREAK : 0;
             char what[48];
             snprintf(what, sizeof what, "stream %zu, break %u", t, brk);
-            assert_same_vectors(&a, &b, what);
-            slantp_docfeat_release(&a);
-            slantp_docfeat_release(&b);
+            assert_index_matches_table(&x, &vocab, idf, NF, 3, streams[t], flags, 9, what, NULL);
         }
     slantp_phrase_index_release(&x);
     slantp_keytab_release(&vocab);
@@ -253,35 +270,20 @@ Test(features, phrase_index_follows_buckets_that_overflowed)
     cr_assert_gt(triple_overflows, 0, "the vocabulary must overflow some triple buckets");
 
     for (int round = 0; round < 30; round++) {
-        slantp_docfeat a = {0}, b = {0};
-        slantp_docfeat *docs[2] = {&a, &b};
-        for (int k = 0; k < 2; k++) {
-            docs[k]->toks.v = calloc(NT, sizeof *docs[k]->toks.v);
-            docs[k]->sid = calloc(NT, sizeof *docs[k]->sid);
-            docs[k]->toks.n = docs[k]->toks.cap = NT;
-        }
+        int32_t sid[NT];
+        uint32_t flags[NT];
         for (uint32_t i = 0; i < NT; i++) {
             uint32_t r = NEXT_RANDOM();
-            int32_t sid = r % 23 == 0 ? -1 : (int32_t)(r % HOT);
-            uint32_t flags = (r >> 8) % 11 == 0 ? SLANTP_TOK_BREAK : 0;
-            for (int k = 0; k < 2; k++) {
-                docs[k]->toks.v[i] = (slantp_token){i, i + 1, flags};
-                docs[k]->sid[i] = sid;
-            }
+            sid[i] = r % 23 == 0 ? -1 : (int32_t)(r % HOT);
+            flags[i] = (r >> 8) % 11 == 0 ? SLANTP_TOK_BREAK : 0;
         }
         int ngram_max = 1 + round % 3;
-        cr_assert_eq(slantp_doc_vectorize(&a, &vocab, idf, nf, ngram_max, &x), 0);
-        cr_assert_eq(slantp_doc_vectorize(&b, &vocab, idf, nf, ngram_max, NULL), 0);
         char what[48];
         snprintf(what, sizeof what, "round %d, n-grams up to %d", round, ngram_max);
-        assert_same_vectors(&a, &b, what);
         size_t by_length[4] = {0};
-        for (size_t k = 0; k < a.nocc; k++)
-            by_length[a.occ[k].ntok]++;
+        assert_index_matches_table(&x, &vocab, idf, nf, ngram_max, sid, flags, NT, what, by_length);
         for (int len = 1; len <= ngram_max; len++)
             cr_assert_gt(by_length[len], 10, "%s: the stream must hit %d-word features", what, len);
-        slantp_docfeat_release(&a);
-        slantp_docfeat_release(&b);
     }
     slantp_phrase_index_release(&x);
     slantp_keytab_release(&vocab);
