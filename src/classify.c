@@ -33,6 +33,7 @@ slant_workspace *slant_workspace_new(const slant_model *m, slant_error *err)
         free(ws);
         return NULL;
     }
+    ws->stemmer.share = m->stem_share;     /* each new word is stemmed once for all threads */
     ws->result.m = m;
     ws->result.ws = ws;
     size_t L = m->nlabels ? m->nlabels : 1;

@@ -22,9 +22,18 @@
 #define HEADER_BYTES 24
 #define TRAILER_BYTES 12
 
+/* 2^17 slots of 32 bytes: 4 MB of address space, 65,536 words; the
+ * 64 MB benchmark corpus has about 54,000 distinct short tokens */
+#define STEM_SHARE_LOG2 17
+
 slant_model *slantp_model_alloc(void)
 {
-    return calloc(1, sizeof(slant_model));
+    slant_model *m = calloc(1, sizeof(slant_model));
+    if (m && !(m->stem_share = slantp_stem_share_new(STEM_SHARE_LOG2))) {
+        free(m);
+        return NULL;
+    }
+    return m;
 }
 
 void slant_model_free(slant_model *m)
@@ -35,6 +44,7 @@ void slant_model_free(slant_model *m)
     free(m->feat_keys);
     slantp_keytab_release(&m->vocab);
     slantp_phrase_index_release(&m->index);
+    slantp_stem_share_free(m->stem_share);
     free(m->idf);
     free(m->surface);
     slantp_buf_release(&m->surface_mem);

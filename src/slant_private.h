@@ -187,8 +187,37 @@ typedef struct slantp_cache_entry {
     } key;
 } slantp_cache_entry;
 
+/* Stem ids of short tokens (up to 16 bytes) shared by the workspaces of
+ * one model, so that threads stem each new word once between them, not
+ * once each, and one table sits in the caches instead of one per thread.
+ * Insert-only and lock-free: a writer claims an empty slot by setting its
+ * hash to SLANTP_SHARE_BUSY, fills it, then stores the real hash with
+ * release order; a reader looks at the other fields only after an acquire
+ * load of the hash finds the one it wants. Real hashes are odd, so the
+ * busy mark never matches. Once 'limit' slots are claimed the table takes
+ * no more words; later ones go to each workspace's own cache. */
+#define SLANTP_SHARE_BUSY UINT64_C(2)
+typedef struct slantp_share_entry {
+    _Atomic uint64_t hash;    /* 0 = empty */
+    int32_t sid;
+    uint32_t len;
+    uint64_t w[2];            /* the token's bytes, zero-padded */
+} slantp_share_entry;
+
+typedef struct slantp_stem_share {
+    slantp_share_entry *slot;
+    size_t mask;
+    _Atomic size_t n;         /* slots claimed */
+    size_t limit;
+} slantp_stem_share;
+
+/* A table of 2^log2_slots slots, taking up to half that many words. */
+slantp_stem_share *slantp_stem_share_new(unsigned log2_slots);
+void slantp_stem_share_free(slantp_stem_share *sh);
+
 typedef struct slantp_stemmer {
     struct sb_stemmer *sb;
+    slantp_stem_share *share;     /* the model's shared stems, or NULL (always NULL to train) */
     slantp_cache_entry *cache;    /* raw token bytes -> stem id (or -1) */
     size_t cache_slots, cache_n;
     slantp_buf cache_arena;
@@ -510,6 +539,7 @@ struct slant_model {
     uint64_t *feat_keys;    /* feature id -> n-gram key */
     slantp_keytab vocab;    /* key -> feature id */
     slantp_phrase_index index;  /* the same, laid out for classification */
+    slantp_stem_share *stem_share;  /* filled by every workspace's classification */
     int indexed;            /* 'index' is built (else classify probes 'vocab') */
     double *idf;
     char **surface;         /* feature id -> most common surface form */

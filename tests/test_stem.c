@@ -1,7 +1,12 @@
 /* test_stem.c - stem.c: Snowball stemmer set-up and errors, token -> stem id
  * in training (grow) and classify mode, the per-workspace cache, the
- * libstemmer NULL-result fallback, and the stemmer fingerprint. */
+ * table of stems shared by threads, the libstemmer NULL-result fallback,
+ * and the stemmer fingerprint. */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -229,5 +234,151 @@ Test(stem, fingerprint_does_not_depend_on_the_cache)
     stem(&g.st, "organizations");
     cr_assert_eq(slantp_stemmer_fingerprint(&g.st), before);
     cr_assert_eq(before, fingerprint("english"));
+    grow_release(&g);
+}
+
+/* A text of n words: "w<i>" stems drawn from 'distinct' words, in mixed
+ * case and inflections, ending in spaces so every token can be read as
+ * 16 bytes (the shared table's path). */
+static char *word_soup(size_t n, unsigned distinct, unsigned seed)
+{
+    static const char *const tails[] = {"", "s", "ing", "ed", "ly"};
+    char *text = malloc(n * 24 + 32);
+    cr_assert_not_null(text);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned w = (seed >> 8) % distinct;
+        len += (size_t)sprintf(text + len, "%svote%u%s ", (seed >> 4) & 1 ? "Re" : "re", w,
+                               tails[(seed >> 20) % 5]);
+    }
+    memset(text + len, ' ', 16);
+    text[len + 16] = '\0';
+    return text;
+}
+
+/* The stem ids of every token of 'text', with stemmer st. */
+static int32_t *stem_all(slantp_stemmer *st, const char *text, slantp_tokens *toks)
+{
+    cr_assert_eq(slantp_tokenize(text, strlen(text), toks), 0);
+    int32_t *ids = malloc((toks->n + 1) * sizeof *ids);
+    cr_assert_not_null(ids);
+    cr_assert_eq(slantp_stem_ids(st, text, strlen(text), toks->v, toks->n, ids), 0);
+    return ids;
+}
+
+/* Stems known to the model: half the words of the soup, so ids are a mix
+ * of real stems and -1. */
+static void train_stems(grow_fixture *g, unsigned distinct)
+{
+    grow_init(g, "english");
+    char w[32];
+    for (unsigned i = 0; i < distinct; i += 2) {
+        snprintf(w, sizeof w, "revote%u", i);
+        cr_assert_geq(stem(&g->st, w), 0);
+    }
+}
+
+Test(stem, shared_table_gives_the_ids_of_the_workspace_cache_even_when_full)
+{
+    grow_fixture g;
+    train_stems(&g, 300);
+    slant_error err;
+    slantp_error_clear(&err);
+    slantp_stemmer own, shared;
+    cr_assert_eq(slantp_stemmer_init(&own, "english", &g.stems, NULL, &err), SLANT_OK);
+    cr_assert_eq(slantp_stemmer_init(&shared, "english", &g.stems, NULL, &err), SLANT_OK);
+    shared.share = slantp_stem_share_new(8);    /* takes 128 words; the soup has ~1,500 */
+    cr_assert_not_null(shared.share);
+    char *text = word_soup(6000, 300, 7);
+    slantp_tokens t1 = {0}, t2 = {0};
+    int32_t *want = stem_all(&own, text, &t1);
+    for (int pass = 0; pass < 2; pass++) {
+        int32_t *got = stem_all(&shared, text, &t2);
+        cr_assert_eq(t2.n, t1.n);
+        size_t known = 0;
+        for (size_t i = 0; i < t1.n; i++) {
+            cr_assert_eq(got[i], want[i], "pass %d, token %zu", pass, i);
+            known += got[i] >= 0;
+        }
+        cr_assert(known > 0 && known < t1.n, "both known and unknown stems");
+        free(got);
+    }
+    cr_assert_geq(atomic_load(&shared.share->n), shared.share->limit, "the table filled up");
+    cr_assert_gt(shared.cache_n, 0, "words past the limit went to the workspace's cache");
+    cr_assert_eq(own.cache_n > 0, 1);
+    free(want);
+    free(text);
+    slantp_tokens_release(&t1);
+    slantp_tokens_release(&t2);
+    slantp_stem_share_free(shared.share);
+    slantp_stemmer_release(&shared);
+    slantp_stemmer_release(&own);
+    grow_release(&g);
+}
+
+struct share_job {
+    const slantp_strtab *stems;
+    slantp_stem_share *share;
+    const char *text;
+    int32_t *ids;
+    size_t n;
+};
+
+static void *stem_with_share(void *arg)
+{
+    struct share_job *j = arg;
+    slantp_stemmer st;
+    slant_error err;
+    slantp_error_clear(&err);
+    if (slantp_stemmer_init(&st, "english", j->stems, NULL, &err) != SLANT_OK)
+        return NULL;
+    st.share = j->share;
+    slantp_tokens toks = {0};
+    if (slantp_tokenize(j->text, strlen(j->text), &toks) == 0 &&
+        (j->ids = malloc((toks.n + 1) * sizeof *j->ids)) &&
+        slantp_stem_ids(&st, j->text, strlen(j->text), toks.v, toks.n, j->ids) == 0)
+        j->n = toks.n;
+    slantp_tokens_release(&toks);
+    slantp_stemmer_release(&st);
+    return NULL;
+}
+
+/* Four threads stem the same new words at the same time into one table:
+ * whoever inserts a word, everyone gets the ids one stemmer alone gives. */
+Test(stem, threads_filling_one_shared_table_agree_with_one_stemmer)
+{
+    grow_fixture g;
+    train_stems(&g, 2000);
+    char *text = word_soup(20000, 2000, 11);
+    slant_error err;
+    slantp_error_clear(&err);
+    slantp_stemmer own;
+    cr_assert_eq(slantp_stemmer_init(&own, "english", &g.stems, NULL, &err), SLANT_OK);
+    slantp_tokens t = {0};
+    int32_t *want = stem_all(&own, text, &t);
+    for (int round = 0; round < 5; round++) {
+        slantp_stem_share *sh = slantp_stem_share_new(round == 4 ? 9 : 14);  /* last round overflows */
+        cr_assert_not_null(sh);
+        struct share_job job[4];
+        pthread_t tid[4];
+        for (int k = 0; k < 4; k++) {
+            job[k] = (struct share_job){&g.stems, sh, text, NULL, 0};
+            cr_assert_eq(pthread_create(&tid[k], NULL, stem_with_share, &job[k]), 0);
+        }
+        for (int k = 0; k < 4; k++) {
+            pthread_join(tid[k], NULL);
+            cr_assert_eq(job[k].n, t.n, "thread %d stemmed every token", k);
+            for (size_t i = 0; i < t.n; i++)
+                cr_assert_eq(job[k].ids[i], want[i], "round %d, thread %d, token %zu", round, k, i);
+            free(job[k].ids);
+        }
+        cr_assert_leq(atomic_load(&sh->n), sh->limit + 4, "at most one word per thread past the limit");
+        slantp_stem_share_free(sh);
+    }
+    free(want);
+    free(text);
+    slantp_tokens_release(&t);
+    slantp_stemmer_release(&own);
     grow_release(&g);
 }
