@@ -4,11 +4,11 @@
  * Inputs are gathered into batches (a plain file is one document, a JSONL
  * line is one document). Worker threads, each with its own workspace,
  * parse, classify and format the documents of a batch into per-document
- * buffers, while the main thread reads the next batch; it then joins in,
- * writes the batch in order and reports any document that failed. A bad
- * record never stops the run: it gets an error on stderr (and an error
- * record in JSONL output) and the exit status 1. Errors come in input
- * order, reader errors (a missing file) included.
+ * buffers, while the main thread writes the batch before in order (with
+ * the errors of documents that failed) and reads the next; it then joins
+ * in. A bad record never stops the run: it gets an error on stderr (and
+ * an error record in JSONL output) and the exit status 1. Errors come in
+ * input order, reader errors (a missing file) included.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -382,10 +382,11 @@ static void *work_batch(void *arg)
 #define BATCH_BYTES ((size_t)8 << 20)
 
 /* Batches in flight: while the helper threads (workers 1..n-1) classify
- * one batch, the main thread reads the next, then joins in on the first,
- * waits for it and writes it out. Reading thus overlaps classification;
- * with one thread there are no helpers, and each batch is classified as
- * soon as it is read. */
+ * one batch, the main thread writes out the one before and reads the
+ * next into its place, then joins in on the first and waits for it.
+ * Writing and reading thus overlap classification; with one thread there
+ * are no helpers, and each batch is classified and written as soon as it
+ * is read. */
 typedef struct pipeline {
     batch b[2];
     int cur;                /* the batch being filled */
@@ -405,19 +406,24 @@ static void start_batch(ctx *c, struct worker *w, int nthreads, pipeline *p, bat
     p->running = 1;
 }
 
-/* Finish the running batch, if any, and write it out in order. */
-static int finish_batch(ctx *c, struct worker *w, pipeline *p)
+/* Finish classifying the running batch, if any: returns it, or NULL. */
+static batch *join_batch(ctx *c, struct worker *w, pipeline *p)
 {
     if (!p->running)
-        return EXIT_OK;
+        return NULL;
     p->running = 0;
-    int status = EXIT_OK;
     work_batch(&w[0]);
     for (int t = 1; t < p->use; t++)
         if (p->started[t])
             pthread_join(p->tid[t], NULL);
-    batch *b = c->b;
-    for (size_t i = 0; i < b->n; i++) {
+    return c->b;
+}
+
+/* Write a classified batch out in order, report its failures, and empty it. */
+static int write_batch(batch *b)
+{
+    int status = EXIT_OK;
+    for (size_t i = 0; b && i < b->n; i++) {
         doc_slot *s = &b->slots[i];
         if (s->out.failed) {
             cli_errorf("out of memory formatting a result");
@@ -430,28 +436,37 @@ static int finish_batch(ctx *c, struct worker *w, pipeline *p)
         }
         fwrite(s->out.p ? s->out.p : "", 1, s->out.len, stdout);
     }
-    b->n = 0;
-    b->arena.len = 0;
+    if (b) {
+        b->n = 0;
+        b->arena.len = 0;
+    }
     return status;
 }
 
+/* Finish the running batch, if any, and write it out in order. */
+static int finish_batch(ctx *c, struct worker *w, pipeline *p)
+{
+    return write_batch(join_batch(c, w, p));
+}
+
 /* The batch being filled is full (or the input ended): finish the one
- * running, start this one, and fill the other. */
+ * running, start this one, write the finished one out while the helpers
+ * work on the new one, and fill the finished one again. */
 static int pass_batch(ctx *c, struct worker *w, int nthreads, pipeline *p)
 {
-    int status = finish_batch(c, w, p);
+    batch *done = join_batch(c, w, p);
+    int status = EXIT_OK;
     if (p->b[p->cur].n) {
         start_batch(c, w, nthreads, p, &p->b[p->cur]);
         if (nthreads == 1) {
             /* no helper to overlap with: classify it now, and refill the
              * same batch (the other one is never allocated) */
-            if (finish_batch(c, w, p) != EXIT_OK)
-                status = EXIT_DATA;
+            status = finish_batch(c, w, p);
         } else {
             p->cur ^= 1;
         }
     }
-    return status;
+    return write_batch(done) != EXIT_OK ? EXIT_DATA : status;
 }
 
 /* Classify and write out everything read so far: before a reader error
