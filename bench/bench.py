@@ -10,6 +10,8 @@ then times, each --runs times and reports the median:
     slant run in turn, round after round, and their ratios are the medians
     of the ratios within a round;
   - peak RSS of each whole process, and documents/s;
+  - slant's CPU seconds on 1 and 2 threads: whether two threads lose time
+    idling (serial work) or by slowing each other down (shared caches);
   - training on allsides_media_test.jsonl (outlet_type): slant train (all
     its calibration and C search included) vs scikit-learn fit;
   - model load: slant on an empty input minus slant --version.
@@ -22,20 +24,23 @@ ROOT = os.path.dirname(HERE)
 SHARED = os.path.join(ROOT, "..", "shared")
 
 
-def run(cmd, stdin=None):
+def run(cmd, stdin=None, cpu=None):
     """Wall seconds and peak RSS (MB) of one whole process, measured by GNU
-    time: a child forked from Python would inherit Python's peak RSS."""
+    time: a child forked from Python would inherit Python's peak RSS. With
+    a list 'cpu', its CPU seconds (user + system) are appended to it."""
     errf = tempfile.NamedTemporaryFile(delete=False)
     errf.close()
     t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", errf.name, "/bin/sh", "-c", "exec " + cmd],
+    p = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", errf.name, "/bin/sh", "-c", "exec " + cmd],
                        stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     t = time.perf_counter() - t0
     if p.returncode != 0:
         sys.exit(f"bench: command failed ({p.returncode}): {cmd}\n{p.stderr.decode(errors='replace')}")
     with open(errf.name) as f:
-        rss_kb = float(f.read().split()[-1])
+        user, system, rss_kb = map(float, f.read().split()[-3:])
     os.unlink(errf.name)
+    if cpu is not None:
+        cpu.append(user + system)
     return t, rss_kb / 1024.0
 
 
@@ -97,10 +102,11 @@ def main():
             "s1": f"{a.slant} classify --model {a.model} --format jsonl {jsl}",
             "s2": f"{a.slant} classify --model {a.model} --format jsonl -j 2 {jsl}"}
     times = {k: [] for k in trio}
+    cpus = {k: [] for k in trio}
     peak = {k: 0.0 for k in trio}
     for _ in range(a.runs):
         for k, cmd in trio.items():
-            t, r = run(cmd)
+            t, r = run(cmd, cpu=cpus[k])
             times[k].append(t)
             peak[k] = max(peak[k], r)
     med = {k: statistics.median(v) for k, v in times.items()}
@@ -134,6 +140,10 @@ print(time.perf_counter()-t0)
           f"in turn): slant/fastText {ratio('ft', 's1'):.1f}x (1 thread), {ratio('ft', 's2'):.1f}x "
           f"(2 threads); 2 threads/1 thread {ratio('s1', 's2'):.2f}x; "
           f"slant/scikit-learn {sk / s1[0]:.1f}x (medians of separate runs)")
+    c1, c2 = statistics.median(cpus["s1"]), statistics.median(cpus["s2"])
+    print(f"slant CPU seconds (user + system, medians): 1 thread {c1:.2f}, 2 threads {c2:.2f}; "
+          f"the same work takes {100 * (c2 / c1 - 1):+.0f}% CPU time on 2 threads, and 2 threads "
+          f"finish in {100 * s2[0] / (c2 / 2):.0f}% of their CPU time / 2 (100% = never idle)")
 
     # memory flat in corpus size: a quarter of the corpus
     quarter = os.path.join(td, "quarter.jsonl")
