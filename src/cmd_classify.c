@@ -423,7 +423,9 @@ static batch *join_batch(ctx *c, struct worker *w, pipeline *p)
 static int write_batch(batch *b)
 {
     int status = EXIT_OK;
-    for (size_t i = 0; b && i < b->n; i++) {
+    if (!b)
+        return status;
+    for (size_t i = 0; i < b->n; i++) {
         doc_slot *s = &b->slots[i];
         if (s->out.failed) {
             cli_errorf("out of memory formatting a result");
@@ -436,10 +438,8 @@ static int write_batch(batch *b)
         }
         fwrite(s->out.p ? s->out.p : "", 1, s->out.len, stdout);
     }
-    if (b) {
-        b->n = 0;
-        b->arena.len = 0;
-    }
+    b->n = 0;
+    b->arena.len = 0;
     return status;
 }
 
