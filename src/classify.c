@@ -69,8 +69,8 @@ static inline void prefetch_row(const double *W, size_t L, const slantp_feat *v)
 {
     const char *row = (const char *)(W + (size_t)v->id * L);
     for (size_t b = 0; b < L * sizeof *W; b += 64)
-        __builtin_prefetch(row + b);
-    __builtin_prefetch(row + L * sizeof *W - 1);
+        slantp_prefetch(row + b);
+    slantp_prefetch(row + L * sizeof *W - 1);
 }
 
 /* dec += W[v.id] * v.value over the document's features. The rows are

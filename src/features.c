@@ -358,16 +358,16 @@ static size_t hits_from_index(slantp_docfeat *d, const slantp_phrase_index *x, i
     }
 
     for (size_t i = 0; i < n && i < AHEAD; i++) {
-        __builtin_prefetch(pair + 4 * (size_t)probe[i].pair_home);
-        __builtin_prefetch(triple + 4 * (size_t)probe[i].triple_home);
+        slantp_prefetch(pair + 4 * (size_t)probe[i].pair_home);
+        slantp_prefetch(triple + 4 * (size_t)probe[i].triple_home);
     }
     /* a hit: feature id, then first token << 2 | n-gram length */
     uint64_t *hit = d->hit;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (i + AHEAD < n) {
-            __builtin_prefetch(pair + 4 * (size_t)probe[i + AHEAD].pair_home);
-            __builtin_prefetch(triple + 4 * (size_t)probe[i + AHEAD].triple_home);
+            slantp_prefetch(pair + 4 * (size_t)probe[i + AHEAD].pair_home);
+            slantp_prefetch(triple + 4 * (size_t)probe[i + AHEAD].triple_home);
         }
         const slantp_probe *q = &probe[i];
         hit[k] = hit_pack((uint32_t)q->unigram, i, 1);
@@ -401,7 +401,7 @@ static size_t keep_first_hits(uint64_t *hit, size_t nhit, uint32_t *count_of)
     size_t n = 0;
     for (size_t j = 0; j < nhit; j++) {
         if (j + AHEAD < nhit)
-            __builtin_prefetch(&count_of[(uint32_t)hit[j + AHEAD]]);
+            slantp_prefetch(&count_of[(uint32_t)hit[j + AHEAD]]);
         uint64_t h = hit[j];
         uint32_t c = count_of[(uint32_t)h]++;
         hit[n] = h;
@@ -449,7 +449,7 @@ int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const do
     for (size_t i = 0; i < n; i++) {
         enum { AHEAD = 8 };
         if (i + AHEAD < n)
-            __builtin_prefetch(&idf[(uint32_t)d->hit[i + AHEAD]]);
+            slantp_prefetch(&idf[(uint32_t)d->hit[i + AHEAD]]);
         uint64_t h = d->hit[i];
         uint32_t fid = (uint32_t)h, count = d->count_of[fid];
         d->count_of[fid] = 0;       /* leave the counts clean for the next document */

@@ -261,20 +261,6 @@ __attribute__((noinline)) static int32_t share_miss(slantp_stemmer *s, const cha
     return id;
 }
 
-/* Prefetch a shared slot. Debian's GCC 12 at -O2 emitted no instruction
- * for a __builtin_prefetch of a shared slot in the loop below (objdump
- * showed only the ones for the workspace's cache), and lookups then
- * waited on memory: 11-13 instead of 8-9 ns a token. An asm statement is
- * never dropped. */
-static inline void prefetch_share(const slantp_share_entry *e)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)e));
-#else
-    __builtin_prefetch(e);
-#endif
-}
-
 /* Ask for the slot where the search for hash h will start: in the shared
  * table when there is one, else in the workspace's cache (which may have
  * moved since the last call). */
@@ -282,9 +268,9 @@ static inline void prefetch_slot(const slantp_stemmer *s, const slantp_share_ent
                                  size_t mask, uint64_t h)
 {
     if (slot)
-        prefetch_share(&slot[(size_t)h & mask]);
+        slantp_prefetch(&slot[(size_t)h & mask]);
     else
-        __builtin_prefetch(&s->cache[(size_t)h & (s->cache_slots - 1)]);
+        slantp_prefetch(&s->cache[(size_t)h & (s->cache_slots - 1)]);
 }
 
 /* The loop of slantp_stem_ids, inlined twice: once with the shared table

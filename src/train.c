@@ -201,7 +201,7 @@ static int df_count_doc(df_table *t, struct doc_keys *k, uint32_t doc)
             return -1;
     for (size_t i = 0; i < k->n; i++) {
         if (i + AHEAD < k->n)
-            __builtin_prefetch(&t->e[slantp_hash_u64(k->key[i + AHEAD]) & t->mask], 1);
+            slantp_prefetch(&t->e[slantp_hash_u64(k->key[i + AHEAD]) & t->mask]);
         uint64_t key = k->key[i];
         size_t j = (size_t)slantp_hash_u64(key) & t->mask;
         while (t->e[j].key && t->e[j].key != key)
@@ -719,7 +719,7 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
         for (size_t k = 0; k < doc.nocc; k++) {
             const slantp_occ *oc = &doc.occ[k];
             if (k + 8 < doc.nocc)
-                __builtin_prefetch(&votes.best[doc.occ[k + 8].fid]);
+                slantp_prefetch(&votes.best[doc.occ[k + 8].fid]);
             if (vote_surface(&votes, oc->fid, r->text, &doc.toks, oc->first_tok, oc->ntok) < 0)
                 goto nomem;
         }
