@@ -75,11 +75,14 @@ static inline void prefetch_row(const double *W, size_t L, const slantp_feat *v)
 
 /* dec += W[v.id] * v.value over the document's features. The rows are
  * scattered over megabytes, so each is asked for AHEAD features early;
- * the label loop runs two doubles at a time. */
+ * the label loop runs two doubles at a time. AHEAD: 8 or 12 rows left
+ * the loop waiting on memory with a model of 54 MB of weights (206,501
+ * phrases, 33 labels); 20 to 64 were all alike, about 35% faster than 12
+ * there, and no slower with the shipped model's 8.9 MB. */
 static void accumulate_rows(double *restrict dec, size_t L, const double *restrict W,
                             const slantp_feat *restrict v, size_t nv)
 {
-    enum { AHEAD = 12 };
+    enum { AHEAD = 32 };
     for (size_t i = 0; i < nv && i < AHEAD; i++)
         prefetch_row(W, L, &v[i]);
     /* two features per step: each sum is still added to in feature order,
