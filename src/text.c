@@ -128,18 +128,19 @@ static int starts_url(const unsigned char *s, size_t len, size_t i)
             ascii_class[s[i + 4] & 0x7f] & C_WORD);
 }
 
-/* A '.' after these does not end a sentence. */
+/* A '.' after these does not end a sentence. They are kept by length,
+ * run together, so a word is compared only with those of its own length. */
 static int is_abbrev(const unsigned char *s, size_t n)
 {
-    static const char *const abbr[] = {
-        "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "no", "gen", "col", "lt", "sgt",
-        "gov", "sen", "rep", "prof", "inc", "ltd", "co", "corp", "jan", "feb", "mar", "apr",
-        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "capt", "cmdr",
-        "adm", "maj", "pres", "rev", "hon", "approx", "est", "dept", "fig", "vol", "pp", "al",
+    static const char *const abbr_of_len[] = {
+        [2] = "mrmsdrstjrsrvsnoltcomtftppal",
+        [3] = "mrsgencolsgtgovsenrepincltdjanfebmaraprjunjulaugsepoctnovdecadmmajrevhonestvolfig",
+        [4] = "profseptcaptcmdrpresdeptcorp",
+        [6] = "approx",
     };
     if (n == 1)
         return ((s[0] | 32) >= 'a' && (s[0] | 32) <= 'z');  /* initials: "J. Smith", not "3." */
-    if (n > 5)
+    if (n >= sizeof abbr_of_len / sizeof abbr_of_len[0] || !abbr_of_len[n])
         return 0;
     char low[8];
     for (size_t i = 0; i < n; i++) {
@@ -148,8 +149,8 @@ static int is_abbrev(const unsigned char *s, size_t n)
             c = (unsigned char)(c - 'A' + 'a');
         low[i] = (char)c;
     }
-    for (size_t i = 0; i < sizeof abbr / sizeof abbr[0]; i++)
-        if (strlen(abbr[i]) == n && memcmp(abbr[i], low, n) == 0)
+    for (const char *a = abbr_of_len[n]; *a; a += n)
+        if (a[0] == low[0] && memcmp(a, low, n) == 0)
             return 1;
     return 0;
 }

@@ -198,6 +198,8 @@ static const tok_case break_cases[] = {
     {"Mr. does not end a sentence", "Mr. Smith left", 0, {"Mr", "Smith", "left"}, "B.."},
     {"Dr. and Gen.", "Dr. Jones met Gen. Lee", 0, {"Dr", "Jones", "met", "Gen", "Lee"}, "B...."},
     {"initials", "J. K. Rowling", 0, {"J", "K", "Rowling"}, "B.."},
+    {"the six-letter abbreviation approx.", "approx. 40 died", 0, {"approx", "40", "died"}, "B.."},
+    {"Sept. and Capt.", "In Sept. Capt. Ross", 0, {"In", "Sept", "Capt", "Ross"}, "B..."},
     {"a word that is not an abbreviation", "He left. She stayed", 0,
      {"He", "left", "She", "stayed"}, "B.B."},
     {"number with thousands separator then a full stop", "It cost 1,200. Then", 0,
