@@ -269,9 +269,18 @@ size_t cli_format_g(char *buf, double x, int prec)
     int e;
     if (prec >= 1 && prec <= 17 && isfinite(x) && x != 0 &&
         decimal_digits(fabs(x), prec, &n, &e)) {
+        /* two digits per division: the serial chain of divisions by 10
+         * was a third of this function's time in a classify profile */
+        static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                    "25262728293031323334353637383940414243444546474849"
+                                    "50515253545556575859606162636465666768697071727374"
+                                    "75767778798081828384858687888990919293949596979899";
         char d[20];
-        for (int i = prec - 1; i >= 0; i--, n /= 10)
-            d[i] = (char)('0' + n % 10);
+        int left = prec;    /* digits still to write, from the right */
+        for (; left >= 2; left -= 2, n /= 100)
+            memcpy(d + left - 2, pairs + 2 * (n % 100), 2);
+        if (left)
+            d[0] = (char)('0' + n);
         int nd = prec;
         while (nd > 1 && d[nd - 1] == '0')
             nd--;           /* %g drops trailing zeros */
