@@ -122,6 +122,9 @@ static int is_hyphen(int32_t cp) { return cp == '-' || cp == 0x2010 || cp == 0x2
 static int starts_url(const unsigned char *s, size_t len, size_t i)
 {
     size_t left = len - i;
+    /* most words that start with h or w go no further than this */
+    if (left < 5 || s[i + 1] != (s[i] == 'h' ? 't' : 'w'))
+        return 0;
     return (left > 8 && memcmp(s + i, "https://", 8) == 0) ||
            (left > 7 && memcmp(s + i, "http://", 7) == 0) ||
            (left > 4 && memcmp(s + i, "www.", 4) == 0 && i + 4 < len &&
