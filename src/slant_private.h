@@ -103,6 +103,8 @@ typedef struct slantp_token {
 typedef struct slantp_tokens {
     slantp_token *v;
     size_t n, cap;
+    uint64_t *maps;         /* the tokenizer's byte-class bitmaps (text.c) */
+    size_t maps_cap;
 } slantp_tokens;
 
 /* Split 'text' into word tokens: letters, digits and marks, kept together
@@ -113,6 +115,8 @@ typedef struct slantp_tokens {
  * the next token. Invalid UTF-8 is skipped as a
  * separator. Never fails except on memory. */
 int slantp_tokenize(const char *text, size_t len, slantp_tokens *out);
+/* The same without the fast path for plain ASCII words: for tests. */
+int slantp_tokenize_general(const char *text, size_t len, slantp_tokens *out);
 void slantp_tokens_release(slantp_tokens *t);
 
 /* Case-fold and NFC-normalize the token bytes [p, p+n) into 'out' (reset

@@ -337,6 +337,54 @@ Test(text, survives_random_bytes)
     slantp_tokens_release(&t);
 }
 
+/* The fast path (bitmaps, 64 bytes a block) must give exactly the tokens
+ * of the general loop, on text that crosses blocks with words of every
+ * length, abbreviations, URLs and near-URLs, joiners, line breaks and
+ * non-ASCII in every position. */
+Test(text, fast_path_gives_what_the_general_loop_gives)
+{
+    static const char *const pieces[] = {
+        "a", "Zq", "word", "reporting", "9", "1990", ".", ",", "-", "'", "!", "?", "|",
+        "\n", "\r", "\t", " ", " ", " ", "  ", "@", "#", "_", "Mr", "U", "S", "approx", "Sept",
+        "http://x.org/a", "https://t.co", "www.b", "www", "ht", "hat", "wow", "hw", "when",
+        "\xe2\x80\x99", "\xe2\x80\x9c", "\xc3\xa9", "\xcc\x81", "\xe5\x8c\x97", "\xff", "\x80",
+        "\xe2\x80\x90", "\xc2\xa0", "\xe2\x80\xa8",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcd",     /* 56 letters */
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnop", /* 68 */
+    };
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    uint64_t seed = 7;
+    char buf[1100];
+    slantp_tokens fast = {0}, general = {0};
+    for (int round = 0; round < 6000; round++) {
+        size_t len = 0, want = (size_t)(round % 1000);
+        while (len < want) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            const char *p = pieces[(seed >> 33) % np];
+            size_t pl = strlen(p);
+            if (len + pl > sizeof buf)
+                break;
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        char *exact = malloc(len ? len : 1);    /* ASan sees any read past the end */
+        memcpy(exact, buf, len);
+        cr_assert_eq(slantp_tokenize(exact, len, &fast), 0);
+        cr_assert_eq(slantp_tokenize_general(exact, len, &general), 0);
+        size_t bad = fast.n;
+        for (size_t i = 0; i < fast.n && i < general.n && bad == fast.n; i++)
+            if (fast.v[i].start != general.v[i].start || fast.v[i].end != general.v[i].end ||
+                fast.v[i].flags != general.v[i].flags)
+                bad = i;
+        int same = fast.n == general.n && bad == fast.n;
+        free(exact);
+        cr_assert(same, "round %d (%zu bytes): %zu tokens against %zu, first difference at token %zu",
+                  round, len, fast.n, general.n, bad);
+    }
+    slantp_tokens_release(&fast);
+    slantp_tokens_release(&general);
+}
+
 Test(text, reuses_the_token_array)
 {
     slantp_tokens t = {0};
