@@ -212,38 +212,54 @@ void out_json_string(cli_out *o, const char *s)
 
 /* printf's %.*g costs a few hundred nanoseconds (it converts exactly,
  * with big integers), and JSON output prints about fifty numbers per
- * document. Here x * 10^k is formed exactly as a pair of doubles (the
- * product and its error, by fma), which decides the rounding of up to 17
- * digits; only within 1e-9 of a rounding tie, and outside the range of
- * exact powers of ten (10^22), is printf itself asked. */
-static const double pow10_exact[23] = {
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+ * document. The same exact conversion fits in 128 bits for the numbers
+ * slant prints: x = m / 2^s with a 53-bit m, and for 10^k up to 10^22
+ * (below 2^74) the product m * 10^k is exact in an unsigned __int128.
+ * Its integer part holds the digits, and the bits shifted out decide the
+ * rounding, ties to even as printf does. Larger, smaller and subnormal
+ * numbers go to printf. */
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+
+static const uint64_t pow10_lo[23] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+    100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+    10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+    100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL,
+    /* 10^20, 10^21 and 10^22 mod 2^64; their high words are below */
+    7766279631452241920ULL, 3875820019684212736ULL, 1864712049423024128ULL,
+};
+static const uint64_t pow10_hi[23] = {
+    [20] = 5, [21] = 54, [22] = 542,
 };
 
 /* The 'prec' significant digits of ax > 0 as an integer, and its decimal
- * exponent; 0 if the result cannot be trusted to match printf. */
+ * exponent; 0 when ax is out of the range this handles. */
 static int decimal_digits(double ax, int prec, uint64_t *digits, int *exp10)
 {
-    int e2;
-    frexp(ax, &e2);
-    int e = (int)floor((e2 - 1) * 0.30102999566398120);  /* log10(2): may be one low */
-    uint64_t lowest = 1, limit;
+    uint64_t bits;
+    memcpy(&bits, &ax, sizeof bits);
+    int biased = (int)(bits >> 52 & 0x7ff);
+    if (biased == 0)
+        return 0;                               /* subnormal */
+    uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | UINT64_C(1) << 52;
+    int shift = 1075 - biased;                  /* ax = m / 2^shift */
+    if (shift <= 0 || shift >= 128)
+        return 0;
+    /* floor(log10(2^(biased - 1023))): one low at most */
+    int e = ((biased - 1023) * 78913) >> 18;
+    uint64_t lowest = 1;
     for (int i = 1; i < prec; i++)
         lowest *= 10;
-    limit = lowest * 10;
+    const uint64_t limit = lowest * 10;
     for (int tries = 0; tries < 2; tries++) {
         int k = prec - 1 - e;
         if (k < 0 || k > 22)
             return 0;
-        double hi = ax * pow10_exact[k], lo = fma(ax, pow10_exact[k], -hi);  /* hi + lo exact */
-        if (!(hi < 0x1p62))
-            return 0;
-        int64_t base = (int64_t)hi;
-        double r = (hi - (double)base) + lo, fl = floor(r), frac = r - fl;
-        if (fabs(frac - 0.5) < 1e-9)
-            return 0;   /* too close to a tie to call */
-        uint64_t n = (uint64_t)(base + (int64_t)fl + (frac > 0.5));
+        u128 p = (u128)m * pow10_lo[k] + ((u128)(m * pow10_hi[k]) << 64);
+        u128 frac = p & (((u128)1 << shift) - 1), half = (u128)1 << (shift - 1);
+        uint64_t n = (uint64_t)(p >> shift);
+        n += frac > half || (frac == half && (n & 1));
         if (n > limit) {
             e++;
             continue;
@@ -262,6 +278,13 @@ static int decimal_digits(double ax, int prec, uint64_t *digits, int *exp10)
     }
     return 0;
 }
+#else
+static int decimal_digits(double ax, int prec, uint64_t *digits, int *exp10)
+{
+    (void)ax, (void)prec, (void)digits, (void)exp10;
+    return 0;       /* no 128-bit integers: printf does it all */
+}
+#endif
 
 size_t cli_format_g(char *buf, double x, int prec)
 {
