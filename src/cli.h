@@ -59,7 +59,20 @@ typedef struct cli_out {
     size_t len, cap;
     int failed;     /* out of memory: the buffer is incomplete */
 } cli_out;
-void out_write(cli_out *o, const char *s, size_t n);
+/* Append n bytes (and keep a NUL after them). Inline, because JSON output
+ * is a hundred or more small pieces per document: the common case is a
+ * copy into room the buffer already has; anything else goes out of line. */
+void out_write_grow(cli_out *o, const char *s, size_t n);
+static inline void out_write(cli_out *o, const char *s, size_t n)
+{
+    if (o->len + n < o->cap && !o->failed) {
+        memcpy(o->p + o->len, s, n);
+        o->len += n;
+        o->p[o->len] = '\0';
+        return;
+    }
+    out_write_grow(o, s, n);
+}
 /* inline, so the length of a literal is known at compile time */
 static inline void out_puts(cli_out *o, const char *s) { out_write(o, s, strlen(s)); }
 void out_printf(cli_out *o, const char *fmt, ...)

@@ -137,7 +137,7 @@ int cli_use_color(FILE *f)
     return isatty(fileno(f)) && !(nc && *nc);
 }
 
-void out_write(cli_out *o, const char *s, size_t n)
+void out_write_grow(cli_out *o, const char *s, size_t n)
 {
     if (o->failed)
         return;
