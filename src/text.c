@@ -365,7 +365,8 @@ static inline long tokenize_fast(const unsigned char *s, size_t len, size_t i, c
             if (!ends) {
                 /* the word runs on into the next block */
                 size_t at = base + p;
-                unsigned n = (unsigned)__builtin_ctzll(~window(word, at));
+                uint64_t rest = ~window(word, at);     /* 0: 64 word bytes in a row */
+                unsigned n = rest ? (unsigned)__builtin_ctzll(rest) : 64;
                 size_t end = at + n;
                 if (n >= 57 || bit(join, end))
                     return (long)at;
