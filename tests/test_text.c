@@ -300,6 +300,31 @@ Test(text, keeps_invalid_utf8_out_of_urls)
     check_tokens(&c);
 }
 
+/* Random text of about 'want' bytes (at most 'cap') from 'pieces', in a
+ * malloc'd copy of exactly *len bytes, so ASan sees any read past the end. */
+static char *random_text(const char *const *pieces, size_t np, size_t want, size_t cap,
+                         uint64_t *seed, size_t *len)
+{
+    char *buf = malloc(cap ? cap : 1);
+    cr_assert(buf);
+    size_t n = 0;
+    while (n < want) {
+        *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        const char *p = pieces[(*seed >> 33) % np];
+        size_t pl = strlen(p);
+        if (n + pl > cap)
+            break;
+        memcpy(buf + n, p, pl);
+        n += pl;
+    }
+    char *exact = malloc(n ? n : 1);
+    cr_assert(exact);
+    memcpy(exact, buf, n);
+    free(buf);
+    *len = n;
+    return exact;
+}
+
 /* Random byte soup (letters, joiners, breaks, multi-byte pieces and
  * invalid bytes; no 'h' or 'w' so no URLs) must keep the invariants. */
 Test(text, survives_random_bytes)
@@ -311,23 +336,10 @@ Test(text, survives_random_bytes)
     };
     const size_t np = sizeof pieces / sizeof pieces[0];
     uint64_t seed = 42;
-    char buf[512];
     slantp_tokens t = {0};
     for (int round = 0; round < 3000; round++) {
-        size_t len = 0;
-        size_t want = (size_t)(round % 200);
-        while (len < want) {
-            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            const char *p = pieces[(seed >> 33) % np];
-            size_t pl = strlen(p);
-            if (len + pl > sizeof buf)
-                break;
-            memcpy(buf + len, p, pl);
-            len += pl;
-        }
-        /* a copy of exactly len bytes, so ASan sees any read past the end */
-        char *exact = malloc(len ? len : 1);
-        memcpy(exact, buf, len);
+        size_t len;
+        char *exact = random_text(pieces, np, (size_t)(round % 200), 512, &seed, &len);
         cr_assert_eq(slantp_tokenize(exact, len, &t), 0);
         char what[32];
         snprintf(what, sizeof what, "round %d", round);
@@ -354,21 +366,10 @@ Test(text, fast_path_gives_what_the_general_loop_gives)
     };
     const size_t np = sizeof pieces / sizeof pieces[0];
     uint64_t seed = 7;
-    char buf[1100];
     slantp_tokens fast = {0}, general = {0};
     for (int round = 0; round < 6000; round++) {
-        size_t len = 0, want = (size_t)(round % 1000);
-        while (len < want) {
-            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            const char *p = pieces[(seed >> 33) % np];
-            size_t pl = strlen(p);
-            if (len + pl > sizeof buf)
-                break;
-            memcpy(buf + len, p, pl);
-            len += pl;
-        }
-        char *exact = malloc(len ? len : 1);    /* ASan sees any read past the end */
-        memcpy(exact, buf, len);
+        size_t len;
+        char *exact = random_text(pieces, np, (size_t)(round % 1000), 1100, &seed, &len);
         cr_assert_eq(slantp_tokenize(exact, len, &fast), 0);
         cr_assert_eq(slantp_tokenize_general(exact, len, &general), 0);
         size_t bad = fast.n;
