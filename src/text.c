@@ -402,6 +402,8 @@ static inline long tokenize_fast(const unsigned char *s, size_t len, size_t i, c
 #define FAST_PATH 0
 #endif
 
+/* The general loop, one code point or one token a step; with 'fast', the
+ * fast path runs first at every step and leaves it only what it must. */
 static inline __attribute__((always_inline)) int tokenize(const char *text, size_t len,
                                                           slantp_tokens *out, int fast)
 {
