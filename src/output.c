@@ -248,10 +248,7 @@ static int decimal_digits(double ax, int prec, uint64_t *digits, int *exp10)
         return 0;
     /* floor(log10(2^(biased - 1023))): one low at most */
     int e = ((biased - 1023) * 78913) >> 18;
-    uint64_t lowest = 1;
-    for (int i = 1; i < prec; i++)
-        lowest *= 10;
-    const uint64_t limit = lowest * 10;
+    const uint64_t lowest = pow10_lo[prec - 1], limit = pow10_lo[prec];
     for (int tries = 0; tries < 2; tries++) {
         int k = prec - 1 - e;
         if (k < 0 || k > 22)
