@@ -85,24 +85,30 @@ static void accumulate_rows(double *restrict dec, size_t L, const double *restri
     enum { AHEAD = 32 };
     for (size_t i = 0; i < nv && i < AHEAD; i++)
         prefetch_row(W, L, &v[i]);
-    /* two features per step: each sum is still added to in feature order,
-     * ((dec + a) + b), but is loaded and stored once for both */
+    /* four features per step: each sum is still added to in feature order,
+     * (((dec + a) + b) + c) + d, but is loaded and stored once for all four.
+     * Against two a step: 13% less time on the shipped model, 12% less on
+     * one of 33 labels (best of 15, in one process on 16 MB of articles). */
     size_t i = 0;
-    for (; i + 2 <= nv; i += 2) {
-        for (size_t k = i + AHEAD; k < i + AHEAD + 2 && k < nv; k++)
+    for (; i + 4 <= nv; i += 4) {
+        for (size_t k = i + AHEAD; k < i + AHEAD + 4 && k < nv; k++)
             prefetch_row(W, L, &v[k]);
         const double *r1 = W + (size_t)v[i].id * L, *r2 = W + (size_t)v[i + 1].id * L;
-        double x1 = v[i].value, x2 = v[i + 1].value;
+        const double *r3 = W + (size_t)v[i + 2].id * L, *r4 = W + (size_t)v[i + 3].id * L;
+        double x1 = v[i].value, x2 = v[i + 1].value, x3 = v[i + 2].value, x4 = v[i + 3].value;
         size_t g = 0;
 #if defined(__SSE2__)
         __m128d xx1 = _mm_set1_pd(x1), xx2 = _mm_set1_pd(x2);
+        __m128d xx3 = _mm_set1_pd(x3), xx4 = _mm_set1_pd(x4);
         for (; g + 2 <= L; g += 2) {
             __m128d d = _mm_add_pd(_mm_loadu_pd(dec + g), _mm_mul_pd(_mm_loadu_pd(r1 + g), xx1));
-            _mm_storeu_pd(dec + g, _mm_add_pd(d, _mm_mul_pd(_mm_loadu_pd(r2 + g), xx2)));
+            d = _mm_add_pd(d, _mm_mul_pd(_mm_loadu_pd(r2 + g), xx2));
+            d = _mm_add_pd(d, _mm_mul_pd(_mm_loadu_pd(r3 + g), xx3));
+            _mm_storeu_pd(dec + g, _mm_add_pd(d, _mm_mul_pd(_mm_loadu_pd(r4 + g), xx4)));
         }
 #endif
         for (; g < L; g++)
-            dec[g] = (dec[g] + r1[g] * x1) + r2[g] * x2;
+            dec[g] = (((dec[g] + r1[g] * x1) + r2[g] * x2) + r3[g] * x3) + r4[g] * x4;
     }
     for (; i < nv; i++) {
         const double *row = W + (size_t)v[i].id * L;
