@@ -451,19 +451,24 @@ int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const do
     }
     const double *tf_of = index ? index->tf : NULL;
     const size_t ntf = sizeof index->tf / sizeof index->tf[0];
+    /* d's arrays in locals: else every store through one reloads them all */
+    const uint64_t *hit = d->hit;
+    uint32_t *count_of = d->count_of;
+    slantp_occ *occ = d->occ;
+    slantp_feat *vec = d->vec;
     double ss = 0;
     for (size_t i = 0; i < n; i++) {
         enum { AHEAD = 32 };
         if (i + AHEAD < n)
-            slantp_prefetch(&idf[(uint32_t)d->hit[i + AHEAD]]);
-        uint64_t h = d->hit[i];
-        uint32_t fid = (uint32_t)h, count = d->count_of[fid];
-        d->count_of[fid] = 0;       /* leave the counts clean for the next document */
-        d->occ[i] = (slantp_occ){fid, (uint32_t)(h >> 34), (uint32_t)(h >> 32) & 3, count};
+            slantp_prefetch(&idf[(uint32_t)hit[i + AHEAD]]);
+        uint64_t h = hit[i];
+        uint32_t fid = (uint32_t)h, count = count_of[fid];
+        count_of[fid] = 0;       /* leave the counts clean for the next document */
+        occ[i] = (slantp_occ){fid, (uint32_t)(h >> 34), (uint32_t)(h >> 32) & 3, count};
         double tf = tf_of && count < ntf ? tf_of[count] : 1.0 + log((double)count);
         double v = tf * idf[fid];
-        d->vec[i].id = fid;
-        d->vec[i].value = v;
+        vec[i].id = fid;
+        vec[i].value = v;
         ss += v * v;
     }
     d->nocc = d->nvec = n;
