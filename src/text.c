@@ -224,7 +224,8 @@ static inline int plain_separator(unsigned char c)
  * general loop's branches, only fewer instructions, was no faster: it is
  * the branches, taken or not as the text goes, that cost.)
  *
- *   word   ASCII letter, digit or '_'
+ *   word   ASCII letter, digit or '_', and the joiners read as word bytes
+ *          (below)
  *   stop   what the fast path leaves to the general loop: a line break,
  *          '@', '#', a non-ASCII byte, the first letter of "ht" or "ww"
  *          (a URL, perhaps)
@@ -232,15 +233,31 @@ static inline int plain_separator(unsigned char c)
  *   join   a byte that may carry a word on: '-', '\'', '.' or ','
  *          followed by a word character or non-ASCII, or non-ASCII itself
  *
+ * Two kinds of non-ASCII and joiners are common enough in news text to
+ * be read into the maps rather than left to the general loop (one in 130
+ * bytes of news; the tokenizer went to the general loop 151,611 times in
+ * 16 MB of articles, now 17,485 times, and takes 8-10% less time there,
+ * 6% more on text that has none of them):
+ *   - the typographic quotes and dashes U+2013 to U+2015, U+2018, U+201C
+ *     and U+201D part words as a space does: their bytes are a plain gap;
+ *   - a hyphen between two ASCII word characters, and an apostrophe (' or
+ *     U+2019) between one and an ASCII letter or '_', join them into one
+ *     word (as the general loop would): their bytes are word bytes.
+ *
  * Bit i of a map is bit i % 64 of word i / 64; every map has two words
  * more than the text needs, zero, so a window can be read at any i <= len. */
 enum { MAP_WORD, MAP_STOP, MAP_BRK, MAP_JOIN, NMAPS };
 
 static size_t map_words(size_t len) { return len / 64 + 2; }
 
+/* What classify16() finds in 16 bytes, a bit per byte. */
+typedef struct {
+    unsigned word, stop, high, brk, joiner;
+    unsigned digit, hyphen, apostrophe, e2;     /* '0' to '9', '-', '\'', byte 0xE2 */
+} block16;
+
 /* Classify 16 bytes at p; p[16] must be readable (the second letter of a URL). */
-static inline void classify16(const unsigned char *p, unsigned *word, unsigned *stop,
-                              unsigned *high, unsigned *brk, unsigned *joiner)
+static inline block16 classify16(const unsigned char *p)
 {
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
     const __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
@@ -248,21 +265,51 @@ static inline void classify16(const unsigned char *p, unsigned *word, unsigned *
 #define IN(x, lo, hi) _mm_and_si128(_mm_cmpgt_epi8((x), _mm_set1_epi8((char)((lo) - 1))), \
                                     _mm_cmplt_epi8((x), _mm_set1_epi8((char)((hi) + 1))))
     __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    __m128i w = _mm_or_si128(_mm_or_si128(IN(folded, 'a', 'z'), IN(v, '0', '9')), EQ(v, '_'));
+    __m128i digit = IN(v, '0', '9');
+    __m128i w = _mm_or_si128(_mm_or_si128(IN(folded, 'a', 'z'), digit), EQ(v, '_'));
     __m128i url = _mm_or_si128(_mm_and_si128(EQ(v, 'h'), EQ(v1, 't')),
                                _mm_and_si128(EQ(v, 'w'), EQ(v1, 'w')));
     __m128i s = _mm_or_si128(_mm_or_si128(IN(v, 0x0a, 0x0d), url),
                              _mm_or_si128(EQ(v, '@'), EQ(v, '#')));
-    __m128i dot = EQ(v, '.');
+    __m128i dot = EQ(v, '.'), hyphen = EQ(v, '-'), apostrophe = EQ(v, '\'');
     __m128i b = _mm_or_si128(_mm_or_si128(dot, EQ(v, '!')), _mm_or_si128(EQ(v, '?'), EQ(v, '|')));
-    __m128i j = _mm_or_si128(_mm_or_si128(dot, EQ(v, ',')), _mm_or_si128(EQ(v, '-'), EQ(v, '\'')));
+    __m128i j = _mm_or_si128(_mm_or_si128(dot, EQ(v, ',')), _mm_or_si128(hyphen, apostrophe));
 #undef EQ
 #undef IN
-    *word = (unsigned)_mm_movemask_epi8(w);
-    *stop = (unsigned)_mm_movemask_epi8(s);
-    *high = (unsigned)_mm_movemask_epi8(v);
-    *brk = (unsigned)_mm_movemask_epi8(b);
-    *joiner = (unsigned)_mm_movemask_epi8(j);
+    return (block16){
+        (unsigned)_mm_movemask_epi8(w),
+        (unsigned)_mm_movemask_epi8(s),
+        (unsigned)_mm_movemask_epi8(v),
+        (unsigned)_mm_movemask_epi8(b),
+        (unsigned)_mm_movemask_epi8(j),
+        (unsigned)_mm_movemask_epi8(digit),
+        (unsigned)_mm_movemask_epi8(hyphen),
+        (unsigned)_mm_movemask_epi8(apostrophe),
+        (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xe2))),
+    };
+}
+
+static inline int ascii_letter(unsigned char c)    /* or '_': what an apostrophe joins */
+{
+    return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
+}
+
+/* The quotes and dashes (gap3) and the joining U+2019 (join3) among the
+ * bytes 0xE2 (e2) of the block at p; p[66] must be readable. */
+static void find_3byte(const unsigned char *p, uint64_t e2, uint64_t after_word, uint64_t *gap3,
+                       uint64_t *join3)
+{
+    while (e2) {
+        unsigned b = (unsigned)__builtin_ctzll(e2);
+        e2 &= e2 - 1;
+        const unsigned char *c = p + b;
+        if (c[1] != 0x80)
+            continue;
+        if ((c[2] >= 0x93 && c[2] <= 0x95) || c[2] == 0x98 || c[2] == 0x9c || c[2] == 0x9d)
+            *gap3 |= UINT64_C(1) << b;
+        else if (c[2] == 0x99 && (after_word >> b & 1) && ascii_letter(c[3]))
+            *join3 |= UINT64_C(1) << b;
+    }
 }
 
 /* Build the maps of text[0, len) into m (NMAPS * map_words(len) words). */
@@ -276,27 +323,52 @@ static void build_maps(const unsigned char *s, size_t len, uint64_t *m)
      * non-ASCII): that may be in the next block, so each block's join map
      * is finished one block later */
     uint64_t prev_joiner = 0, prev_high = 0, prev_wordy = 0;
+    uint64_t prev_word = 0, spill_gap = 0, spill_join = 0;
     for (size_t k = 0; k < nw; k++) {
         size_t at = 64 * k;
-        uint64_t mw = 0, ms = 0, mh = 0, mb = 0, mj = 0;
+        uint64_t mw = 0, ms = 0, mh = 0, mb = 0, mj = 0, md = 0, hy = 0, ap = 0, e2 = 0;
+        uint64_t gap3 = 0, join3 = 0;
+        /* the byte after the block: an ASCII word character, a letter? */
+        uint64_t next_word = 0, next_letter = 0;
+        const unsigned char *p = s + at;
         if (at < len) {
-            const unsigned char *p = s + at;
-            if (len - at < 65) {
+            if (len - at < 67) {
                 /* the last bytes, padded with NULs (a plain separator) */
                 memset(tail, 0, sizeof tail);
                 memcpy(tail, p, len - at);
                 p = tail;
             }
             for (unsigned q = 0; q < 4; q++) {
-                unsigned w, st, h, b, j;
-                classify16(p + 16 * q, &w, &st, &h, &b, &j);
-                mw |= (uint64_t)w << 16 * q;
-                ms |= (uint64_t)st << 16 * q;
-                mh |= (uint64_t)h << 16 * q;
-                mb |= (uint64_t)b << 16 * q;
-                mj |= (uint64_t)j << 16 * q;
+                block16 c = classify16(p + 16 * q);
+                mw |= (uint64_t)c.word << 16 * q;
+                ms |= (uint64_t)c.stop << 16 * q;
+                mh |= (uint64_t)c.high << 16 * q;
+                mb |= (uint64_t)c.brk << 16 * q;
+                mj |= (uint64_t)c.joiner << 16 * q;
+                md |= (uint64_t)c.digit << 16 * q;
+                hy |= (uint64_t)c.hyphen << 16 * q;
+                ap |= (uint64_t)c.apostrophe << 16 * q;
+                e2 |= (uint64_t)c.e2 << 16 * q;
             }
+            next_letter = (uint64_t)ascii_letter(p[64]);
+            next_word = next_letter || (p[64] >= '0' && p[64] <= '9');
         }
+        /* joiners right after an ASCII word character (raw: the byte
+         * before a joiner is never one joined itself, which a word
+         * character follows), and the bytes of 3-byte characters that
+         * started in the block before */
+        uint64_t after_word = mw << 1 | prev_word >> 63;
+        uint64_t before_word = mw >> 1 | next_word << 63;
+        uint64_t before_letter = (mw & ~md) >> 1 | next_letter << 63;
+        prev_word = mw;
+        if (e2)
+            find_3byte(p, e2, after_word, &gap3, &join3);
+        mw |= (after_word & ((hy & before_word) | (ap & before_letter))) | join3 | join3 << 1 |
+              join3 << 2 | spill_join;
+        uint64_t three = gap3 | join3;
+        mh &= ~(three | three << 1 | three << 2 | spill_gap | spill_join);
+        spill_gap = gap3 >> 62 | gap3 >> 63;
+        spill_join = join3 >> 62 | join3 >> 63;
         word[k] = mw;
         stop[k] = ms | mh;
         brk[k] = mb;

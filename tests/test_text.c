@@ -361,6 +361,10 @@ Test(text, fast_path_gives_what_the_general_loop_gives)
         "http://x.org/a", "https://t.co", "www.b", "www", "ht", "hat", "wow", "hw", "when",
         "\xe2\x80\x99", "\xe2\x80\x9c", "\xc3\xa9", "\xcc\x81", "\xe5\x8c\x97", "\xff", "\x80",
         "\xe2\x80\x90", "\xc2\xa0", "\xe2\x80\xa8",
+        /* the quotes and dashes the fast path reads as gaps, and near misses */
+        "\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x95", "\xe2\x80\x98", "\xe2\x80\x9d",
+        "\xe2\x80\x99\xe2\x80\x9c",
+        "\xe2\x80", "\xe2", "\xe2\x81\x9c", "\xe2\x80\x92",
         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcd",     /* 56 letters */
         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnop", /* 68 */
     };
