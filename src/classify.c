@@ -34,6 +34,9 @@ slant_workspace *slant_workspace_new(const slant_model *m, slant_error *err)
         return NULL;
     }
     ws->stemmer.share = m->stem_share;     /* each new word is stemmed once for all threads */
+    /* the shared table holds records for this index: every workspace of
+     * the model must stem with it */
+    ws->stemmer.index = m->indexed ? &m->index : NULL;
     ws->result.m = m;
     ws->result.ws = ws;
     size_t L = m->nlabels ? m->nlabels : 1;

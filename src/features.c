@@ -22,6 +22,7 @@ void slantp_docfeat_release(slantp_docfeat *d)
 {
     slantp_tokens_release(&d->toks);
     free(d->sid);
+    free(d->rec);
     free(d->occ);
     free(d->probe);
     free(d->hit);
@@ -30,13 +31,31 @@ void slantp_docfeat_release(slantp_docfeat *d)
     memset(d, 0, sizeof *d);
 }
 
+/* Room for a record per token and the two zero records (no stem, so no
+ * n-gram goes on past the end) that end the document. */
+static int grow_records(slantp_docfeat *d)
+{
+    size_t n = d->toks.n;
+    if (slantp_grow(&d->rec, &d->rec_cap, n + 2, sizeof *d->rec) < 0)
+        return -1;
+    d->rec[n] = d->rec[n + 1] = 0;
+    return 0;
+}
+
 int slantp_doc_stem(slantp_docfeat *d, slantp_stemmer *st, const char *text, size_t len)
 {
     if (slantp_tokenize(text, len, &d->toks) < 0)
         return -1;
-    if (slantp_grow(&d->sid, &d->sid_cap, d->toks.n + 1, sizeof *d->sid) < 0)
+    size_t n = d->toks.n;
+    d->has_rec = st->index != NULL;
+    if (d->has_rec) {
+        if (grow_records(d) < 0)
+            return -1;
+        return slantp_stem_records(st, text, len, d->toks.v, n, d->rec);
+    }
+    if (slantp_grow(&d->sid, &d->sid_cap, n + 1, sizeof *d->sid) < 0)
         return -1;
-    return slantp_stem_ids(st, text, len, d->toks.v, d->toks.n, d->sid);
+    return slantp_stem_ids(st, text, len, d->toks.v, n, d->sid);
 }
 
 int slantp_doc_ngrams(const slantp_docfeat *d, int ngram_max, slantp_ngram_fn fn, void *ctx)
@@ -296,15 +315,6 @@ int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size
     return rc;
 }
 
-/* The stem id of token j as the second or third word of an n-gram: -1 if
- * it is unknown or a sentence starts there. */
-static inline int32_t continuing_stem(const slantp_docfeat *d, size_t j)
-{
-    if (j >= d->toks.n)
-        return -1;
-    return d->sid[j] | -(int32_t)((d->toks.v[j].flags & SLANTP_TOK_BREAK) != 0);
-}
-
 /* The indexed path, in two passes over the document.
  *
  * The first works out, for every token, the keys of the n-grams that
@@ -335,32 +345,34 @@ static size_t hits_from_index(slantp_docfeat *d, const slantp_phrase_index *x, i
     const unsigned s = x->sbits, f = x->fbits, p = x->pbits;
     const uint64_t kmask = (UINT64_C(1) << (2 * s)) - 1;
     const uint64_t tmask = (UINT64_C(1) << (p + s)) - 1;
-    const uint32_t nstems = (uint32_t)x->nstems;
     /* n-gram lengths the caller asked for, as all-ones or zero masks */
     const uint64_t want2 = ngram_max >= 2 ? ~UINT64_C(0) : 0;
     const uint64_t want3 = ngram_max >= 3 ? ~UINT64_C(0) : 0;
 
+    /* the records of tokens i, i + 1 and i + 2; two zero records end the document */
     slantp_probe *probe = d->probe;
-    int32_t b = continuing_stem(d, 1), c = continuing_stem(d, 2);
+    const uint64_t *rec = d->rec;
+    uint64_t ra = rec[0], rb = rec[1];
     for (size_t i = 0; i < n; i++) {
-        int32_t a = d->sid[i];
-        /* unknown stems (-1) read the extra last entry: no feature, no position */
-        uint32_t ia = a < 0 ? nstems : (uint32_t)a;
-        uint32_t ib = b < 0 ? nstems : (uint32_t)b;
-        uint32_t ic = c < 0 ? nstems : (uint32_t)c;
-        unsigned in_a = x->stem_in[ia], in_b = x->stem_in[ib], in_c = x->stem_in[ic];
+        uint64_t rc = rec[i + 2];
+        /* what the three stems can be: a's as the first word, b's and c's
+         * as later ones (none after a sentence start) */
+        unsigned in_a = (unsigned)(ra >> SLANTP_REC_IN) & 31;
+        unsigned in_b = (unsigned)(rb >> SLANTP_REC_GOES_ON) & 31;
+        unsigned in_c = (unsigned)(rc >> SLANTP_REC_GOES_ON) & 31;
         uint64_t pair_ok = -(uint64_t)((in_a & (SLANTP_IN_BI_1 | SLANTP_IN_TRI_1)) &&
                                        (in_b & (SLANTP_IN_BI_2 | SLANTP_IN_TRI_2)));
         uint64_t tri_ok = -(uint64_t)((in_a & SLANTP_IN_TRI_1) && (in_b & SLANTP_IN_TRI_2) &&
                                       (in_c & SLANTP_IN_TRI_3));
-        uint64_t pk = ((uint64_t)(ia + 1) | (uint64_t)(ib + 1) << s) & pair_ok & want2;
-        uint64_t c1 = (uint64_t)(ic + 1) & tri_ok & want3;
+        uint64_t pk = ((ra & SLANTP_REC_SID_MASK) | (rb & SLANTP_REC_SID_MASK) << s) & pair_ok &
+                      want2;
+        uint64_t c1 = rc & SLANTP_REC_SID_MASK & tri_ok & want3;
         probe[i] = (slantp_probe){
             pk, (uint32_t)home_bucket(pk, x->pair_shift),
             (uint32_t)triple_home(pk & tri_ok, c1, x->triple_shift), (uint32_t)c1,
-            x->unigram[ia]};
-        b = c;
-        c = continuing_stem(d, i + 3);
+            (int32_t)(uint32_t)(ra >> SLANTP_REC_UNIGRAM) - 1};
+        ra = rb;
+        rb = rc;
     }
 
     for (size_t i = 0; i < n && i < AHEAD; i++) {
@@ -436,6 +448,14 @@ int slantp_doc_vectorize(slantp_docfeat *d, const slantp_keytab *vocab, const do
     if (index) {
         if (slantp_grow(&d->probe, &d->probe_cap, d->toks.n + 1, sizeof *d->probe) < 0)
             return -1;
+        if (!d->has_rec) {
+            /* stemmed without the index (training): records from the ids */
+            if (grow_records(d) < 0)
+                return -1;
+            for (size_t i = 0; i < d->toks.n; i++)
+                d->rec[i] = slantp_record_at(slantp_stem_record(index, d->sid[i]),
+                                             d->toks.v[i].flags);
+        }
         nhit = hits_from_index(d, index, ngram_max);
     } else {
         struct plain_ctx c = {d->hit, 0, vocab};

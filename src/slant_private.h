@@ -217,9 +217,8 @@ typedef struct slantp_cache_entry {
 #define SLANTP_SHARE_BUSY UINT64_C(2)
 typedef struct slantp_share_entry {
     _Atomic uint64_t hash;    /* 0 = empty */
-    int32_t sid;
-    uint32_t len;
-    uint64_t w[2];            /* the token's bytes, zero-padded */
+    uint64_t rec;             /* the token's record (below), with no sentence start */
+    uint64_t w[2];            /* the token's bytes, zero-padded (tokens hold no NUL) */
 } slantp_share_entry;
 
 typedef struct slantp_stem_share {
@@ -233,6 +232,16 @@ typedef struct slantp_stem_share {
 slantp_stem_share *slantp_stem_share_new(unsigned log2_slots);
 void slantp_stem_share_free(slantp_stem_share *sh);
 
+/* A token's record: what the phrase index needs of it in 64 bits,
+ * carried by the shared table so that one probe gives it all. With a
+ * model that has no phrase index, only the stem id + 1 is set. */
+#define SLANTP_REC_SID_MASK UINT64_C(0x1fffff)  /* stem id + 1, 0 = unknown */
+#define SLANTP_REC_IN 21            /* its SLANTP_IN_* bits */
+#define SLANTP_REC_GOES_ON 26       /* the same, or 0 if a sentence starts at the token */
+#define SLANTP_REC_UNIGRAM 32       /* its unigram feature id + 1, 0 = none */
+
+struct slantp_phrase_index;
+
 typedef struct slantp_stemmer {
     struct sb_stemmer *sb;
     slantp_stem_share *share;     /* the model's shared stems, or NULL (always NULL to train) */
@@ -243,6 +252,7 @@ typedef struct slantp_stemmer {
     slantp_buf norm;          /* scratch */
     const slantp_strtab *stems;   /* the stem table: owned by model or trainer */
     slantp_strtab *grow;          /* training: the same table, writable; else NULL */
+    const struct slantp_phrase_index *index;  /* for records: the model's, or NULL */
 } slantp_stemmer;
 
 /* 'grow' is NULL to classify, or 'stems' itself (writable) to train. */
@@ -256,6 +266,9 @@ int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n);
  * Returns 0, or -1 on memory. */
 int slantp_stem_ids(slantp_stemmer *s, const char *text, size_t len, const slantp_token *toks,
                     size_t n, int32_t *ids);
+/* The same as records (s->index must be set), recs[i] for toks[i]. */
+int slantp_stem_records(slantp_stemmer *s, const char *text, size_t len,
+                        const slantp_token *toks, size_t n, uint64_t *recs);
 /* A fingerprint of the stemmer: a hash of the stems of a fixed word list,
  * so a model trained with another libstemmer is noticed. */
 uint64_t slantp_stemmer_fingerprint(slantp_stemmer *s);
@@ -286,8 +299,11 @@ typedef struct slantp_probe {
 
 typedef struct slantp_docfeat {
     slantp_tokens toks;
-    int32_t *sid;           /* stem id per token */
+    int32_t *sid;           /* stem id per token (no phrase index) */
     size_t sid_cap;
+    uint64_t *rec;          /* record per token, and two that end the document */
+    size_t rec_cap;
+    int has_rec;            /* the last document was stemmed into rec, not sid */
     slantp_occ *occ;        /* distinct features, first-seen order */
     size_t nocc, occ_cap;
     slantp_probe *probe;    /* per token: the phrase-index lookups */
@@ -302,7 +318,8 @@ typedef struct slantp_docfeat {
 
 void slantp_docfeat_release(slantp_docfeat *d);
 
-/* Tokenize and stem a document into d->toks and d->sid. */
+/* Tokenize and stem a document into d->toks and d->sid; with st->index
+ * set, into d->rec instead (which slantp_doc_vectorize then needs). */
 int slantp_doc_stem(slantp_docfeat *d, slantp_stemmer *st, const char *text, size_t len);
 
 /* Visit every n-gram (1..ngram_max, within sentences, no unknown stems) of
@@ -327,6 +344,24 @@ typedef struct slantp_phrase_index {
     unsigned sbits, fbits, pbits;   /* bits of a stem id+1, feature id+1, pair slot+1 */
     double tf[64];              /* 1 + ln(count), the sublinear term frequency */
 } slantp_phrase_index;
+
+/* The record (see SLANTP_REC_IN) of stem id 'id' (-1: unknown), with no
+ * sentence start. */
+static inline uint64_t slantp_stem_record(const slantp_phrase_index *x, int32_t id)
+{
+    size_t row = id < 0 ? x->nstems : (size_t)id;
+    uint64_t in = x->stem_in[row];
+    return (uint64_t)(uint32_t)(id + 1) | in << SLANTP_REC_IN | in << SLANTP_REC_GOES_ON |
+           (uint64_t)(uint32_t)(x->unigram[row] + 1) << SLANTP_REC_UNIGRAM;
+}
+
+/* The record of a token whose flags are 'flags': no n-gram goes on
+ * into a token that starts a sentence. */
+static inline uint64_t slantp_record_at(uint64_t rec, uint32_t flags)
+{
+    uint64_t starts = (flags & SLANTP_TOK_BREAK) != 0;
+    return rec & ~(-starts & UINT64_C(31) << SLANTP_REC_GOES_ON);
+}
 
 /* Build the index of the feature keys of a model with 'nstems' stems.
  * Returns 0; 1 if the packed entries cannot hold ids this large (the

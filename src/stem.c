@@ -151,8 +151,8 @@ void slantp_stem_share_free(slantp_stem_share *sh)
 /* Publish a word's stem id, from slot i on. Two threads may stem the same
  * new word at once: the second finds the first's entry and stops, or
  * (if it was still being written) adds a copy, which costs one slot. */
-static void share_insert(slantp_stem_share *sh, size_t i, uint64_t w0, uint64_t w1, size_t k,
-                         uint64_t h, int32_t id)
+static void share_insert(slantp_stem_share *sh, size_t i, uint64_t w0, uint64_t w1, uint64_t h,
+                         uint64_t rec)
 {
     atomic_fetch_add_explicit(&sh->n, 1, memory_order_relaxed);
     for (;;) {
@@ -160,14 +160,13 @@ static void share_insert(slantp_stem_share *sh, size_t i, uint64_t w0, uint64_t 
         uint64_t seen = 0;
         if (atomic_compare_exchange_strong_explicit(&e->hash, &seen, SLANTP_SHARE_BUSY,
                                                     memory_order_acquire, memory_order_acquire)) {
-            e->sid = id;
-            e->len = (uint32_t)k;
+            e->rec = rec;
             e->w[0] = w0;
             e->w[1] = w1;
             atomic_store_explicit(&e->hash, h, memory_order_release);
             return;
         }
-        if (seen == h && e->len == k && e->w[0] == w0 && e->w[1] == w1)
+        if (seen == h && e->w[0] == w0 && e->w[1] == w1)
             return;
         i = (i + 1) & sh->mask;
     }
@@ -244,21 +243,30 @@ static inline int short_key(const char *text, size_t len, const slantp_token *to
     return 0;
 }
 
+/* The record of stem id 'id' (-1: unknown; -2 passes through as an
+ * error) for the stemmer's phrase index, or its id + 1 alone without one. */
+static inline int64_t record_of(const slantp_stemmer *s, int32_t id)
+{
+    if (id == -2)
+        return -2;
+    return (int64_t)(s->index ? slantp_stem_record(s->index, id) : (uint64_t)(uint32_t)(id + 1));
+}
+
 /* A short token (w0, w1; k bytes, hash h) missing from the shared table,
  * whose search ended at the empty slot 'at': stemmed and shared while the
  * table takes words, else left to the workspace's own cache. Out of line,
  * so the loop that calls it stays small. */
-__attribute__((noinline)) static int32_t share_miss(slantp_stemmer *s, const char *p, size_t k,
+__attribute__((noinline)) static int64_t share_miss(slantp_stemmer *s, const char *p, size_t k,
                                                     uint64_t h, uint64_t w0, uint64_t w1,
                                                     size_t at)
 {
     slantp_stem_share *sh = s->share;
     if (atomic_load_explicit(&sh->n, memory_order_relaxed) >= sh->limit)
-        return slantp_stem_id(s, p, k);
-    int32_t id = stem_uncached(s, p, k);
-    if (id != -2)
-        share_insert(sh, at, w0, w1, k, h, id);
-    return id;
+        return record_of(s, slantp_stem_id(s, p, k));
+    int64_t rec = record_of(s, stem_uncached(s, p, k));
+    if (rec != -2)
+        share_insert(sh, at, w0, w1, h, (uint64_t)rec);
+    return rec;
 }
 
 /* Ask for the slot where the search for hash h will start: in the shared
@@ -273,12 +281,14 @@ static inline void prefetch_slot(const slantp_stemmer *s, const slantp_share_ent
         slantp_prefetch(&s->cache[(size_t)h & (s->cache_slots - 1)]);
 }
 
-/* The loop of slantp_stem_ids, inlined twice: once with the shared table
- * ('slot' non-NULL) and once without, so the branches between the two are
- * decided once per document, not in the loop. */
-static inline __attribute__((always_inline)) int stem_ids_loop(
+/* The loop of slantp_stem_ids and slantp_stem_records, inlined for each
+ * output ('ids' or 'recs' non-NULL) with the shared table ('slot'
+ * non-NULL) and without, so the branches between them are decided once
+ * per document, not in the loop. It works in records, which is what the
+ * shared table holds. */
+static inline __attribute__((always_inline)) int stem_loop(
     slantp_stemmer *s, const char *text, size_t len, const slantp_token *toks, size_t n,
-    int32_t *ids, const slantp_share_entry *slot, size_t mask)
+    int32_t *ids, uint64_t *recs, const slantp_share_entry *slot, size_t mask)
 {
     /* Keys are computed AHEAD tokens early and their slots prefetched (16
      * tokens, some 150 ns, is about what a miss to memory takes): the
@@ -301,19 +311,19 @@ static inline __attribute__((always_inline)) int stem_ids_loop(
         }
         size_t k = toks[t].end - toks[t].start;
         const char *p = text + toks[t].start;
-        int32_t id;
+        int64_t rec;
         if (ok && slot) {
             /* the common case: a probe that compares words, no memcmp */
             size_t i = (size_t)h & mask;
             for (;;) {
                 const slantp_share_entry *e = &slot[i];
                 uint64_t eh = atomic_load_explicit(&e->hash, memory_order_acquire);
-                if (eh == h && e->len == k && e->w[0] == w0 && e->w[1] == w1) {
-                    id = e->sid;
+                if (eh == h && e->w[0] == w0 && e->w[1] == w1) {
+                    rec = (int64_t)e->rec;
                     break;
                 }
                 if (!eh) {
-                    id = share_miss(s, p, k, h, w0, w1, i);
+                    rec = share_miss(s, p, k, h, w0, w1, i);
                     break;
                 }
                 i = (i + 1) & mask;     /* a busy slot is passed over like any other */
@@ -321,6 +331,7 @@ static inline __attribute__((always_inline)) int stem_ids_loop(
         } else if (ok) {
             /* the same probe in the workspace's own cache */
             size_t cmask = s->cache_slots - 1, i = (size_t)h & cmask;
+            int32_t id;
             for (;;) {
                 const slantp_cache_entry *e = &s->cache[i];
                 if (e->hash == h && e->len == k && e->key.w[0] == w0 && e->key.w[1] == w1) {
@@ -333,12 +344,16 @@ static inline __attribute__((always_inline)) int stem_ids_loop(
                 }
                 i = (i + 1) & cmask;
             }
+            rec = record_of(s, id);
         } else {
-            id = slantp_stem_id(s, p, k);
+            rec = record_of(s, slantp_stem_id(s, p, k));
         }
-        if (id == -2)
+        if (rec == -2)
             return -1;
-        ids[t] = id;
+        if (recs)
+            recs[t] = slantp_record_at((uint64_t)rec, toks[t].flags);
+        else
+            ids[t] = (int32_t)((uint64_t)rec & SLANTP_REC_SID_MASK) - 1;
     }
     return 0;
 }
@@ -347,8 +362,16 @@ int slantp_stem_ids(slantp_stemmer *s, const char *text, size_t len, const slant
                     size_t n, int32_t *ids)
 {
     if (s->share)
-        return stem_ids_loop(s, text, len, toks, n, ids, s->share->slot, s->share->mask);
-    return stem_ids_loop(s, text, len, toks, n, ids, NULL, 0);
+        return stem_loop(s, text, len, toks, n, ids, NULL, s->share->slot, s->share->mask);
+    return stem_loop(s, text, len, toks, n, ids, NULL, NULL, 0);
+}
+
+int slantp_stem_records(slantp_stemmer *s, const char *text, size_t len,
+                        const slantp_token *toks, size_t n, uint64_t *recs)
+{
+    if (s->share)
+        return stem_loop(s, text, len, toks, n, NULL, recs, s->share->slot, s->share->mask);
+    return stem_loop(s, text, len, toks, n, NULL, recs, NULL, 0);
 }
 
 uint64_t slantp_stemmer_fingerprint(slantp_stemmer *s)
