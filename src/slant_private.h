@@ -205,7 +205,7 @@ typedef struct slantp_cache_entry {
     } key;
 } slantp_cache_entry;
 
-/* Stem ids of short tokens (up to 16 bytes) shared by the workspaces of
+/* Records of short tokens (up to 16 bytes) shared by the workspaces of
  * one model, so that threads stem each new word once between them, not
  * once each, and one table sits in the caches instead of one per thread.
  * Insert-only and lock-free: a writer claims an empty slot by setting its

@@ -1,5 +1,6 @@
 /* stem.c - second stage: token text -> normalized form -> Snowball stem ->
- * stem id, through a cache.
+ * stem id, through a cache; to classify, the stem's record (its id, the
+ * n-gram positions it takes and its unigram feature) in one step.
  *
  * Stemming every token costs about ten times the tokenizer, and news
  * vocabulary is Zipfian, so the cache is keyed on the token's raw bytes:
@@ -148,7 +149,7 @@ void slantp_stem_share_free(slantp_stem_share *sh)
     free(sh);
 }
 
-/* Publish a word's stem id, from slot i on. Two threads may stem the same
+/* Publish a word's record, from slot i on. Two threads may stem the same
  * new word at once: the second finds the first's entry and stops, or
  * (if it was still being written) adds a copy, which costs one slot. */
 static void share_insert(slantp_stem_share *sh, size_t i, uint64_t w0, uint64_t w1, uint64_t h,
