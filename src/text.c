@@ -289,9 +289,10 @@ static inline block16 classify16(const unsigned char *p)
     };
 }
 
-static inline int ascii_letter(unsigned char c)    /* or '_': what an apostrophe joins */
+/* An ASCII word character that is not a digit: what an apostrophe joins. */
+static inline int ascii_letter(unsigned char c)
 {
-    return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
+    return c < 128 && (ascii_class[c] & (C_WORD | C_DIGIT)) == C_WORD;
 }
 
 /* The quotes and dashes (gap3) and the joining U+2019 (join3) among the
@@ -351,12 +352,13 @@ static void build_maps(const unsigned char *s, size_t len, uint64_t *m)
                 e2 |= (uint64_t)c.e2 << 16 * q;
             }
             next_letter = (uint64_t)ascii_letter(p[64]);
-            next_word = next_letter || (p[64] >= '0' && p[64] <= '9');
+            next_word = p[64] < 128 && (ascii_class[p[64]] & C_WORD);
         }
-        /* joiners right after an ASCII word character (raw: the byte
-         * before a joiner is never one joined itself, which a word
-         * character follows), and the bytes of 3-byte characters that
-         * started in the block before */
+        /* A joiner joins when an ASCII word character comes right before
+         * it. The word map as classified is enough to tell: a joined byte
+         * is always followed by a word character, never by another joiner.
+         * spill_*: the bytes of a 3-byte character that started at byte
+         * 62 or 63 of the block before. */
         uint64_t after_word = mw << 1 | prev_word >> 63;
         uint64_t before_word = mw >> 1 | next_word << 63;
         uint64_t before_letter = (mw & ~md) >> 1 | next_letter << 63;
