@@ -13,6 +13,8 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdalign.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,12 +49,13 @@ typedef struct ctx {
     size_t top_pool;        /* terms fetched to find 'top' positive ones */
     int color;
     batch *b;
-    size_t next;
-    pthread_mutex_t mu;
     cli_out names;          /* JSON string literals of head and label names */
     size_t *head_name;      /* head h -> offset in names (NUL-terminated) */
     size_t *label_name;     /* label_first[h] + l -> offset in names */
     size_t *label_first;
+    /* the next document of b to classify; on a cache line of its own, as
+     * every document writes it and the fields above are read throughout */
+    alignas(64) _Atomic size_t next;
 } ctx;
 
 /* Escape every head and label name once, not once per document. */
@@ -277,8 +280,11 @@ static void format_table(ctx *c, doc_slot *s, const char *id, const slant_result
 
 /* ---------------------------------------------------------------- work */
 
+/* One per thread, each on cache lines of its own: the buffers' lengths
+ * change all through a document. */
 struct worker {
-    ctx *c;
+    alignas(64) ctx *c;
+    struct pipeline *pipe;
     slant_workspace *ws;
     slant_term *terms;
     slantp_buf text, id;    /* decoded fields of the current JSONL line */
@@ -369,9 +375,7 @@ static void *work_batch(void *arg)
     struct worker *w = arg;
     ctx *c = w->c;
     for (;;) {
-        pthread_mutex_lock(&c->mu);
-        size_t i = c->next < c->b->n ? c->next++ : c->b->n;
-        pthread_mutex_unlock(&c->mu);
+        size_t i = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
         if (i >= c->b->n)
             return NULL;
         work_one(c, w, &c->b->slots[i]);
@@ -386,23 +390,84 @@ static void *work_batch(void *arg)
  * next into its place, then joins in on the first and waits for it.
  * Writing and reading thus overlap classification; with one thread there
  * are no helpers, and each batch is classified and written as soon as it
- * is read. */
+ * is read.
+ *
+ * The helpers start with the first batch and live to the end, waiting
+ * for each next round. A thread per batch meant a start and an exit per
+ * 512 documents, and each exit handed the thread's stack back to the
+ * kernel (madvise), a TLB shootdown to the other core. */
 typedef struct pipeline {
     batch b[2];
     int cur;                /* the batch being filled */
     int running;            /* b[!cur] has been started */
     pthread_t tid[64];
-    int started[64];
-    int use;
+    int nhelpers;           /* helpers running: workers 1..nhelpers */
+    int tried;              /* helpers were started (as many as could be) */
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    unsigned long round;    /* batches started: each helper works once a round */
+    int busy;               /* helpers not yet done with this round */
+    int quit;
 } pipeline;
+
+static void *helper_main(void *arg)
+{
+    struct worker *w = arg;
+    pipeline *p = w->pipe;
+    unsigned long seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->round == seen && !p->quit)
+            pthread_cond_wait(&p->go, &p->mu);
+        if (p->round == seen)
+            break;
+        seen = p->round;
+        pthread_mutex_unlock(&p->mu);
+        work_batch(w);
+        pthread_mutex_lock(&p->mu);
+        if (--p->busy == 0)
+            pthread_cond_signal(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Start workers 1..nthreads-1; if one cannot start, the rest are not
+ * tried and the threads that did start share the work. */
+static void start_helpers(struct worker *w, int nthreads, pipeline *p)
+{
+    p->tried = 1;
+    for (int t = 1; t < nthreads; t++) {
+        w[t].pipe = p;
+        if (pthread_create(&p->tid[t], NULL, helper_main, &w[t]) != 0)
+            break;
+        p->nhelpers = t;
+    }
+}
+
+static void stop_helpers(pipeline *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
+    for (int t = 1; t <= p->nhelpers; t++)
+        pthread_join(p->tid[t], NULL);
+    p->nhelpers = 0;
+}
 
 static void start_batch(ctx *c, struct worker *w, int nthreads, pipeline *p, batch *b)
 {
     c->b = b;
-    c->next = 0;
-    p->use = (size_t)nthreads > b->n ? (int)b->n : nthreads;
-    for (int t = 1; t < p->use; t++)
-        p->started[t] = pthread_create(&p->tid[t], NULL, work_batch, &w[t]) == 0;
+    atomic_store_explicit(&c->next, 0, memory_order_relaxed);
+    if (!p->tried && nthreads > 1)
+        start_helpers(w, nthreads, p);
+    /* the helpers see b and next = 0 through the mutex */
+    pthread_mutex_lock(&p->mu);
+    p->busy = p->nhelpers;
+    p->round++;
+    pthread_cond_broadcast(&p->go);
+    pthread_mutex_unlock(&p->mu);
     p->running = 1;
 }
 
@@ -413,9 +478,11 @@ static batch *join_batch(ctx *c, struct worker *w, pipeline *p)
         return NULL;
     p->running = 0;
     work_batch(&w[0]);
-    for (int t = 1; t < p->use; t++)
-        if (p->started[t])
-            pthread_join(p->tid[t], NULL);
+    /* and the main thread sees the helpers' slots through it too */
+    pthread_mutex_lock(&p->mu);
+    while (p->busy)
+        pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
     return c->b;
 }
 
@@ -559,7 +626,7 @@ int cli_cmd_classify(int argc, char **argv)
         return EXIT_DATA;
     json_object_seed(0);    /* before any thread parses JSON */
     ctx c = {.m = m, .fmt = (enum fmt)fmt, .top = top, .top_pool = top,
-             .color = fmt == FMT_TABLE && cli_use_color(stdout), .mu = PTHREAD_MUTEX_INITIALIZER};
+             .color = fmt == FMT_TABLE && cli_use_color(stdout)};
     if (fmt == FMT_TABLE && top != (size_t)-1)
         c.top_pool = top * 4;
     if (escape_names(&c) < 0) {
@@ -568,8 +635,11 @@ int cli_cmd_classify(int argc, char **argv)
         slant_model_free(m);
         return EXIT_DATA;
     }
-    pipeline pipe = {0};
-    struct worker *w = calloc((size_t)nthreads, sizeof *w);
+    pipeline pipe = {.mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER,
+                     .done = PTHREAD_COND_INITIALIZER};
+    struct worker *w = aligned_alloc(alignof(struct worker), (size_t)nthreads * sizeof *w);
+    if (w)
+        memset(w, 0, (size_t)nthreads * sizeof *w);
     int status = EXIT_OK;
     slant_error err;
     slantp_error_clear(&err);
@@ -693,6 +763,7 @@ int cli_cmd_classify(int argc, char **argv)
 done:
     if (finish_batch(&c, w, &pipe) != EXIT_OK)     /* helpers must stop before their memory goes */
         status = EXIT_DATA;
+    stop_helpers(&pipe);
     for (int t = 0; t < nthreads; t++) {
         slant_workspace_free(w[t].ws);
         free(w[t].terms);
