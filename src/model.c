@@ -73,6 +73,12 @@ int slantp_model_index(slant_model *m, slant_error *err)
     slantp_keytab_release(&m->vocab);
     slantp_phrase_index_release(&m->index);
     m->indexed = 0;
+    int rc = slantp_phrase_index_build(&m->index, m->feat_keys, m->nfeatures, m->stems.n);
+    if (rc < 0)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    m->indexed = rc == 0;
+    if (m->indexed)
+        return SLANT_OK;    /* the hash table is only the fallback */
     if (slantp_keytab_init(&m->vocab, m->nfeatures) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     for (size_t f = 0; f < m->nfeatures; f++) {
@@ -80,10 +86,6 @@ int slantp_model_index(slant_model *m, slant_error *err)
         if (slantp_keytab_put(&m->vocab, m->feat_keys[f], (uint32_t)f, &slot) < 0)
             return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     }
-    int rc = slantp_phrase_index_build(&m->index, m->feat_keys, m->nfeatures, m->stems.n);
-    if (rc < 0)
-        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-    m->indexed = rc == 0;
     return SLANT_OK;
 }
 

@@ -590,7 +590,7 @@ struct slant_model {
     slantp_strtab stems;
     size_t nfeatures;
     uint64_t *feat_keys;    /* feature id -> n-gram key */
-    slantp_keytab vocab;    /* key -> feature id */
+    slantp_keytab vocab;    /* key -> feature id: only when the index cannot be built */
     slantp_phrase_index index;  /* the same, laid out for classification */
     slantp_stem_share *stem_share;  /* filled by every workspace's classification */
     int indexed;            /* 'index' is built (else classify probes 'vocab') */

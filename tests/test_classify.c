@@ -204,3 +204,34 @@ Test(classify, empty_and_invalid_utf8_text_is_classified_without_error)
     slant_workspace_free(ws);
     slant_model_free(m);
 }
+
+/* A model too big for the packed phrase index classifies through the
+ * hash table instead; the two give the same scores. The second model is
+ * the same training run with its index taken away before any workspace
+ * exists (the shared stem table then holds ids, not records). */
+Test(classify, a_model_without_phrase_index_scores_alike_through_the_hash_table)
+{
+    slant_model *m = th_train_small(), *plain = th_train_small();
+    cr_assert(m->indexed && plain->indexed);
+    slantp_phrase_index_release(&plain->index);
+    plain->indexed = 0;
+    th_vocab(plain, &plain->vocab);
+    slant_error err;
+    slant_workspace *wa = slant_workspace_new(m, &err), *wb = slant_workspace_new(plain, &err);
+    cr_assert(wa && wb);
+    for (int round = 0; round < 2; round++)
+        for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+            const slant_result *ra, *rb;
+            cr_assert_eq(slant_classify(wa, docs[d], strlen(docs[d]), &ra, &err), SLANT_OK);
+            cr_assert_eq(slant_classify(wb, docs[d], strlen(docs[d]), &rb, &err), SLANT_OK);
+            for (size_t h = 0; h < slant_model_nheads(m); h++)
+                for (size_t l = 0; l < slant_model_nlabels(m, h); l++)
+                    cr_assert_float_eq(slant_result_decision(rb, h, l),
+                                       slant_result_decision(ra, h, l), 1e-12,
+                                       "round %d, doc %zu, head %zu, label %zu", round, d, h, l);
+        }
+    slant_workspace_free(wa);
+    slant_workspace_free(wb);
+    slant_model_free(m);
+    slant_model_free(plain);
+}
