@@ -625,6 +625,10 @@ int cli_cmd_classify(int argc, char **argv)
     if (!m)
         return EXIT_DATA;
     json_object_seed(0);    /* before any thread parses JSON */
+    /* results go out a batch at a time: in 1 MB writes, not 4 KB ones */
+    static char outbuf[1 << 20];
+    if (!isatty(1))
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     ctx c = {.m = m, .fmt = (enum fmt)fmt, .top = top, .top_pool = top,
              .color = fmt == FMT_TABLE && cli_use_color(stdout)};
     if (fmt == FMT_TABLE && top != (size_t)-1)
