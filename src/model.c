@@ -77,16 +77,23 @@ int slantp_model_index(slant_model *m, slant_error *err)
     if (rc < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     m->indexed = rc == 0;
-    if (m->indexed)
-        return SLANT_OK;    /* the hash table is only the fallback */
-    if (slantp_keytab_init(&m->vocab, m->nfeatures) < 0)
+    /* the hash table is only the fallback */
+    if (!m->indexed && slantp_model_hash_features(m) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    return SLANT_OK;
+}
+
+int slantp_model_hash_features(slant_model *m)
+{
+    slantp_keytab_release(&m->vocab);
+    if (slantp_keytab_init(&m->vocab, m->nfeatures) < 0)
+        return -1;
     for (size_t f = 0; f < m->nfeatures; f++) {
         uint32_t *slot;
         if (slantp_keytab_put(&m->vocab, m->feat_keys[f], (uint32_t)f, &slot) < 0)
-            return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+            return -1;
     }
-    return SLANT_OK;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- writing */

@@ -612,6 +612,9 @@ struct slant_model {
 slant_model *slantp_model_alloc(void);
 /* Build the hash tables after the arrays are filled. */
 int slantp_model_index(slant_model *m, slant_error *err);
+/* Fill 'vocab' (n-gram key -> feature id), the lookup classification
+ * falls back on without a phrase index; -1 when out of memory. */
+int slantp_model_hash_features(slant_model *m);
 /* Serialize to bytes (the file format); caller frees out->data. */
 int slantp_model_serialize(const slant_model *m, slantp_buf *out, slant_error *err);
 /* Parse bytes; 'source' names them in errors. With 'alias', the weights

@@ -9,8 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "slant_private.h"
-
 char *th_mkdtemp(void)
 {
     const char *base = getenv("TMPDIR");
@@ -172,15 +170,6 @@ slant_model *th_train_small(void)
     free(p);
     free(dir);
     return m;
-}
-
-void th_vocab(const slant_model *m, slantp_keytab *out)
-{
-    cr_assert_eq(slantp_keytab_init(out, m->nfeatures), 0);
-    for (size_t f = 0; f < m->nfeatures; f++) {
-        uint32_t *slot;
-        cr_assert_eq(slantp_keytab_put(out, m->feat_keys[f], (uint32_t)f, &slot), 1);
-    }
 }
 
 int th_run(const char *const *argv, const char *input, char **out, char **err)

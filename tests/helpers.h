@@ -21,11 +21,6 @@ char *th_read(const char *path, size_t *len);
 size_t th_write_corpus(const char *path);
 /* Train a model on that corpus with quick options and return it. */
 slant_model *th_train_small(void);
-/* The model's features in a hash table (n-gram key -> feature id), the
- * lookup the classifier falls back on when it has no phrase index; free
- * with slantp_keytab_release. */
-struct slantp_keytab;
-void th_vocab(const slant_model *m, struct slantp_keytab *out);
 
 /* Run the slant binary ($SLANT_BIN, default ./slant) with argv (NULL-
  * terminated, without argv[0]) and optional stdin text. Returns the exit
