@@ -253,31 +253,44 @@ size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term 
         return 0;
     if (slantp_grow(&ws->tmp, &ws->tmp_cap, max + 1, sizeof *ws->tmp) < 0)
         return 0;
-    /* The 'max' largest in a min-heap (the worst-ranked at the root). A
-     * term joins only when it is strictly larger than the root: at a tie
-     * the earlier occurrence ranks first, and the heap holds earlier ones.
-     * Most terms fail that one comparison, so the scan is a row read, a
-     * multiply and a compare per feature. */
+    /* The 'max' largest, by one of two rules alike in what they keep. A
+     * term joins only when it is strictly larger than the worst kept: at
+     * a tie the earlier occurrence ranks first, and the kept ones are
+     * earlier. Most terms fail that one comparison, so the scan is a row
+     * read, a multiply and a compare per feature.
+     *  - Few terms (the usual 5): an array in rank order, by insertion,
+     *    which needs no sort at the end. Against the heap below, 4% less
+     *    time for classify and terms (ablh, best of 15, 16 MB).
+     *  - Many: a min-heap (the worst-ranked at the root), then a sort. */
     struct slantp_termtmp *t = ws->tmp;
-    double bar = 0;     /* |weight| of the root once the heap is full; zero terms never count */
+    const int by_insertion = max <= 16;
+    double bar = 0;     /* |weight| of the worst kept once 'max' are kept; zero terms never count */
     for (size_t i = 0; i < d->nvec; i++) {
-        double w = W[(size_t)d->vec[i].id * L] * d->vec[i].value;
-        if (!(fabs(w) > bar))
+        double w = W[(size_t)d->vec[i].id * L] * d->vec[i].value, a = fabs(w);
+        if (!(a > bar))
             continue;
-        if (n < max) {
+        if (by_insertion) {
+            size_t j = n < max ? n++ : max - 1;
+            for (; j > 0 && fabs(t[j - 1].weight) < a; j--)
+                t[j] = t[j - 1];
+            t[j] = (struct slantp_termtmp){i, w};
+            if (n == max)
+                bar = fabs(t[max - 1].weight);
+        } else if (n < max) {
             t[n++] = (struct slantp_termtmp){i, w};
             if (n == max) {
                 for (size_t k = max / 2; k-- > 0;)
                     sift_down(t, k, max);
                 bar = fabs(t[0].weight);
             }
-            continue;
+        } else {
+            t[0] = (struct slantp_termtmp){i, w};
+            sift_down(t, 0, max);
+            bar = fabs(t[0].weight);
         }
-        t[0] = (struct slantp_termtmp){i, w};
-        sift_down(t, 0, max);
-        bar = fabs(t[0].weight);
     }
-    qsort(ws->tmp, n, sizeof *ws->tmp, by_abs_weight);
+    if (!by_insertion)
+        qsort(ws->tmp, n, sizeof *ws->tmp, by_abs_weight);
     ws->surf.len = 0;
     for (size_t k = 0; k < n; k++) {
         const slantp_occ *o = &d->occ[ws->tmp[k].occ];
