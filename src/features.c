@@ -235,9 +235,12 @@ static int index_alloc(slantp_phrase_index *x, size_t pair_entries, size_t ntrip
     return 0;
 }
 
-/* Enter every feature; returns the number of pair entries. */
+/* Enter every feature; returns the number of pair entries, or SIZE_MAX
+ * when they come to more than three quarters of the pair table (which
+ * must keep a free lane for bucket_insert). */
 static size_t index_fill(slantp_phrase_index *x, const uint64_t *keys, size_t nfeatures)
 {
+    const size_t pair_room = 3 * (x->pair_bmask + 1);
     for (size_t i = 0; i <= x->nstems; i++)
         x->unigram[i] = -1;
     memset(x->stem_in, 0, x->nstems + 1);
@@ -267,6 +270,8 @@ static size_t index_fill(slantp_phrase_index *x, const uint64_t *keys, size_t nf
             if ((pass == 2) != (c == 0) || !b)
                 continue;
             uint64_t pk = a | b << s;
+            if (pair_entries >= pair_room)
+                return SIZE_MAX;
             size_t ps = bucket_insert(x->pair, x->pair_bmask, home_bucket(pk, x->pair_shift), pk,
                                       kmask);
             pair_entries += (x->pair[ps] & ~(OVERFLOW_BIT | kmask)) == 0;
@@ -308,14 +313,16 @@ int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size
     /* one entry more than the stems: stem id -1 (unknown) reads the last */
     x->unigram = malloc((nstems + 1) * sizeof *x->unigram);
     x->stem_in = malloc(nstems + 1);
-    int rc = x->unigram && x->stem_in ? index_alloc(x, npair + ntriple, ntriple) : -1;
+    /* Each bigram is a pair entry, and a trigram's prefix is almost always
+     * a bigram of the model too (all 17,170 of the shipped model's are):
+     * size the pair table for the bigrams (a table in L2 is the point) and
+     * fill it; only when the trigrams bring too many prefixes of their own
+     * size it again, and fill again. */
+    int rc = x->unigram && x->stem_in ? index_alloc(x, npair, ntriple) : -1;
     if (rc == 0) {
-        /* trigrams mostly share their prefix with a bigram: fill once to
-         * count the pair entries, and again into a table of the right size
-         * if that is smaller (a table in L2 is the point) */
         size_t pair_entries = index_fill(x, keys, nfeatures);
-        if (buckets_for(pair_entries, 2) < x->pair_bmask + 1) {
-            rc = index_alloc(x, pair_entries, ntriple);
+        if (pair_entries == SIZE_MAX || buckets_for(pair_entries, 2) > x->pair_bmask + 1) {
+            rc = index_alloc(x, pair_entries == SIZE_MAX ? npair + ntriple : pair_entries, ntriple);
             if (rc == 0)
                 index_fill(x, keys, nfeatures);
         }

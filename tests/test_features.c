@@ -309,3 +309,78 @@ Test(features, phrase_index_follows_buckets_that_overflowed)
     free(keys);
 #undef NEXT_RANDOM
 }
+
+/* The pair table holds the bigrams and the prefixes of the trigrams. It
+ * is sized for the bigrams first; these vocabularies bring from none to
+ * a hundred times as many prefixes of their own, so the first fill fits,
+ * needs a larger table, or has to stop before the table is full. Each
+ * way the table ends at the size its entries call for (two per bucket of
+ * four, rounded up to a power of two) and finds what the hash table does. */
+Test(features, phrase_index_sizes_the_pair_table_for_trigram_prefixes_of_their_own)
+{
+    static const struct {
+        int bigrams, trigrams, own_prefixes;   /* trigrams whose prefix is no bigram */
+    } shapes[] = {
+        {400, 400, 0}, {400, 400, 200}, {400, 400, 400}, {20, 2000, 2000}, {0, 300, 300},
+    };
+    enum { NS = 200, NT = 300 };
+    for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+        size_t nf = 0, cap = NS + (size_t)shapes[sh].bigrams + (size_t)shapes[sh].trigrams;
+        uint64_t *keys = malloc(cap * sizeof *keys);
+        for (int32_t a = 0; a < NS; a++)
+            keys[nf++] = slantp_ngram_key(&a, 1);
+        /* bigram i is (i % NS, i / NS); prefixes of their own start at row 100 */
+        for (int i = 0; i < shapes[sh].bigrams; i++) {
+            int32_t g[2] = {i % NS, i / NS};
+            keys[nf++] = slantp_ngram_key(g, 2);
+        }
+        for (int i = 0; i < shapes[sh].trigrams; i++) {
+            int own = i < shapes[sh].own_prefixes;
+            int j = own ? 100 * NS + i : i % (shapes[sh].bigrams ? shapes[sh].bigrams : 1);
+            int32_t g[3] = {j % NS, j / NS, i % 7};
+            keys[nf++] = slantp_ngram_key(g, 3);
+        }
+        qsort(keys, nf, sizeof *keys, by_key);
+        size_t npairs = (size_t)shapes[sh].bigrams + (size_t)shapes[sh].own_prefixes;
+        size_t want_buckets = 4;
+        while (2 * want_buckets < npairs)
+            want_buckets *= 2;
+
+        slantp_keytab vocab;
+        cr_assert_eq(slantp_keytab_init(&vocab, nf), 0);
+        double *idf = malloc(nf * sizeof *idf);
+        for (size_t f = 0; f < nf; f++) {
+            uint32_t *slot;
+            cr_assert_eq(slantp_keytab_put(&vocab, keys[f], (uint32_t)f, &slot), 1, "shape %zu", sh);
+            idf[f] = 1.0 + (double)(f % 5);
+        }
+        slantp_phrase_index x;
+        cr_assert_eq(slantp_phrase_index_build(&x, keys, nf, 100 * NS + 2000), 0, "shape %zu", sh);
+        cr_assert_eq(x.pair_bmask + 1, want_buckets, "shape %zu: %zu pair buckets for %zu pairs",
+                     sh, x.pair_bmask + 1, npairs);
+        /* streams that walk through the n-grams above, so each kind is hit */
+        for (int from = 0; from < shapes[sh].trigrams; from += 37) {
+            int32_t sid[NT];
+            uint32_t flags[NT] = {0};
+            int own = from < shapes[sh].own_prefixes;
+            for (uint32_t t = 0; t < NT; t += 3) {
+                int i = from + (int)t / 3;
+                int j = own ? 100 * NS + i : i % (shapes[sh].bigrams ? shapes[sh].bigrams : 1);
+                sid[t] = j % NS;
+                if (t + 1 < NT)
+                    sid[t + 1] = j / NS;
+                if (t + 2 < NT)
+                    sid[t + 2] = i % 7;
+            }
+            char what[48];
+            snprintf(what, sizeof what, "shape %zu, stream from %d", sh, from);
+            size_t by_length[4] = {0};
+            assert_index_matches_table(&x, &vocab, idf, nf, 3, sid, flags, NT, what, by_length);
+            cr_assert_gt(by_length[3], 0, "%s: the stream must hit trigrams", what);
+        }
+        slantp_phrase_index_release(&x);
+        slantp_keytab_release(&vocab);
+        free(idf);
+        free(keys);
+    }
+}
