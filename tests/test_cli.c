@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "helpers.h"
 
@@ -201,6 +202,34 @@ Test(cli, threads_give_the_same_output_as_one)
     free(o2);
     free(e1);
     free(e2);
+    free(in);
+}
+
+/* Output that cannot be written (a full disk) is an I/O failure: exit 1
+ * and one message that says so, on one thread and on two. */
+Test(cli, a_full_disk_is_reported_once_with_exit_1)
+{
+    char *in = th_path(dir, "full.jsonl");
+    FILE *f = fopen(in, "w");
+    for (int i = 0; i < 1200; i++)
+        fprintf(f, "{\"id\": \"d%d\", \"text\": \"Officials said on Tuesday %d\"}\n", i, i);
+    fclose(f);
+    const char *bin = getenv("SLANT_BIN") ? getenv("SLANT_BIN") : "./slant";
+    char *errpath = th_path(dir, "full.err");
+    for (int threads = 1; threads <= 2; threads++) {
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd, "'%s' classify -m '%s' -f jsonl -j %d '%s' >/dev/full 2>'%s'",
+                 bin, model, threads, in, errpath);
+        int st = system(cmd);
+        cr_assert(WIFEXITED(st), "%d threads: killed", threads);
+        cr_assert_eq(WEXITSTATUS(st), 1, "%d threads", threads);
+        size_t n;
+        char *err = th_read(errpath, &n);
+        cr_assert_str_eq(err, "slant: cannot write output: No space left on device\n",
+                         "%d threads", threads);
+        free(err);
+    }
+    free(errpath);
     free(in);
 }
 
