@@ -235,6 +235,13 @@ static int index_alloc(slantp_phrase_index *x, size_t pair_entries, size_t ntrip
     return 0;
 }
 
+/* The pair key of a feature key: its first two stems (id + 1), packed in
+ * 'sbits' bits each. */
+static inline uint64_t pair_key_of(uint64_t key, unsigned sbits)
+{
+    return (key & 0x1fffff) | ((key >> 21) & 0x1fffff) << sbits;
+}
+
 /* Enter every feature; returns the number of pair entries, or SIZE_MAX
  * when they come to more than three quarters of the pair table (which
  * must keep a free lane for bucket_insert). */
@@ -251,12 +258,12 @@ static size_t index_fill(slantp_phrase_index *x, const uint64_t *keys, size_t nf
     /* bigrams first, so each trigram finds its prefix entry if there is one */
     for (int pass = 2; pass <= 3; pass++)
         for (size_t f = 0; f < nfeatures; f++) {
-            /* the buckets are random lines of a table of a megabyte or
-             * more, fresh from memset: ask for the ones AHEAD features on
-             * so the misses overlap (the fill took a third of a load) */
+            /* the buckets are random lines of a table of hundreds of
+             * kilobytes, fresh from memset: ask for the ones AHEAD features
+             * on so the misses overlap (the fill took a third of a load) */
             enum { AHEAD = 16 };
             if (f + AHEAD < nfeatures) {
-                uint64_t ak = keys[f + AHEAD], apk = (ak & 0x1fffff) | ((ak >> 21) & 0x1fffff) << s;
+                uint64_t ak = keys[f + AHEAD], apk = pair_key_of(ak, s);
                 slantp_prefetch(x->pair + 4 * home_bucket(apk, x->pair_shift));
                 if (pass == 3)
                     slantp_prefetch(x->triple + 4 * triple_home(apk, ak >> 42, x->triple_shift));
@@ -269,7 +276,7 @@ static size_t index_fill(slantp_phrase_index *x, const uint64_t *keys, size_t nf
             }
             if ((pass == 2) != (c == 0) || !b)
                 continue;
-            uint64_t pk = a | b << s;
+            uint64_t pk = pair_key_of(key, s);
             if (pair_entries >= pair_room)
                 return SIZE_MAX;
             size_t ps = bucket_insert(x->pair, x->pair_bmask, home_bucket(pk, x->pair_shift), pk,
