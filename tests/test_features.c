@@ -184,17 +184,24 @@ static void hand_keys(uint64_t *keys)
     }
 }
 
+/* The hash table of 'keys', feature id = position: what the phrase index
+ * must agree with. */
+static void vocab_of_keys(slantp_keytab *vocab, const uint64_t *keys, size_t nf)
+{
+    cr_assert_eq(slantp_keytab_init(vocab, nf), 0);
+    for (size_t f = 0; f < nf; f++) {
+        uint32_t *slot;
+        cr_assert_eq(slantp_keytab_put(vocab, keys[f], (uint32_t)f, &slot), 1, "key %zu", f);
+    }
+}
+
 Test(features, phrase_index_finds_trigrams_through_prefixes_that_are_no_feature)
 {
     enum { NF = sizeof hand_grams / sizeof hand_grams[0] };
     uint64_t keys[NF];
     hand_keys(keys);
     slantp_keytab vocab;
-    cr_assert_eq(slantp_keytab_init(&vocab, NF), 0);
-    for (size_t f = 0; f < NF; f++) {
-        uint32_t *slot;
-        cr_assert_eq(slantp_keytab_put(&vocab, keys[f], (uint32_t)f, &slot), 1);
-    }
+    vocab_of_keys(&vocab, keys, NF);
     slantp_phrase_index x;
     cr_assert_eq(slantp_phrase_index_build(&x, keys, NF, 5), 0);
     double idf[NF];
@@ -270,13 +277,10 @@ Test(features, phrase_index_follows_buckets_that_overflowed)
             keys[distinct++] = keys[i];
     nf = distinct;
     slantp_keytab vocab;
-    cr_assert_eq(slantp_keytab_init(&vocab, nf), 0);
+    vocab_of_keys(&vocab, keys, nf);
     double *idf = malloc(nf * sizeof *idf);
-    for (size_t f = 0; f < nf; f++) {
-        uint32_t *slot;
-        cr_assert_eq(slantp_keytab_put(&vocab, keys[f], (uint32_t)f, &slot), 1);
+    for (size_t f = 0; f < nf; f++)
         idf[f] = 1.0 + (double)(f % 17) / 4;
-    }
     slantp_phrase_index x;
     cr_assert_eq(slantp_phrase_index_build(&x, keys, nf, NS), 0);
     size_t pair_overflows = 0, triple_overflows = 0;
@@ -347,13 +351,10 @@ Test(features, phrase_index_sizes_the_pair_table_for_trigram_prefixes_of_their_o
             want_buckets *= 2;
 
         slantp_keytab vocab;
-        cr_assert_eq(slantp_keytab_init(&vocab, nf), 0);
+        vocab_of_keys(&vocab, keys, nf);
         double *idf = malloc(nf * sizeof *idf);
-        for (size_t f = 0; f < nf; f++) {
-            uint32_t *slot;
-            cr_assert_eq(slantp_keytab_put(&vocab, keys[f], (uint32_t)f, &slot), 1, "shape %zu", sh);
+        for (size_t f = 0; f < nf; f++)
             idf[f] = 1.0 + (double)(f % 5);
-        }
         slantp_phrase_index x;
         cr_assert_eq(slantp_phrase_index_build(&x, keys, nf, 100 * NS + 2000), 0, "shape %zu", sh);
         cr_assert_eq(x.pair_bmask + 1, want_buckets, "shape %zu: %zu pair buckets for %zu pairs",
