@@ -380,14 +380,13 @@ static size_t hits_from_index(slantp_docfeat *d, const slantp_phrase_index *x, i
     for (size_t i = 0; i < n; i++) {
         uint64_t rc = rec[i + 2];
         /* what the three stems can be: a's as the first word, b's and c's
-         * as later ones (none after a sentence start) */
-        unsigned in_a = (unsigned)(ra >> SLANTP_REC_IN) & 31;
-        unsigned in_b = (unsigned)(rb >> SLANTP_REC_GOES_ON) & 31;
-        unsigned in_c = (unsigned)(rc >> SLANTP_REC_GOES_ON) & 31;
-        uint64_t pair_ok = -(uint64_t)((in_a & (SLANTP_IN_BI_1 | SLANTP_IN_TRI_1)) &&
-                                       (in_b & (SLANTP_IN_BI_2 | SLANTP_IN_TRI_2)));
-        uint64_t tri_ok = -(uint64_t)((in_a & SLANTP_IN_TRI_1) && (in_b & SLANTP_IN_TRI_2) &&
-                                      (in_c & SLANTP_IN_TRI_3));
+         * as later ones (none after a sentence start); bit 0 of 'both':
+         * a pair is worth a lookup, bit 1: a and b can start a trigram */
+        uint64_t both = ra >> SLANTP_REC_FIRST & rb >> SLANTP_REC_LATER;
+        /* (against five-bit fields and && of their tests: 4.9% less time
+         * for classify and terms, ablh median of 15 ratios, 16 MB) */
+        uint64_t pair_ok = -(both & 1);
+        uint64_t tri_ok = -(both >> 1 & rc >> (SLANTP_REC_LATER + 2) & 1);
         uint64_t pk = ((ra & SLANTP_REC_SID_MASK) | (rb & SLANTP_REC_SID_MASK) << s) & pair_ok &
                       want2;
         uint64_t c1 = rc & SLANTP_REC_SID_MASK & tri_ok & want3;

@@ -236,8 +236,14 @@ void slantp_stem_share_free(slantp_stem_share *sh);
  * carried by the shared table so that one probe gives it all. With a
  * model that has no phrase index, only the stem id + 1 is set. */
 #define SLANTP_REC_SID_MASK UINT64_C(0x1fffff)  /* stem id + 1, 0 = unknown */
-#define SLANTP_REC_IN 21            /* its SLANTP_IN_* bits */
-#define SLANTP_REC_GOES_ON 26       /* the same, or 0 if a sentence starts at the token */
+/* Bits 21 and 22: the stem can start a bigram or trigram lookup (some
+ * bigram or trigram starts with it), and a trigram. Bits 23, 24 and 25:
+ * it can be a lookup's second word, a trigram's second, a trigram's
+ * third; all three are 0 when a sentence starts at the token. One AND of
+ * two records shifted to line those up tells whether a pair and a
+ * triple are worth looking up. */
+#define SLANTP_REC_FIRST 21
+#define SLANTP_REC_LATER 23
 #define SLANTP_REC_UNIGRAM 32       /* its unigram feature id + 1, 0 = none */
 
 struct slantp_phrase_index;
@@ -345,13 +351,18 @@ typedef struct slantp_phrase_index {
     double tf[64];              /* 1 + ln(count), the sublinear term frequency */
 } slantp_phrase_index;
 
-/* The record (see SLANTP_REC_IN) of stem id 'id' (-1: unknown), with no
- * sentence start. */
+/* The record (see SLANTP_REC_FIRST) of stem id 'id' (-1: unknown), with
+ * no sentence start. */
 static inline uint64_t slantp_stem_record(const slantp_phrase_index *x, int32_t id)
 {
     size_t row = id < 0 ? x->nstems : (size_t)id;
-    uint64_t in = x->stem_in[row];
-    return (uint64_t)(uint32_t)(id + 1) | in << SLANTP_REC_IN | in << SLANTP_REC_GOES_ON |
+    unsigned in = x->stem_in[row];
+    uint64_t first = (uint64_t)((in & (SLANTP_IN_BI_1 | SLANTP_IN_TRI_1)) != 0) |
+                     (uint64_t)((in & SLANTP_IN_TRI_1) != 0) << 1;
+    uint64_t later = (uint64_t)((in & (SLANTP_IN_BI_2 | SLANTP_IN_TRI_2)) != 0) |
+                     (uint64_t)((in & SLANTP_IN_TRI_2) != 0) << 1 |
+                     (uint64_t)((in & SLANTP_IN_TRI_3) != 0) << 2;
+    return (uint64_t)(uint32_t)(id + 1) | first << SLANTP_REC_FIRST | later << SLANTP_REC_LATER |
            (uint64_t)(uint32_t)(x->unigram[row] + 1) << SLANTP_REC_UNIGRAM;
 }
 
@@ -360,7 +371,7 @@ static inline uint64_t slantp_stem_record(const slantp_phrase_index *x, int32_t 
 static inline uint64_t slantp_record_at(uint64_t rec, uint32_t flags)
 {
     uint64_t starts = (flags & SLANTP_TOK_BREAK) != 0;
-    return rec & ~(-starts & UINT64_C(31) << SLANTP_REC_GOES_ON);
+    return rec & ~(-starts & UINT64_C(7) << SLANTP_REC_LATER);
 }
 
 /* Build the index of the feature keys of a model with 'nstems' stems.
