@@ -303,6 +303,13 @@ typedef struct slantp_probe {
     int32_t unigram;            /* unigram feature id, or -1 */
 } slantp_probe;
 
+/* A trigram to look up (features.c): where its hit goes in the hit
+ * list, its token, its key and the bucket where the search starts. */
+typedef struct slantp_tri_probe {
+    uint64_t key;
+    uint32_t hit_at, tok, home;
+} slantp_tri_probe;
+
 typedef struct slantp_docfeat {
     slantp_tokens toks;
     int32_t *sid;           /* stem id per token (no phrase index) */
@@ -314,9 +321,12 @@ typedef struct slantp_docfeat {
     size_t nocc, occ_cap;
     slantp_probe *probe;    /* per token: the phrase-index lookups */
     size_t probe_cap;
+    slantp_tri_probe *tri;  /* the trigrams worth a lookup */
+    size_t tri_cap;
     uint64_t *hit;          /* the features found, before repeats are merged */
     size_t hit_cap;
-    uint32_t *count_of;     /* feature id -> hits in this document; all 0 between documents */
+    uint32_t *count_of;     /* feature id -> hits in this document; all 0 between documents;
+                             * one entry more than the features, for the "no trigram" hit */
     size_t ncount;
     slantp_feat *vec;       /* sparse vector, in the order of occ */
     size_t nvec, vec_cap;
