@@ -22,9 +22,13 @@
 #define HEADER_BYTES 24
 #define TRAILER_BYTES 12
 
-/* 2^17 slots of 32 bytes: 4 MB of address space, 65,536 words; the
- * 64 MB benchmark corpus has about 54,000 distinct short tokens */
-#define STEM_SHARE_LOG2 17
+/* 2^18 slots of 32 bytes: 8 MB of address space, 131,072 words; the
+ * 64 MB benchmark corpus has about 54,000 distinct short tokens. At that
+ * fill (one slot in five) a word is found in its first slot more often
+ * than at 2^17 (two in five), and the branch on it mispredicts less:
+ * 3.1% less CPU time for the whole classify command (median of 11
+ * alternating runs, 64 MB) for 4 MB more peak RSS (29.9 to 33.9 MB). */
+#define STEM_SHARE_LOG2 18
 
 slant_model *slantp_model_alloc(void)
 {
