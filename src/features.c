@@ -285,16 +285,16 @@ static size_t index_fill(slantp_phrase_index *x, const uint64_t *keys, size_t nf
             pair_entries += (x->pair[ps] & ~(OVERFLOW_BIT | kmask)) == 0;
             if (pass == 2) {
                 x->pair[ps] |= (uint64_t)(f + 1) << (2 * s);
-                x->stem_in[a - 1] |= SLANTP_IN_BI_1;
-                x->stem_in[b - 1] |= SLANTP_IN_BI_2;
+                x->stem_in[a - 1] |= SLANTP_IN_PAIR_1;
+                x->stem_in[b - 1] |= SLANTP_IN_PAIR_2;
                 continue;
             }
             x->pair[ps] |= prefix_flag;
             uint64_t tk = (uint64_t)(ps + 1) | c << x->pbits;
             bucket_insert(x->triple, x->triple_bmask, triple_home(pk, c, x->triple_shift),
                           tk | (uint64_t)(f + 1) << (x->pbits + s), tmask);
-            x->stem_in[a - 1] |= SLANTP_IN_TRI_1;
-            x->stem_in[b - 1] |= SLANTP_IN_TRI_2;
+            x->stem_in[a - 1] |= SLANTP_IN_PAIR_1 | SLANTP_IN_TRI_1;
+            x->stem_in[b - 1] |= SLANTP_IN_PAIR_2 | SLANTP_IN_TRI_2;
             x->stem_in[c - 1] |= SLANTP_IN_TRI_3;
         }
     return pair_entries;

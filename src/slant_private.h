@@ -182,10 +182,14 @@ static inline uint64_t slantp_ngram_key(const int32_t *ids, int n)
     return k;
 }
 
-/* Which positions of which n-gram features a stem takes (stem_in bits). */
+/* Which lookups a stem takes part in (stem_in bits), laid out as a
+ * token's record carries them (see SLANTP_REC_FIRST): the first word of a
+ * pair lookup (a bigram's or a trigram's first two words), the first of a
+ * trigram; the second of a pair lookup, the second of a trigram, the
+ * third of a trigram. */
 enum {
-    SLANTP_IN_BI_1 = 1, SLANTP_IN_BI_2 = 2,
-    SLANTP_IN_TRI_1 = 4, SLANTP_IN_TRI_2 = 8, SLANTP_IN_TRI_3 = 16
+    SLANTP_IN_PAIR_1 = 1, SLANTP_IN_TRI_1 = 2,
+    SLANTP_IN_PAIR_2 = 4, SLANTP_IN_TRI_2 = 8, SLANTP_IN_TRI_3 = 16
 };
 
 /* ======================================================== stem.c */
@@ -236,12 +240,10 @@ void slantp_stem_share_free(slantp_stem_share *sh);
  * carried by the shared table so that one probe gives it all. With a
  * model that has no phrase index, only the stem id + 1 is set. */
 #define SLANTP_REC_SID_MASK UINT64_C(0x1fffff)  /* stem id + 1, 0 = unknown */
-/* Bits 21 and 22: the stem can start a bigram or trigram lookup (some
- * bigram or trigram starts with it), and a trigram. Bits 23, 24 and 25:
- * it can be a lookup's second word, a trigram's second, a trigram's
- * third; all three are 0 when a sentence starts at the token. One AND of
- * two records shifted to line those up tells whether a pair and a
- * triple are worth looking up. */
+/* Bits 21 to 25: the stem's SLANTP_IN_* bits; the last three (23 to 25,
+ * its places after the first word) are 0 when a sentence starts at the
+ * token. One AND of two records shifted to line those up tells whether a
+ * pair and a triple are worth looking up. */
 #define SLANTP_REC_FIRST 21
 #define SLANTP_REC_LATER 23
 #define SLANTP_REC_UNIGRAM 32       /* its unigram feature id + 1, 0 = none */
@@ -366,13 +368,8 @@ typedef struct slantp_phrase_index {
 static inline uint64_t slantp_stem_record(const slantp_phrase_index *x, int32_t id)
 {
     size_t row = id < 0 ? x->nstems : (size_t)id;
-    unsigned in = x->stem_in[row];
-    uint64_t first = (uint64_t)((in & (SLANTP_IN_BI_1 | SLANTP_IN_TRI_1)) != 0) |
-                     (uint64_t)((in & SLANTP_IN_TRI_1) != 0) << 1;
-    uint64_t later = (uint64_t)((in & (SLANTP_IN_BI_2 | SLANTP_IN_TRI_2)) != 0) |
-                     (uint64_t)((in & SLANTP_IN_TRI_2) != 0) << 1 |
-                     (uint64_t)((in & SLANTP_IN_TRI_3) != 0) << 2;
-    return (uint64_t)(uint32_t)(id + 1) | first << SLANTP_REC_FIRST | later << SLANTP_REC_LATER |
+    uint64_t in = x->stem_in[row];
+    return (uint64_t)(uint32_t)(id + 1) | in << SLANTP_REC_FIRST |
            (uint64_t)(uint32_t)(x->unigram[row] + 1) << SLANTP_REC_UNIGRAM;
 }
 
