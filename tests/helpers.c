@@ -216,3 +216,76 @@ int th_run(const char *const *argv, const char *input, char **out, char **err)
     free(dir);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+/* The allocation counter. glibc exports its allocator under __libc_*
+ * names, so the functions below can pass every call on after counting it.
+ * The sanitizers replace the allocator, and memory taken from glibc behind
+ * their back would be reported when freed: no counting there. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TH_COUNT_ALLOCS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define TH_COUNT_ALLOCS 0
+#endif
+#endif
+#if !defined(TH_COUNT_ALLOCS)
+#if defined(__GLIBC__)
+#define TH_COUNT_ALLOCS 1
+#else
+#define TH_COUNT_ALLOCS 0
+#endif
+#endif
+
+static _Atomic int alloc_counting;
+static _Atomic unsigned long alloc_calls;
+
+#if TH_COUNT_ALLOCS
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+extern void *__libc_memalign(size_t align, size_t n);
+
+static void count_alloc(void)
+{
+    if (alloc_counting)
+        alloc_calls++;
+}
+
+void *malloc(size_t n)
+{
+    count_alloc();
+    return __libc_malloc(n);
+}
+
+void *calloc(size_t count, size_t size)
+{
+    count_alloc();
+    return __libc_calloc(count, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+    count_alloc();
+    return __libc_realloc(p, n);
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    count_alloc();
+    return __libc_memalign(align, n);
+}
+#endif
+
+int th_alloc_count_start(void)
+{
+    alloc_calls = 0;
+    alloc_counting = TH_COUNT_ALLOCS;
+    return TH_COUNT_ALLOCS;
+}
+
+unsigned long th_alloc_count_stop(void)
+{
+    alloc_counting = 0;
+    return alloc_calls;
+}

@@ -27,4 +27,13 @@ slant_model *th_train_small(void);
  * status (or 128+signal); *out and *err get malloc'd outputs. */
 int th_run(const char *const *argv, const char *input, char **out, char **err);
 
+/* Counting the calls to malloc, calloc, realloc and aligned_alloc made by
+ * the whole process (jansson, libstemmer and utf8proc included) between
+ * th_alloc_count_start() and th_alloc_count_stop(). The test binary
+ * interposes those functions on glibc's own. Under a sanitizer, which owns
+ * the allocator, nothing is interposed and start returns 0: the caller
+ * skips its test. Otherwise start returns 1. */
+int th_alloc_count_start(void);
+unsigned long th_alloc_count_stop(void);
+
 #endif

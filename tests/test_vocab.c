@@ -197,3 +197,23 @@ Test(vocab, ngram_keys_of_the_largest_stem_ids_fit_and_unpack)
     int32_t rev[3] = {0, top - 1, top};
     cr_assert_neq(slantp_ngram_key(rev, 3), k);
 }
+
+/* Interning grows the table's arrays by doubling: the allocator is called
+ * a few times per doubling, not once or twice per key (it once reallocated
+ * two arrays for every new key: 15,000 calls to load the shipped model). */
+Test(vocab, interning_allocates_per_doubling_not_per_key)
+{
+    slantp_strtab t;
+    cr_assert_eq(slantp_strtab_init(&t, 16), 0);
+    if (!th_alloc_count_start())
+        cr_skip_test("allocations are not counted under a sanitizer");
+    char key[32];
+    for (int i = 0; i < 100000; i++) {
+        int n = snprintf(key, sizeof key, "key%d", i);
+        cr_assert_eq(slantp_strtab_intern(&t, key, (size_t)n), i);
+    }
+    unsigned long calls = th_alloc_count_stop();
+    /* 17 doublings of 3 arrays, about 20 of the key arena, 13 rehashes */
+    cr_assert_lt(calls, 200, "%lu allocator calls for 100,000 keys", calls);
+    slantp_strtab_release(&t);
+}
