@@ -251,8 +251,10 @@ int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n)
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* key_mask[k]: the bits of two little-endian words that hold k bytes */
-#define M8(k) ((k) >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * (k))) - 1)
+/* key_mask[k]: the bits of two little-endian words that hold k bytes
+ * (the shift is taken mod 8 bytes so that the arm not chosen is in range
+ * too: clang checks both) */
+#define M8(k) ((k) >= 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * ((k) & 7))) - 1)
 #define KEY_MASK(k) {M8(k), (k) <= 8 ? 0 : M8((k) - 8)}
 static const uint64_t key_mask[17][2] = {
     KEY_MASK(0),  KEY_MASK(1),  KEY_MASK(2),  KEY_MASK(3),  KEY_MASK(4),  KEY_MASK(5),

@@ -67,8 +67,8 @@ Test(jsonl, decodes_lines_as_jansson_does)
         "{\"text\": \"a pair \\ud83d\\ude00 and more text after it, well past sixteen\"}",
         "{\"text\": \"raw UTF-8: caf\xc3\xa9, \xe2\x80\x9cquoted\xe2\x80\x9d, \xf0\x9f\x98\x80.\"}",
         "{\"text\": \"\\n\\nstarts and ends with escapes\\n\"}",
-        "{\"label\": {\"frames\": [\"Economic\", \"Political\"]}, \"text\": \"other fields\", "
-        "\"n\": 3.5, \"ok\": true, \"none\": null, \"id\": \"x\"}",
+        ("{\"label\": {\"frames\": [\"Economic\", \"Political\"]}, \"text\": \"other fields\", "
+         "\"n\": 3.5, \"ok\": true, \"none\": null, \"id\": \"x\"}"),
         "  {  \"text\" :  \"spaces around\"  ,  \"id\" : \"s\"  }  ",
     };
     slantp_buf text = {0}, id = {0};
