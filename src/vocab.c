@@ -94,6 +94,8 @@ long slantp_strtab_intern(slantp_strtab *t, const char *k, size_t n)
         /* offs, lens and hashes share one capacity, raised only once all
          * three have room, so a failed realloc leaves the table usable */
         size_t ncap = t->cap ? t->cap * 2 : 16;
+        if (ncap > SIZE_MAX / sizeof *t->hashes)
+            return -1;
         uint32_t *l = realloc(t->lens, ncap * sizeof *l);
         if (!l)
             return -1;

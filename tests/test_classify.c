@@ -244,38 +244,38 @@ Test(classify, a_model_without_phrase_index_scores_alike_through_the_hash_table)
  * URL, invalid UTF-8, and the empty text. */
 Test(classify, allocates_nothing_per_document_once_its_words_are_known)
 {
-    static const char *const more[] = {
+    static const char *const slow_paths =
         "Internationalization-related counterterrorism appropriations, the minister's "
         "\xe2\x80\x9cunprecedented\xe2\x80\x9d reforms \xe2\x80\x94 see https://example.org/a?b=1 "
         "\xe2\x80\x94 and Bogot\xc3\xa1's \xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0 "
-        "correspondent said. The resounding triumph of the anti-terrorist operation!",
-    };
+        "correspondent said. The resounding triumph of the anti-terrorist operation!";
+    if (!th_alloc_count_start())
+        cr_skip_test("allocations are not counted under a sanitizer");
+    th_alloc_count_stop();
     slant_error err;
     slant_model *models[2] = {slant_model_load("models/default.slant", &err), th_train_small()};
     cr_assert(models[0], "models/default.slant: %s", err.text);
     slant_term terms[5];
+    size_t nd = sizeof docs / sizeof docs[0], total = nd + 1;
     for (size_t k = 0; k < 2; k++) {
         slant_model *m = models[k];
         slant_workspace *ws = slant_workspace_new(m, &err);
         cr_assert(ws);
         unsigned long calls = 0;
+        /* pass 0 warms up; passes 1 and 2 (backwards) are counted */
         for (int pass = 0; pass < 3; pass++) {
-            /* pass 0 warms up; passes 1 and 2 are counted */
-            int counting = pass > 0 && th_alloc_count_start();
-            if (pass > 0 && !counting)
-                cr_skip_test("allocations are not counted under a sanitizer");
-            size_t nd = sizeof docs / sizeof docs[0], total = nd + 1;
+            if (pass > 0)
+                th_alloc_count_start();
             for (size_t i = 0; i < total; i++) {
-                /* the second counted pass goes backwards */
                 size_t d = pass == 2 ? total - 1 - i : i;
-                const char *text = d < nd ? docs[d] : more[0];
+                const char *text = d < nd ? docs[d] : slow_paths;
                 const slant_result *r;
                 cr_assert_eq(slant_classify(ws, text, strlen(text), &r, &err), SLANT_OK);
                 for (size_t h = 0; h < slant_model_nheads(m); h++)
                     for (size_t l = 0; l < slant_model_nlabels(m, h); l++)
                         slant_result_terms(r, h, l, terms, 5);
             }
-            if (counting)
+            if (pass > 0)
                 calls += th_alloc_count_stop();
         }
         cr_assert_eq(calls, 0, "model %zu: %lu allocations in two passes over known documents",
