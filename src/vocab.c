@@ -90,26 +90,13 @@ long slantp_strtab_intern(slantp_strtab *t, const char *k, size_t n)
         return id;
     if (t->n >= UINT32_MAX - 1)
         return -1;
-    if (t->n + 1 > t->cap) {
-        /* offs, lens and hashes share one capacity, raised only once all
-         * three have room, so a failed realloc leaves the table usable */
-        size_t ncap = t->cap ? t->cap * 2 : 16;
-        if (ncap > SIZE_MAX / sizeof *t->hashes)
-            return -1;
-        uint32_t *l = realloc(t->lens, ncap * sizeof *l);
-        if (!l)
-            return -1;
-        t->lens = l;
-        uint64_t *hs = realloc(t->hashes, ncap * sizeof *hs);
-        if (!hs)
-            return -1;
-        t->hashes = hs;
-        size_t *o = realloc(t->offs, ncap * sizeof *o);
-        if (!o)
-            return -1;
-        t->offs = o;
-        t->cap = ncap;
-    }
+    /* offs, lens and hashes share one capacity, t->cap: offs grows last,
+     * so after a failed realloc it is still what all three have room for */
+    size_t cap_lens = t->cap, cap_hashes = t->cap;
+    if (slantp_grow(&t->lens, &cap_lens, t->n + 1, sizeof *t->lens) < 0 ||
+        slantp_grow(&t->hashes, &cap_hashes, t->n + 1, sizeof *t->hashes) < 0 ||
+        slantp_grow(&t->offs, &t->cap, t->n + 1, sizeof *t->offs) < 0)
+        return -1;
     size_t off = t->arena.len;
     if (slantp_buf_append(&t->arena, k, n) < 0 || slantp_buf_append(&t->arena, "", 1) < 0)
         return -1;
