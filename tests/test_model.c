@@ -3,6 +3,7 @@
  * and the strict reader: truncated, corrupted, foreign, newer, padded and
  * missing files are refused with a precise error and never crash. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,5 +449,187 @@ Test(model, sealed_corruptions_never_crash)
     }
     cr_assert_gt(refused, 0, "some of %zu corruptions must be noticed", tried);
     free(payload);
+    saved_free(&s);
+}
+
+/* ------------------------------------------------ field checks, section by section */
+
+static uint64_t get_le(const char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)(unsigned char)p[i] << (8 * i);
+    return v;
+}
+
+/* Where the sections of a saved model start, found by walking the format. */
+typedef struct layout {
+    size_t nf, nw;
+    size_t keys, idf, surface, heads, weights;
+} layout;
+
+static layout find_sections(const saved *s)
+{
+    const char *b = s->bytes;
+    layout L = {0};
+    size_t pos = 24;
+    pos += 4 + get_le(b + pos, 4);                 /* language */
+    pos += 4 + 4 + 8 + 8 + 8 + 8 + 4 + 4;          /* settings */
+    size_t nstems = get_le(b + pos, 8);
+    pos += 8;
+    for (size_t i = 0; i < nstems; i++)
+        pos += 4 + get_le(b + pos, 4);
+    L.nf = get_le(b + pos, 8);
+    pos += 8;
+    L.keys = pos;
+    L.idf = L.keys + 8 * L.nf;
+    L.surface = L.idf + 8 * L.nf;
+    pos = L.surface;
+    for (size_t f = 0; f < L.nf; f++)
+        pos += 4 + get_le(b + pos, 4);
+    L.heads = pos;
+    size_t labels = 0;
+    for (size_t h = 0; h < slant_model_nheads(s->m); h++)
+        labels += slant_model_nlabels(s->m, h);
+    L.nw = L.nf * labels;
+    L.weights = s->len - 12 - 8 * L.nw;
+    cr_assert_eq(L.nf, slant_model_nfeatures(s->m), "the walk found the feature count");
+    cr_assert_eq(get_le(b + L.heads, 4), slant_model_nheads(s->m), "the walk found the heads");
+    return L;
+}
+
+/* The offset of the length field of the k-th surface form at least
+ * 'min_len' bytes long, or 0 if there are not that many. */
+static size_t surface_at_or_zero(const saved *s, const layout *L, size_t k, size_t min_len)
+{
+    size_t pos = L->surface;
+    for (size_t f = 0; f < L->nf; f++) {
+        size_t len = get_le(s->bytes + pos, 4);
+        if (len >= min_len && k-- == 0)
+            return pos;
+        pos += 4 + len;
+    }
+    return 0;
+}
+
+static size_t surface_at(const saved *s, const layout *L, size_t k, size_t min_len)
+{
+    size_t at = surface_at_or_zero(s, L, k, min_len);
+    cr_assert_neq(at, 0, "no surface form number %zu of %zu bytes", k, min_len);
+    return at;
+}
+
+enum edit { KEY_REPEATED, KEY_OUT_OF_RANGE, IDF, WEIGHT, SURFACE_NUL };
+
+/* Each case changes one field of a sealed model and names the error and
+ * its offset: the section readers check keys, idf and weights in bulk, and
+ * must still point at the first bad field. */
+Test(model, each_bad_field_is_named_at_its_offset)
+{
+    saved s;
+    save_new(&s);
+    layout L = find_sections(&s);
+    cr_assert_gt(L.nf, 20);
+    cr_assert_gt(L.nw, 2100, "the weights span more than one scan block");
+    double nan = NAN, inf = INFINITY;
+    const struct {
+        enum edit edit;
+        size_t index;
+        double value;
+        const char *message;
+    } cases[] = {
+        {KEY_REPEATED, 1, 0, "invalid or unsorted feature key"},
+        {KEY_REPEATED, 17, 0, "invalid or unsorted feature key"},
+        {KEY_OUT_OF_RANGE, 5, 0, "invalid or unsorted feature key"},
+        {IDF, 0, -1.0, "idf must be positive"},
+        {IDF, 2, 0.0, "idf must be positive"},
+        {IDF, 7, inf, "idf is not a finite number"},
+        {IDF, (size_t)-1, nan, "idf is not a finite number"},
+        {IDF, (size_t)-1, -inf, "idf is not a finite number"},
+        {WEIGHT, 0, inf, "weight is not a finite number"},
+        {WEIGHT, 1023, nan, "weight is not a finite number"},
+        {WEIGHT, 1024, -inf, "weight is not a finite number"},
+        {WEIGHT, 2049, nan, "weight is not a finite number"},
+        {WEIGHT, (size_t)-1, inf, "weight is not a finite number"},
+        {SURFACE_NUL, 0, 0, "surface form contains a NUL byte"},
+        {SURFACE_NUL, 9, 0, "surface form contains a NUL byte"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char *b = malloc(s.len);
+        memcpy(b, s.bytes, s.len);
+        size_t at = 0;
+        switch (cases[c].edit) {
+        case KEY_REPEATED:      /* equal to the key before: not sorted */
+            at = L.keys + 8 * cases[c].index;
+            memcpy(b + at, b + at - 8, 8);
+            break;
+        case KEY_OUT_OF_RANGE:  /* a stem id past the stem table */
+            at = L.keys + 8 * cases[c].index;
+            put_le64(b + at, get_le(b + at, 8) | 0x1fffff);
+            break;
+        case IDF:
+        case WEIGHT: {
+            size_t base = cases[c].edit == IDF ? L.idf : L.weights;
+            size_t count = cases[c].edit == IDF ? L.nf : L.nw;
+            size_t i = cases[c].index == (size_t)-1 ? count - 1 : cases[c].index;
+            at = base + 8 * i;
+            memcpy(b + at, &cases[c].value, 8);
+            break;
+        }
+        case SURFACE_NUL:       /* the second byte of the form */
+            at = surface_at(&s, &L, cases[c].index, 2);
+            b[at + 4 + 1] = '\0';
+            break;
+        }
+        size_t n;
+        char *sealed = reseal(b, b + 24, s.len - 36, &n);
+        slant_error err;
+        slantp_error_clear(&err);
+        slant_model *m = slantp_model_parse(sealed, n, "edited", 0, &err);
+        cr_assert_null(m, "case %zu was accepted", c);
+        cr_assert_eq(err.code, SLANT_EFORMAT, "case %zu: %s", c, err.text);
+        cr_assert_str_eq(err.text, cases[c].message, "case %zu", c);
+        cr_assert_eq(err.offset, (long)at, "case %zu: offset %ld, expected %zu", c, err.offset, at);
+        free(sealed);
+        free(b);
+    }
+    saved_free(&s);
+}
+
+/* A payload cut inside the surface forms is truncated there, unless a form
+ * before the cut holds a NUL: the reader reports the first bad field. */
+Test(model, a_cut_in_the_surface_forms_reports_the_first_bad_field)
+{
+    saved s;
+    save_new(&s);
+    layout L = find_sections(&s);
+    /* the cut leaves room for the feature count's 20 bytes a feature, so
+     * the count is believed and the surface forms run out */
+    size_t last = L.surface;
+    for (size_t k = 0; surface_at_or_zero(&s, &L, k, 2); k++)
+        last = surface_at_or_zero(&s, &L, k, 2);
+    size_t nul_at = surface_at(&s, &L, 3, 2), cut = last + 5;
+    cr_assert_geq(cut, L.surface + 4 * L.nf);
+    for (int with_nul = 0; with_nul <= 1; with_nul++) {
+        char *payload = malloc(s.len);
+        memcpy(payload, s.bytes + 24, s.len - 36);
+        if (with_nul)
+            payload[nul_at - 24 + 4 + 1] = '\0';
+        size_t n;
+        char *sealed = reseal(s.bytes, payload, cut - 24, &n);
+        slant_error err;
+        slantp_error_clear(&err);
+        cr_assert_null(slantp_model_parse(sealed, n, "cut", 0, &err));
+        cr_assert_eq(err.code, SLANT_EFORMAT);
+        if (with_nul) {
+            cr_assert_str_eq(err.text, "surface form contains a NUL byte");
+            cr_assert_eq(err.offset, (long)nul_at);
+        } else {
+            cr_assert_str_eq(err.text, "truncated surface form");
+            cr_assert_eq(err.offset, (long)(cut - 1), "offset %ld", err.offset);
+        }
+        free(sealed);
+        free(payload);
+    }
     saved_free(&s);
 }
