@@ -42,7 +42,8 @@ int cli_option_fallback(int opt, const char *usage, char **argv);
 /* The model to use: 'given', else $SLANT_MODEL, else the shipped model
  * beside the executable (checkout) or under its prefix (installed). */
 const char *cli_default_model(const char *given);
-slant_model *cli_load_model(const char *given);
+/* Load it with up to 'threads' threads, or report why not. */
+slant_model *cli_load_model(const char *given, int threads);
 
 /* Parse a non-negative integer option value; -1 if it is not one. */
 long cli_parse_count(const char *s);

@@ -629,7 +629,7 @@ int cli_cmd_classify(int argc, char **argv)
     if (fmt < 0)
         fmt = cli_use_color(stdout) || isatty(1) ? FMT_TABLE : FMT_JSONL;
 
-    slant_model *m = cli_load_model(model_path);
+    slant_model *m = cli_load_model(model_path, nthreads);
     if (!m)
         return EXIT_DATA;
     json_object_seed(0);    /* before any thread parses JSON */

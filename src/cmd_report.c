@@ -116,7 +116,7 @@ int cli_cmd_eval(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error(usage, "no labelled data given");
-    slant_model *m = cli_load_model(model);
+    slant_model *m = cli_load_model(model, 1);
     if (!m)
         return EXIT_DATA;
     slant_error err;
@@ -175,7 +175,7 @@ int cli_cmd_inspect(int argc, char **argv)
     if (optind < argc)
         return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
     const char *path = cli_default_model(model);
-    slant_model *m = cli_load_model(model);
+    slant_model *m = cli_load_model(model, 1);
     if (!m)
         return EXIT_DATA;
     slant_model_info info;

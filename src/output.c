@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "slant_private.h"
 #include "cli.h"
 
 void cli_report(const slant_error *err)
@@ -102,11 +103,11 @@ const char *cli_default_model(const char *given)
     return "models/default.slant";
 }
 
-slant_model *cli_load_model(const char *given)
+slant_model *cli_load_model(const char *given, int threads)
 {
     slant_error err;
     const char *path = cli_default_model(given);
-    slant_model *m = slant_model_load(path, &err);
+    slant_model *m = slantp_model_load_threads(path, threads, &err);
     if (!m)
         cli_report(&err);
     return m;

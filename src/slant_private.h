@@ -639,6 +639,12 @@ int slantp_model_serialize(const slant_model *m, slantp_buf *out, slant_error *e
  * may point into the bytes, which must then outlive the model. */
 slant_model *slantp_model_parse(const char *p, size_t n, const char *source, int alias,
                                 slant_error *err);
+/* The same with 'threads' > 1: the checksum is summed on a second thread
+ * while the first reads the fields (what a load with -j 2 waits for drops
+ * by the checksum's share). The errors are the same as with one. */
+slant_model *slantp_model_parse_threads(const char *p, size_t n, const char *source, int alias,
+                                        int threads, slant_error *err);
+slant_model *slantp_model_load_threads(const char *path, int threads, slant_error *err);
 
 /* ======================================================== classify.c */
 

@@ -531,7 +531,7 @@ Test(model, each_bad_field_is_named_at_its_offset)
     layout L = find_sections(&s);
     cr_assert_gt(L.nf, 20);
     cr_assert_gt(L.nw, 2100, "the weights span more than one scan block");
-    double nan = NAN, inf = INFINITY;
+    double nan = (double)NAN, inf = (double)INFINITY;
     const struct {
         enum edit edit;
         size_t index;
@@ -632,4 +632,79 @@ Test(model, a_cut_in_the_surface_forms_reports_the_first_bad_field)
         free(payload);
     }
     saved_free(&s);
+}
+
+/* ------------------------------------------------ loading with a second thread */
+
+/* With two threads the checksum is summed beside the field reader; what
+ * the reader returns must not change. Each case is a file and the error
+ * (or none) that one thread gives; two must give the same. A damaged byte
+ * in a field the reader refuses is still a checksum mismatch, not the
+ * field's error: the checksum comes first. */
+Test(model, two_threads_load_what_one_loads_and_refuse_what_it_refuses)
+{
+    saved s;
+    save_new(&s);
+    layout L = find_sections(&s);
+    const struct {
+        const char *name;
+        size_t at;          /* byte to change, or 0 for none */
+        unsigned char xor;
+        int reseal;
+        const char *message;
+    } cases[] = {
+        {"intact", 0, 0, 0, NULL},
+        {"weight flipped", L.weights + 8 * 3, 0x01, 0, "checksum mismatch (file corrupted)"},
+        {"key broken", L.keys + 8 * 4 + 7, 0x80, 0, "checksum mismatch (file corrupted)"},
+        {"surface NUL", L.surface + 4, 0xff, 0, "checksum mismatch (file corrupted)"},
+        {"key broken, resealed", L.keys + 8 * 4 + 7, 0x80, 1, "invalid or unsorted feature key"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char *b = malloc(s.len);
+        memcpy(b, s.bytes, s.len);
+        if (cases[c].at)
+            b[cases[c].at] = (char)(b[cases[c].at] ^ cases[c].xor);
+        size_t n = s.len;
+        if (cases[c].reseal) {
+            char *sealed = reseal(b, b + 24, s.len - 36, &n);
+            free(b);
+            b = sealed;
+        }
+        slant_model *got[2];
+        slant_error err[2];
+        for (int t = 0; t < 2; t++) {
+            slantp_error_clear(&err[t]);
+            got[t] = slantp_model_parse_threads(b, n, "m", 0, t + 1, &err[t]);
+        }
+        if (!cases[c].message) {
+            cr_assert_not_null(got[0], "%s: %s", cases[c].name, err[0].text);
+            cr_assert_not_null(got[1], "%s, two threads: %s", cases[c].name, err[1].text);
+            expect_same_scores(got[0], got[1]);
+        } else {
+            for (int t = 0; t < 2; t++) {
+                cr_assert_null(got[t], "%s was accepted with %d threads", cases[c].name, t + 1);
+                cr_assert_str_eq(err[t].text, cases[c].message, "%s, %d threads", cases[c].name,
+                                 t + 1);
+                cr_assert_eq(err[t].code, SLANT_EFORMAT);
+            }
+            cr_assert_eq(err[0].offset, err[1].offset, "%s", cases[c].name);
+        }
+        slant_model_free(got[0]);
+        slant_model_free(got[1]);
+        free(b);
+    }
+    saved_free(&s);
+}
+
+/* The shipped model, loaded from its file with one thread and with two. */
+Test(model, the_shipped_model_loads_the_same_with_two_threads)
+{
+    slant_error err;
+    slant_model *one = slantp_model_load_threads("models/default.slant", 1, &err);
+    cr_assert_not_null(one, "%s", err.text);
+    slant_model *two = slantp_model_load_threads("models/default.slant", 2, &err);
+    cr_assert_not_null(two, "%s", err.text);
+    expect_same_scores(one, two);
+    slant_model_free(one);
+    slant_model_free(two);
 }
