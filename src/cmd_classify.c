@@ -406,31 +406,53 @@ typedef struct pipeline {
     int tried;              /* helpers were started (as many as could be) */
     pthread_mutex_t mu;
     pthread_cond_t go, done;
-    unsigned long round;    /* batches started: each helper works once a round */
-    int busy;               /* helpers not yet done with this round */
-    int quit;
+    /* written under mu; atomic so that a thread about to sleep can first
+     * watch them for a moment without it */
+    _Atomic unsigned long round;    /* batches started: each helper works once a round */
+    _Atomic int busy;               /* helpers not yet done with this round */
+    _Atomic int quit;
 } pipeline;
+
+/* How long a thread watches for the next round (or the helpers' end)
+ * before it sleeps on the condition variable: about 100 microseconds of
+ * pause instructions. Both threads end a batch within a document of each
+ * other, so the wait is usually shorter than that, and far shorter than a
+ * wake-up: on 64 MB with -j 2 the helper waited 1.7 to 5.3 ms in all (70
+ * to 200 microseconds a batch) and the main thread 0.6 to 1.6 ms when they
+ * slept at once; watching first, 0.2 ms each. */
+enum { SPIN_BEFORE_SLEEP = 4096 };
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 static void *helper_main(void *arg)
 {
     struct worker *w = arg;
     pipeline *p = w->pipe;
     unsigned long seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
+        for (int i = 0; i < SPIN_BEFORE_SLEEP && atomic_load(&p->round) == seen &&
+                        !atomic_load(&p->quit); i++)
+            cpu_relax();
+        pthread_mutex_lock(&p->mu);
         while (p->round == seen && !p->quit)
             pthread_cond_wait(&p->go, &p->mu);
-        if (p->round == seen)
-            break;
+        if (p->round == seen) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
         seen = p->round;
         pthread_mutex_unlock(&p->mu);
         work_batch(w);
         pthread_mutex_lock(&p->mu);
         if (--p->busy == 0)
             pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->mu);
     }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
 }
 
 /* Start workers 1..nthreads-1; if one cannot start, the rest are not
@@ -479,6 +501,8 @@ static batch *join_batch(ctx *c, struct worker *w, pipeline *p)
         return NULL;
     p->running = 0;
     work_batch(&w[0]);
+    for (int i = 0; i < SPIN_BEFORE_SLEEP && atomic_load(&p->busy); i++)
+        cpu_relax();
     /* and the main thread sees the helpers' slots through it too */
     pthread_mutex_lock(&p->mu);
     while (p->busy)
