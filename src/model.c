@@ -6,9 +6,11 @@
  *            labels, per-label bias/Platt/threshold/C/doc count, then the
  *            weight matrix (features x labels, feature-major)
  *   u32 CRC-32 of everything before it, "SLNTEND\n"
- * The reader checks the trailer and checksum before parsing anything, then
- * checks every count against the bytes left and every value for range, so
- * a truncated, corrupted or hostile file is an error, never a crash.
+ * The reader checks the trailer and checksum before parsing anything (or,
+ * given a second thread, sums the checksum on it while the fields are read
+ * and lets a mismatch overrule them), checks every count against the bytes
+ * left and every value for range, so a truncated, corrupted or hostile
+ * file is an error, never a crash.
  * libsvm never sees a model file (svm_load_model trusts its input).
  */
 #define _GNU_SOURCE     /* sched_getcpu, pthread_attr_setaffinity_np */
@@ -232,6 +234,20 @@ static int fail3(reader *r, size_t at, int code, const char *pre, const char *wh
     return -1;
 }
 
+/* Read little-endian from bytes already known to be in bounds. */
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
 static int need(reader *r, size_t k, const char *what)
 {
     if (r->failed)
@@ -245,9 +261,7 @@ static uint32_t get_u32(reader *r, const char *what)
 {
     if (need(r, 4, what))
         return 0;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)r->p[r->pos + (size_t)i] << (8 * i);
+    uint32_t v = le32(r->p + r->pos);
     r->pos += 4;
     return v;
 }
@@ -256,9 +270,7 @@ static uint64_t get_u64(reader *r, const char *what)
 {
     if (need(r, 8, what))
         return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)r->p[r->pos + (size_t)i] << (8 * i);
+    uint64_t v = le64(r->p + r->pos);
     r->pos += 8;
     return v;
 }
@@ -305,20 +317,6 @@ static size_t get_count(reader *r, size_t min_bytes, uint64_t max, const char *w
         return 0;
     }
     return (size_t)c;
-}
-
-/* Read little-endian from bytes already known to be in bounds. */
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
 }
 
 /* Whether any of FINITE_BLOCK doubles is infinite or NaN (exponent bits
