@@ -12,6 +12,10 @@ then times, each --runs times and reports the median:
   - peak RSS of each whole process, and documents/s;
   - slant's CPU seconds on 1 and 2 threads: whether two threads lose time
     idling (serial work) or by slowing each other down (shared caches);
+  - the machine's own two-core scaling in the same rounds: two independent
+    1-thread slant processes, each on the whole corpus, at once; the host's
+    other tenants slow two busy cores more than one, and this peer shows by
+    how much;
   - training on allsides_media_test.jsonl (outlet_type): slant train (all
     its calibration and C search included) vs scikit-learn fit;
   - model load: slant on an empty input minus slant --version, on one
@@ -102,7 +106,13 @@ def main():
     user_model = os.path.join(td, "user.slant")
     subprocess.run([a.slant, "train", "--out", user_model, train], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # the machine's own two-core scaling, as a peer for the 2-thread run:
+    # two independent 1-thread processes, each on the whole corpus, at once
+    # (halves would each stem the same new words, and the peer would pay
+    # twice what slant's threads share)
+    one = f"{a.slant} classify --model {a.model} --format jsonl {jsl} >/dev/null"
     trio = {"ft": f"fasttext predict {td}/ft.bin {txt} 1",
+            "pair": f"/bin/sh -c '{one} & {one}; wait'",
             "s1": f"{a.slant} classify --model {a.model} --format jsonl {jsl}",
             "s2": f"{a.slant} classify --model {a.model} --format jsonl -j 2 {jsl}",
             "su": f"{a.slant} classify --model {user_model} --format jsonl {jsl}"}
@@ -157,6 +167,14 @@ print(time.perf_counter()-t0)
     print(f"slant CPU seconds (user + system, medians): 1 thread {c1:.2f}, 2 threads {c2:.2f}; "
           f"the same work takes {100 * (c2 / c1 - 1):+.0f}% CPU time on 2 threads, and 2 threads "
           f"finish in {100 * s2[0] / (c2 / 2):.0f}% of their CPU time / 2 (100% = never idle)")
+    # per round: what two busy cores give against one, and slant's share of it
+    machine = [2 * times["s1"][i] / times["pair"][i] for i in range(a.runs)]
+    reach = [times["s1"][i] / times["s2"][i] / machine[i] for i in range(a.runs)]
+    cpair = statistics.median(cpus["pair"]) / 2
+    print(f"the machine's own two-core scaling in these rounds: two 1-thread slant processes on the "
+          f"whole corpus each, at once, do {statistics.median(machine):.2f}x the work of one alone "
+          f"in the same time, taking {100 * (cpair / c1 - 1):+.0f}% CPU time each; slant's 2 threads "
+          f"reach {100 * statistics.median(reach):.0f}% of that")
 
     # memory flat in corpus size: a quarter of the corpus
     quarter = os.path.join(td, "quarter.jsonl")
