@@ -536,24 +536,19 @@ slant_model *slantp_model_parse_threads(const char *data, size_t n, const char *
      * read; a mismatch then replaces whatever the fields said */
     checksum sum = {data, n - TRAILER_BYTES, le32((const unsigned char *)data + n - 12), 0, 0};
     int summing = threads > 1 && start_elsewhere(&sum.tid, sum_bytes, &sum) == 0;
-    if (!summing) {
+    if (!summing)
         sum_bytes(&sum);
-        if (!sum.ok) {
-            fail3(r, n - 12, SLANT_EFORMAT, "", "checksum mismatch (file corrupted)", "");
-            return NULL;
-        }
-    }
     r->n = n - TRAILER_BYTES;
-    m = parse_fields(r, alias);
-    if (summing) {
+    if (summing || sum.ok)
+        m = parse_fields(r, alias);
+    if (summing)
         pthread_join(sum.tid, NULL);
-        if (!sum.ok) {
-            slant_model_free(m);
-            slantp_error_clear(err);
-            r->failed = 0;
-            fail3(r, n - 12, SLANT_EFORMAT, "", "checksum mismatch (file corrupted)", "");
-            return NULL;
-        }
+    if (!sum.ok) {
+        slant_model_free(m);
+        slantp_error_clear(err);
+        r->failed = 0;
+        fail3(r, n - 12, SLANT_EFORMAT, "", "checksum mismatch (file corrupted)", "");
+        return NULL;
     }
     return m;
 }
