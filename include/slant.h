@@ -132,8 +132,10 @@ double slant_result_bias(const slant_result *r, size_t head, size_t label);
 /* Label with the highest score. */
 size_t slant_result_best(const slant_result *r, size_t head);
 /* Non-zero when the label is predicted: the best label of a single-label
- * head; for a multi-label head, every label over its threshold (and the
- * best label when none is). */
+ * head; for a multi-label head, every label over its threshold, at most as
+ * many as a training document had. When no label is over its threshold,
+ * the best one is predicted, unless some training documents had no label:
+ * then the document gets none. */
 int slant_result_predicted(const slant_result *r, size_t head, size_t label);
 /* Number of distinct features the document hit. */
 size_t slant_result_nfeatures(const slant_result *r);
@@ -169,6 +171,13 @@ size_t slant_dataset_size(const slant_dataset *d);
 size_t slant_dataset_nheads(const slant_dataset *d);
 const char *slant_dataset_head_name(const slant_dataset *d, size_t head);
 
+/* What the thresholds of a multi-label head are chosen to maximize on
+ * out-of-fold predictions: micro-F1 (every label decision counts alike),
+ * macro-F1 (every label counts alike: each label's own best F1), or their
+ * sum (the default). */
+enum slant_threshold_objective { SLANT_THRESHOLD_BOTH, SLANT_THRESHOLD_MICRO,
+                                 SLANT_THRESHOLD_MACRO };
+
 typedef struct slant_train_options {
     const char *language;   /* Snowball algorithm name; default "english" */
     int ngram_max;          /* word n-grams 1..ngram_max; default 3 (1..3) */
@@ -182,9 +191,18 @@ typedef struct slant_train_options {
                                on sparse vectors; default 2048 */
     int threads;            /* worker threads; default 2 */
     unsigned seed;          /* fold shuffling; default 1 */
+    /* Inner folds keep the records of a group together (1, the default)
+     * wherever a label still has 'folds' groups, or deal every record on
+     * its own (0). Either way they are stratified by label. */
+    int inner_grouped;
+    enum slant_threshold_objective threshold_objective;
     /* Called now and then with a short status line; may be NULL. */
     void (*progress)(void *ctx, const char *what, size_t done, size_t total);
     void *progress_ctx;
+    /* Called with each warning (a label with one document, a calibration
+     * that had to be refitted); may be NULL. */
+    void (*warning)(void *ctx, const char *text);
+    void *warning_ctx;
 } slant_train_options;
 
 void slant_train_options_init(slant_train_options *o);

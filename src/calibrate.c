@@ -139,3 +139,168 @@ double slantp_best_threshold(const double *p, const signed char *y, size_t n, do
     *best_f1 = best;
     return thr;
 }
+
+/* ---------------------------------------------------------------- thresholds of a head */
+
+/* One label's out-of-fold probabilities, highest first, and the counts of
+ * each cut: predicting the top c documents (c = 0 .. n) gives tp[c], with
+ * fp = c - tp[c] and fn = npos - tp[c]. Cuts fall only between distinct
+ * probabilities; cut[c] says whether c is one. */
+typedef struct label_cuts {
+    struct scored *s;
+    size_t *tp;
+    char *cut;
+    size_t n, npos;
+} label_cuts;
+
+static int cuts_init(label_cuts *c, const double *p, const signed char *y, size_t n)
+{
+    c->n = n;
+    c->npos = 0;
+    c->s = malloc((n ? n : 1) * sizeof *c->s);
+    c->tp = malloc((n + 1) * sizeof *c->tp);
+    c->cut = malloc(n + 1);
+    if (!c->s || !c->tp || !c->cut)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        c->s[i] = (struct scored){p[i], y[i]};
+        c->npos += y[i] > 0;
+    }
+    qsort(c->s, n, sizeof *c->s, by_p_desc);
+    c->tp[0] = 0;
+    c->cut[0] = 1;
+    for (size_t i = 0; i < n; i++) {
+        c->tp[i + 1] = c->tp[i] + (c->s[i].y > 0);
+        c->cut[i + 1] = i + 1 == n || c->s[i + 1].p != c->s[i].p;
+    }
+    return 0;
+}
+
+static void cuts_release(label_cuts *c)
+{
+    free(c->s);
+    free(c->tp);
+    free(c->cut);
+}
+
+/* The threshold that predicts exactly the top 'c' documents. */
+static double cut_threshold(const label_cuts *lc, size_t c)
+{
+    if (c == 0)
+        return 1.0;
+    if (c == lc->n)
+        return lc->s[c - 1].p * 0.5;
+    return 0.5 * (lc->s[c - 1].p + lc->s[c].p);
+}
+
+static double f1_of(size_t tp, size_t fp, size_t fn)
+{
+    size_t den = 2 * tp + fp + fn;
+    return den ? 2.0 * (double)tp / (double)den : 0.0;
+}
+
+/* The objective of the head as a whole: weights of micro- and macro-F1. */
+typedef struct head_counts {
+    size_t tp, fp, fn;      /* over every label */
+    double f1_sum;          /* of the labels' F1 */
+    size_t nl;
+} head_counts;
+
+static double head_objective(const head_counts *h, enum slant_threshold_objective obj)
+{
+    double micro = f1_of(h->tp, h->fp, h->fn), macro = h->f1_sum / (double)h->nl;
+    return obj == SLANT_THRESHOLD_MICRO ? micro
+           : obj == SLANT_THRESHOLD_MACRO ? macro
+                                          : micro + macro;
+}
+
+/* Move label l's cut to the one that maximizes the head's objective with
+ * every other label's cut fixed. */
+static size_t best_cut(const label_cuts *lc, size_t cur, head_counts *h,
+                       enum slant_threshold_objective obj)
+{
+    size_t tp = lc->tp[cur], fp = cur - tp, fn = lc->npos - tp;
+    head_counts rest = *h;
+    rest.tp -= tp;
+    rest.fp -= fp;
+    rest.fn -= fn;
+    rest.f1_sum -= f1_of(tp, fp, fn);
+    size_t best = cur;
+    double best_val = head_objective(h, obj);
+    for (size_t c = 0; c <= lc->n; c++) {
+        if (!lc->cut[c])
+            continue;
+        size_t t = lc->tp[c];
+        head_counts k = rest;
+        k.tp += t;
+        k.fp += c - t;
+        k.fn += lc->npos - t;
+        k.f1_sum += f1_of(t, c - t, lc->npos - t);
+        double v = head_objective(&k, obj);
+        if (v > best_val + 1e-12) {
+            best_val = v;
+            best = c;
+        }
+    }
+    tp = lc->tp[best];
+    h->tp = rest.tp + tp;
+    h->fp = rest.fp + (best - tp);
+    h->fn = rest.fn + (lc->npos - tp);
+    h->f1_sum = rest.f1_sum + f1_of(tp, best - tp, lc->npos - tp);
+    return best;
+}
+
+int slantp_head_thresholds(const double *p, const signed char *y, size_t nl, size_t n,
+                           enum slant_threshold_objective obj, double *thr)
+{
+    label_cuts *lc = calloc(nl ? nl : 1, sizeof *lc);
+    size_t *cur = malloc((nl ? nl : 1) * sizeof *cur);
+    head_counts h = {0, 0, 0, 0, nl};
+    int rc = -1;
+    if (!lc || !cur)
+        goto out;
+    /* start from each label's own best F1: the macro optimum */
+    for (size_t l = 0; l < nl; l++) {
+        if (cuts_init(&lc[l], p + l * n, y + l * n, n) < 0)
+            goto out;
+        double best = -1;
+        cur[l] = 0;
+        for (size_t c = 0; c <= n; c++) {
+            size_t t = lc[l].tp[c];
+            double f = f1_of(t, c - t, lc[l].npos - t);
+            if (lc[l].cut[c] && lc[l].npos && f > best + 1e-12) {
+                best = f;
+                cur[l] = c;
+            }
+        }
+        if (!lc[l].npos)
+            cur[l] = 0;     /* a label no document has: never predict it */
+        size_t t = lc[l].tp[cur[l]];
+        h.tp += t;
+        h.fp += cur[l] - t;
+        h.fn += lc[l].npos - t;
+        h.f1_sum += f1_of(t, cur[l] - t, lc[l].npos - t);
+    }
+    /* then one label at a time towards the head's objective, until a
+     * round changes nothing */
+    if (obj != SLANT_THRESHOLD_MACRO)
+        for (int round = 0; round < 20; round++) {
+            int moved = 0;
+            for (size_t l = 0; l < nl; l++) {
+                size_t c = best_cut(&lc[l], cur[l], &h, obj);
+                moved |= c != cur[l];
+                cur[l] = c;
+            }
+            if (!moved)
+                break;
+        }
+    for (size_t l = 0; l < nl; l++)
+        thr[l] = lc[l].npos ? cut_threshold(&lc[l], cur[l]) : 1.0;
+    rc = 0;
+out:
+    for (size_t l = 0; lc && l < nl; l++)
+        cuts_release(&lc[l]);
+    free(lc);
+    free(cur);
+    return rc;
+}

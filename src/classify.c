@@ -171,8 +171,8 @@ int slant_classify(slant_workspace *ws, const char *text, size_t len, const slan
                 pr[l] = sc[l] >= m->threshold[mh->first + l];
                 npred += pr[l];
             }
-            if (!npred)
-                pr[best] = 1;   /* every document has at least one label */
+            if (!npred && !mh->may_be_empty)
+                pr[best] = 1;   /* the training documents all had a label */
             /* never more labels than any training document had: drop the
              * lowest-scoring ones */
             while (npred > mh->max_labels) {

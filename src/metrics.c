@@ -245,7 +245,11 @@ int slant_cross_validate(const slant_dataset *d, const slant_train_options *o, i
     }
     for (size_t i = 0; i < n; i++)
         all[i] = i;
-    slantp_assign_folds(d, all, n, k, grouped, o->seed + 7919u, fold);
+    slantp_fold_spec spec = {k, o->seed + 7919u, grouped, 1, (size_t)-1};
+    if (slantp_assign_folds(d, all, n, &spec, fold) < 0) {
+        rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        goto out;
+    }
     for (int f = 0; f < k; f++) {
         size_t ntr = 0, nte = 0;
         for (size_t i = 0; i < n; i++) {

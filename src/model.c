@@ -2,8 +2,8 @@
  *
  * File layout (all integers and doubles little-endian):
  *   "SLANTMDL"  u32 format version  u32 flags (0)  u64 payload length
- *   payload: settings, stems, features (key, idf, surface), heads and
- *            labels, per-label bias/Platt/threshold/C/doc count, then the
+ *   payload: settings, stems, features (key, idf, surface), heads (name,
+ *            flags, labels per document, labels), per-label bias/Platt/threshold/C/doc count, then the
  *            weight matrix (features x labels, feature-major)
  *   u32 CRC-32 of everything before it, "SLNTEND\n"
  * The reader checks the trailer and checksum before parsing anything (or,
@@ -26,6 +26,10 @@
 #define MAGIC "SLANTMDL"
 #define TRAILER "SLNTEND\n"
 #define HEADER_BYTES 24
+/* a head's flags: bit 0 multi-label, bit 1 (multi-label only) a document
+ * may get no label; files without bit 1 read as before */
+#define HEAD_MULTILABEL 1u
+#define HEAD_MAY_BE_EMPTY 2u
 #define TRAILER_BYTES 12
 
 /* 2^18 slots of 32 bytes: 8 MB of address space, 131,072 words; the
@@ -170,7 +174,9 @@ int slantp_model_serialize(const slant_model *m, slantp_buf *b, slant_error *err
     bad |= put_u32(b, (uint32_t)m->nheads);
     for (size_t h = 0; h < m->nheads && !bad; h++) {
         const slantp_head *mh = &m->heads[h];
-        bad |= put_str(b, mh->name) | put_u32(b, (uint32_t)mh->multilabel) |
+        uint32_t head_flags = (uint32_t)(mh->multilabel ? HEAD_MULTILABEL : 0) |
+                              (uint32_t)(mh->may_be_empty ? HEAD_MAY_BE_EMPTY : 0);
+        bad |= put_str(b, mh->name) | put_u32(b, head_flags) |
                put_u32(b, (uint32_t)mh->max_labels) | put_u32(b, (uint32_t)mh->nlabels);
         for (size_t l = 0; l < mh->nlabels && !bad; l++)
             bad |= put_str(b, mh->labels[l]);
@@ -643,17 +649,21 @@ static slant_model *parse_fields(reader *r, int alias)
                 fail3(r, at, SLANT_EFORMAT, "", "duplicate head name", "");
                 goto fail;
             }
-        uint32_t ml = get_u32(r, "multi-label flag");
+        uint32_t ml = get_u32(r, "head flags");
         uint32_t maxl = get_u32(r, "labels per document");
         at = r->pos;
         uint32_t nl = get_u32(r, "label count");
-        if (!r->failed && (ml > 1 || nl == 0 || nl > SLANTP_MAX_LABELS))
+        if (!r->failed && ((ml & ~(uint32_t)(HEAD_MULTILABEL | HEAD_MAY_BE_EMPTY)) ||
+                           ml == HEAD_MAY_BE_EMPTY))
+            fail3(r, at - 8, SLANT_EFORMAT, "", "unknown head flags", "");
+        if (!r->failed && (nl == 0 || nl > SLANTP_MAX_LABELS))
             fail3(r, at, SLANT_EFORMAT, "", "label count out of range", "");
         if (!r->failed && (maxl == 0 || maxl > nl))
             fail3(r, at - 4, SLANT_EFORMAT, "", "labels per document out of range", "");
         if (r->failed)
             goto fail;
-        mh->multilabel = (int)ml;
+        mh->multilabel = (ml & HEAD_MULTILABEL) != 0;
+        mh->may_be_empty = (ml & HEAD_MAY_BE_EMPTY) != 0;
         mh->max_labels = maxl;
         mh->first = total;
         mh->labels = calloc(nl, sizeof *mh->labels);

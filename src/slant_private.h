@@ -569,6 +569,12 @@ void slantp_svm_quiet(void);
 void slantp_platt_fit(const double *f, const signed char *y, size_t n, double *A, double *B);
 /* The probability threshold in (0,1) that maximizes F1 of p[i] >= t. */
 double slantp_best_threshold(const double *p, const signed char *y, size_t n, double *best_f1);
+/* Thresholds thr[0..nl) for the labels of one multi-label head, from
+ * out-of-fold probabilities p and labels y (both nl x n, label-major),
+ * chosen to maximize 'obj' over the head. A label no document has gets
+ * 1.0 (never predicted). Returns 0, or -1 when out of memory. */
+int slantp_head_thresholds(const double *p, const signed char *y, size_t nl, size_t n,
+                           enum slant_threshold_objective obj, double *thr);
 
 #include <math.h>
 /* 1 / (1 + exp(A f + B)), computed without overflow for any f. */
@@ -586,6 +592,8 @@ static inline double slantp_platt(double f, double A, double B)
 typedef struct slantp_head {
     char *name;
     int multilabel;
+    int may_be_empty;       /* multi-label: some training document had no label, so
+                               a document may get none */
     size_t max_labels;      /* most labels any training document had (multi-label) */
     size_t nlabels;
     size_t first;           /* index of label 0 in the model's flat label arrays */
@@ -683,9 +691,24 @@ void slantp_metrics_add(slant_metrics *mt, size_t h, const unsigned char *gold,
                         const unsigned char *pred);
 void slantp_metrics_finish(slant_metrics *mt);
 
-/* Deterministic fold assignment of the records; grouped by r->group. */
-void slantp_assign_folds(const slant_dataset *d, const size_t *idx, size_t n, int k,
-                         int grouped, unsigned seed, int *fold);
+/* ======================================================== folds.c */
+
+/* How to deal records to folds. Outer folds (cross-validation) are
+ * 'strict': groups stay whole. Inner folds are not: the records of a label
+ * met in fewer than k groups are dealt one by one, so every label is on
+ * both sides of each split. */
+typedef struct slantp_fold_spec {
+    int k;
+    unsigned seed;
+    int grouped;      /* records sharing r->group go to one fold */
+    int strict;       /* groups whole even when a label then misses a split */
+    size_t head;      /* stratify on this head's labels; (size_t)-1: every head's */
+} slantp_fold_spec;
+
+/* fold[i] in [0, k) for records idx[0..n), stratified by label and
+ * deterministic. Returns 0, or -1 when out of memory. */
+int slantp_assign_folds(const slant_dataset *d, const size_t *idx, size_t n,
+                        const slantp_fold_spec *spec, int *fold);
 
 /* Train on a subset (train.c). */
 int slantp_train_subset(const slantp_subset *s, const slant_train_options *o,

@@ -15,6 +15,8 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,94 +38,8 @@ void slant_train_options_init(slant_train_options *o)
     o->gram_mb = 2048;
     o->threads = 2;
     o->seed = 1;
-}
-
-/* ---------------------------------------------------------------- folds */
-
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-void slantp_assign_folds(const slant_dataset *d, const size_t *idx, size_t n, int k, int grouped,
-                         unsigned seed, int *fold)
-{
-    /* unit = a group (records sharing r->group) or a single record; units
-     * are shuffled and dealt round-robin */
-    size_t *unit = malloc((n ? n : 1) * sizeof *unit);
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    slantp_strtab groups;
-    int have_tab = grouped && slantp_strtab_init(&groups, n) == 0;
-    size_t nunits = 0;
-    if (!unit || !order) {
-        for (size_t i = 0; i < n; i++)
-            fold[i] = (int)(i % (size_t)k);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const slantp_record *r = &d->recs[idx[i]];
-        if (have_tab && r->group) {
-            size_t before = groups.n;
-            long g = slantp_strtab_intern(&groups, r->group, strlen(r->group));
-            unit[i] = g < 0 ? nunits : (size_t)g + n;   /* group units offset past records */
-            if (g >= 0 && groups.n > before)
-                nunits++;
-        } else {
-            unit[i] = (size_t)-1;
-            nunits++;
-        }
-    }
-    /* number the units 0..nunits-1 in first-seen order */
-    size_t *gmap = have_tab ? malloc((groups.n + 1) * sizeof *gmap) : NULL;
-    size_t next = 0;
-    if (have_tab && !gmap) {
-        for (size_t i = 0; i < n; i++)
-            fold[i] = (int)(i % (size_t)k);
-        goto out;
-    }
-    if (gmap)
-        for (size_t g = 0; g < groups.n; g++)
-            gmap[g] = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        if (unit[i] == (size_t)-1) {
-            unit[i] = next++;
-        } else {
-            size_t g = unit[i] - n;
-            if (gmap[g] == (size_t)-1)
-                gmap[g] = next++;
-            unit[i] = gmap[g];
-        }
-    }
-    free(gmap);
-    for (size_t u = 0; u < nunits; u++)
-        order[u] = u;
-    uint64_t s = seed;
-    for (size_t u = nunits; u > 1; u--) {
-        size_t j = (size_t)(splitmix(&s) % u);
-        size_t t = order[u - 1];
-        order[u - 1] = order[j];
-        order[j] = t;
-    }
-    /* order[pos] = unit; fold of unit = position mod k */
-    size_t *pos = malloc((nunits ? nunits : 1) * sizeof *pos);
-    if (!pos) {
-        for (size_t i = 0; i < n; i++)
-            fold[i] = (int)(unit[i] % (size_t)k);
-        goto out;
-    }
-    for (size_t p = 0; p < nunits; p++)
-        pos[order[p]] = p;
-    for (size_t i = 0; i < n; i++)
-        fold[i] = (int)(pos[unit[i]] % (size_t)k);
-    free(pos);
-out:
-    if (have_tab)
-        slantp_strtab_release(&groups);
-    free(unit);
-    free(order);
+    o->inner_grouped = 1;
+    o->threshold_objective = SLANT_THRESHOLD_BOTH;
 }
 
 /* ---------------------------------------------------------------- vocabulary */
@@ -489,6 +405,373 @@ static double macro_f1_argmax(double *const *dec, size_t nl, const signed char *
     return sum / (double)nl;
 }
 
+/* ---------------------------------------------------------------- one head */
+
+/* What every head's training shares. */
+typedef struct train_ctx {
+    const slantp_trainset *ts;
+    const slant_train_options *o;
+    slant_model *m;
+    slant_error *err;
+} train_ctx;
+
+/* One head's scratch, released in one place (head_fit_release). */
+typedef struct head_fit {
+    size_t h, nl, nh;
+    size_t *row;            /* nh trainset rows that carry the head */
+    signed char *y;         /* nl x nh: +1 or -1 */
+    int *fold;              /* nh: inner fold of each row */
+    double *oof;            /* C grid x nl x nh: out-of-fold decision values */
+    size_t *cost;           /* nl: chosen index into the C grid */
+    char *backwards;        /* nl: out-of-fold calibration ran against the label */
+    double *w;              /* nl x nfeatures: final weights */
+} head_fit;
+
+static void head_fit_release(head_fit *hf)
+{
+    free(hf->row);
+    free(hf->y);
+    free(hf->fold);
+    free(hf->oof);
+    free(hf->cost);
+    free(hf->backwards);
+    free(hf->w);
+    memset(hf, 0, sizeof *hf);
+}
+
+static void warnf(const train_ctx *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void warnf(const train_ctx *c, const char *fmt, ...)
+{
+    if (!c->o->warning)
+        return;
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    c->o->warning(c->o->warning_ctx, text);
+}
+
+/* The head's rows and labels; checks that it can be learned. */
+static int head_labels(head_fit *hf, const train_ctx *c, const slantp_subset *s)
+{
+    const slant_dataset *d = s->d;
+    slantp_head *mh = &c->m->heads[hf->h];
+    size_t N = s->n, K = (size_t)c->o->folds, nl = mh->nlabels;
+    hf->nl = nl;
+    hf->row = malloc((N ? N : 1) * sizeof *hf->row);
+    if (!hf->row)
+        return slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    for (size_t i = 0; i < N; i++)
+        if (slantp_record_has_head(d, &d->recs[s->idx[i]], hf->h))
+            hf->row[hf->nh++] = i;
+    size_t nh = hf->nh;
+    if (nl == 0)
+        return slantp_error(c->err, SLANT_ETRAIN, NULL, -1, -1,
+                            "head '%s' has no labels to learn: every list of it is empty",
+                            mh->name);
+    if (mh->multilabel && nl == 1)
+        warnf(c, "multi-label head '%s' has one label: it learns yes or no for '%s'", mh->name,
+              mh->labels[0]);
+    if (!mh->multilabel && nl < 2)
+        return slantp_error(c->err, SLANT_ETRAIN, NULL, -1, -1,
+                            "head '%s' needs at least 2 labels to learn from, it has %zu",
+                            mh->name, nl);
+    if (nh < K)
+        return slantp_error(c->err, SLANT_ETRAIN, NULL, -1, -1,
+                            "head '%s' has %zu labelled documents, fewer than %zu folds", mh->name,
+                            nh, K);
+    hf->y = malloc(nl * nh);
+    if (!hf->y)
+        return slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    for (size_t l = 0; l < nl; l++) {
+        size_t pos = 0;
+        for (size_t j = 0; j < nh; j++) {
+            int g = slantp_record_has_label(d, &d->recs[s->idx[hf->row[j]]], hf->h, l);
+            hf->y[l * nh + j] = g ? 1 : -1;
+            pos += (size_t)g;
+        }
+        c->m->label_docs[mh->first + l] = pos;
+        if (pos == 1)
+            warnf(c, "label '%s' of head '%s' has one document: its classifier learns that "
+                     "document, not the label", mh->labels[l], mh->name);
+    }
+    mh->max_labels = 1;
+    mh->may_be_empty = 0;
+    for (size_t j = 0; j < nh; j++) {
+        size_t k = 0;
+        for (size_t l = 0; l < nl; l++)
+            k += hf->y[l * nh + j] > 0;
+        if (k > mh->max_labels)
+            mh->max_labels = k;
+        if (k == 0 && mh->multilabel)
+            mh->may_be_empty = 1;
+    }
+    return SLANT_OK;
+}
+
+static int head_folds(head_fit *hf, const train_ctx *c, const slantp_subset *s)
+{
+    const slant_dataset *d = s->d;
+    size_t nh = hf->nh;
+    size_t *rec = malloc(nh * sizeof *rec);
+    hf->fold = malloc(nh * sizeof *hf->fold);
+    if (!rec || !hf->fold) {
+        free(rec);
+        return slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
+    int grouped = 0;
+    for (size_t j = 0; j < nh; j++) {
+        rec[j] = s->idx[hf->row[j]];
+        grouped |= d->recs[rec[j]].group != NULL;
+    }
+    slantp_fold_spec spec = {c->o->folds, c->o->seed, grouped && c->o->inner_grouped, 0, hf->h};
+    int bad = slantp_assign_folds(d, rec, nh, &spec, hf->fold);
+    free(rec);
+    return bad ? slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory") : SLANT_OK;
+}
+
+/* Every (C, fold, label) problem of the inner cross-validation, run on the
+ * pool; their decisions on the held-out rows fill hf->oof. */
+static int head_inner_cv(head_fit *hf, const train_ctx *c)
+{
+    size_t K = (size_t)c->o->folds, NC = c->o->c_grid_n, nl = hf->nl, nh = hf->nh;
+    size_t njobs = NC * K * nl;
+    struct fit_job *jobs = calloc(njobs, sizeof *jobs);
+    size_t *rows = malloc(K * 2 * nh * sizeof *rows);     /* per fold: train, then test rows */
+    signed char *ys = malloc(K * nl * nh);                  /* per fold and label: train labels */
+    size_t *ntrain = calloc(K, sizeof *ntrain), *ntest = calloc(K, sizeof *ntest);
+    size_t *testpos = malloc(nh * sizeof *testpos);        /* test order -> head order */
+    double *scratch = malloc(NC * nl * nh * sizeof *scratch);
+    int rc = SLANT_OK;
+    hf->oof = malloc(NC * nl * nh * sizeof *hf->oof);
+    if (!jobs || !rows || !ys || !ntrain || !ntest || !testpos || !scratch || !hf->oof) {
+        rc = slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        goto out;
+    }
+    for (size_t f = 0, off = 0; f < K; f++) {
+        size_t *tr = rows + f * 2 * nh, *te = tr + nh;
+        for (size_t j = 0; j < nh; j++) {
+            if ((size_t)hf->fold[j] == f) {
+                testpos[off + ntest[f]] = j;
+                te[ntest[f]++] = hf->row[j];
+            } else {
+                tr[ntrain[f]++] = hf->row[j];
+            }
+        }
+        off += ntest[f];
+        for (size_t l = 0; l < nl; l++) {
+            signed char *yy = ys + (f * nl + l) * nh;
+            size_t t = 0;
+            for (size_t j = 0; j < nh; j++)
+                if ((size_t)hf->fold[j] != f)
+                    yy[t++] = hf->y[l * nh + j];
+        }
+    }
+    /* decisions are written per fold in test order, then put back in the
+     * head's order */
+    size_t jn = 0;
+    for (size_t ci = 0; ci < NC; ci++)
+        for (size_t f = 0, off = 0; f < K; off += ntest[f], f++)
+            for (size_t l = 0; l < nl; l++) {
+                struct fit_job *jb = &jobs[jn++];
+                jb->ts = c->ts;
+                jb->idx = rows + f * 2 * nh;
+                jb->n = ntrain[f];
+                jb->y = ys + (f * nl + l) * nh;
+                jb->C = c->o->c_grid[ci];
+                jb->test = rows + f * 2 * nh + nh;
+                jb->ntest = ntest[f];
+                jb->dec = scratch + (ci * nl + l) * nh + off;
+            }
+    rc = run_jobs(jobs, njobs, c->ts->nfeatures, c->o, c->err);
+    if (rc == SLANT_OK)
+        for (size_t cl = 0; cl < NC * nl; cl++)
+            for (size_t q = 0; q < nh; q++)
+                hf->oof[cl * nh + testpos[q]] = scratch[cl * nh + q];
+out:
+    free(jobs);
+    free(rows);
+    free(ys);
+    free(ntrain);
+    free(ntest);
+    free(testpos);
+    free(scratch);
+    return rc;
+}
+
+/* C per head (single-label: the macro-F1 of the arg-max) or per label
+ * (multi-label: each label's best F1). */
+static int head_choose_costs(head_fit *hf, const train_ctx *c)
+{
+    size_t NC = c->o->c_grid_n, nl = hf->nl, nh = hf->nh;
+    hf->cost = calloc(nl, sizeof *hf->cost);
+    if (!hf->cost)
+        return slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    if (!c->m->heads[hf->h].multilabel) {
+        double best = -1;
+        size_t bc = 0;
+        for (size_t ci = 0; ci < NC; ci++) {
+            double *decs[SLANTP_MAX_LABELS];
+            const signed char *ys[SLANTP_MAX_LABELS];
+            for (size_t l = 0; l < nl; l++) {
+                decs[l] = hf->oof + (ci * nl + l) * nh;
+                ys[l] = hf->y + l * nh;
+            }
+            double f1 = macro_f1_argmax(decs, nl, ys, nh);
+            if (f1 > best + 1e-12) {
+                best = f1;
+                bc = ci;
+            }
+        }
+        for (size_t l = 0; l < nl; l++)
+            hf->cost[l] = bc;
+        return SLANT_OK;
+    }
+    for (size_t l = 0; l < nl; l++) {
+        double best = -1;
+        for (size_t ci = 0; ci < NC; ci++) {
+            double f1;
+            slantp_best_threshold(hf->oof + (ci * nl + l) * nh, hf->y + l * nh, nh, &f1);
+            if (f1 > best + 1e-12) {
+                best = f1;
+                hf->cost[l] = ci;
+            }
+        }
+    }
+    return SLANT_OK;
+}
+
+/* Platt scaling on the chosen C's out-of-fold values, and the thresholds
+ * of a multi-label head. A fit whose slope is not negative would score a
+ * document lower the more it looks like the label: it is marked, and
+ * refitted after the final fit (head_refit_backwards). */
+static int head_calibrate(head_fit *hf, const train_ctx *c)
+{
+    slant_model *m = c->m;
+    const slantp_head *mh = &m->heads[hf->h];
+    size_t nl = hf->nl, nh = hf->nh;
+    double *p = malloc(nl * nh * sizeof *p), *thr = malloc(nl * sizeof *thr);
+    hf->backwards = calloc(nl, 1);
+    if (!p || !thr || !hf->backwards) {
+        free(p);
+        free(thr);
+        return slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
+    for (size_t l = 0; l < nl; l++) {
+        size_t g = mh->first + l;
+        const double *dv = hf->oof + (hf->cost[l] * nl + l) * nh;
+        m->cost[g] = c->o->c_grid[hf->cost[l]];
+        slantp_platt_fit(dv, hf->y + l * nh, nh, &m->platt_a[g], &m->platt_b[g]);
+        hf->backwards[l] = !(m->platt_a[g] < 0);
+        for (size_t j = 0; j < nh; j++)
+            p[l * nh + j] = slantp_platt(dv[j], m->platt_a[g], m->platt_b[g]);
+        m->threshold[g] = 0;
+    }
+    int rc = SLANT_OK;
+    if (mh->multilabel) {
+        if (slantp_head_thresholds(p, hf->y, nl, nh, c->o->threshold_objective, thr) < 0)
+            rc = slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        for (size_t l = 0; rc == SLANT_OK && l < nl; l++)
+            m->threshold[mh->first + l] = hf->backwards[l] ? 0.5 : thr[l];
+    }
+    free(p);
+    free(thr);
+    return rc;
+}
+
+/* Each label retrained on all of the head's rows with its C. */
+static int head_final_fits(head_fit *hf, const train_ctx *c)
+{
+    slant_model *m = c->m;
+    const slantp_head *mh = &m->heads[hf->h];
+    size_t nl = hf->nl, nf = c->ts->nfeatures;
+    struct fit_job *jobs = calloc(nl, sizeof *jobs);
+    hf->w = malloc(nl * nf * sizeof *hf->w);
+    if (!jobs || !hf->w) {
+        free(jobs);
+        return slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
+    for (size_t l = 0; l < nl; l++) {
+        jobs[l].ts = c->ts;
+        jobs[l].idx = hf->row;
+        jobs[l].n = hf->nh;
+        jobs[l].y = hf->y + l * hf->nh;
+        jobs[l].C = m->cost[mh->first + l];
+        jobs[l].w_out = hf->w + l * nf;
+        jobs[l].b_out = &m->bias[mh->first + l];
+    }
+    int rc = run_jobs(jobs, nl, nf, c->o, c->err);
+    free(jobs);
+    if (rc)
+        return rc;
+    for (size_t l = 0; l < nl; l++)
+        for (size_t f = 0; f < nf; f++)
+            m->W[f * m->nlabels + mh->first + l] = hf->w[l * nf + f];
+    return SLANT_OK;
+}
+
+/* A label whose out-of-fold calibration came out backwards (too few
+ * documents, or folds that hid what it looks like) is calibrated on the
+ * final classifier's own decisions: overconfident, but increasing in the
+ * decision value. Should even that fail, a fixed slope of -1 with the
+ * label's prior. */
+static int head_refit_backwards(head_fit *hf, const train_ctx *c)
+{
+    slant_model *m = c->m;
+    const slantp_head *mh = &m->heads[hf->h];
+    size_t nh = hf->nh, nf = c->ts->nfeatures;
+    double *dv = NULL;
+    for (size_t l = 0; l < hf->nl; l++) {
+        if (!hf->backwards[l])
+            continue;
+        size_t g = mh->first + l;
+        double slope = m->platt_a[g];
+        if (!dv && !(dv = malloc(nh * sizeof *dv)))
+            return slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        size_t npos = 0;
+        for (size_t j = 0; j < nh; j++) {
+            dv[j] = slantp_trainset_decision(c->ts, hf->row[j], hf->w + l * nf, m->bias[g]);
+            npos += hf->y[l * nh + j] > 0;
+        }
+        slantp_platt_fit(dv, hf->y + l * nh, nh, &m->platt_a[g], &m->platt_b[g]);
+        if (!(m->platt_a[g] < 0) || !isfinite(m->platt_b[g])) {
+            m->platt_a[g] = -1.0;
+            m->platt_b[g] = log(((double)(nh - npos) + 1.0) / ((double)npos + 1.0));
+        }
+        warnf(c, "label '%s' of head '%s': its out-of-fold calibration ran against the label "
+                 "(slope %+.3g); calibrated on the training decisions instead",
+              mh->labels[l], mh->name, -slope);
+    }
+    free(dv);
+    return SLANT_OK;
+}
+
+static int train_head(const train_ctx *c, const slantp_subset *s, size_t h)
+{
+    head_fit hf = {0};
+    hf.h = h;
+    int rc = head_labels(&hf, c, s);
+    if (!rc)
+        rc = head_folds(&hf, c, s);
+    if (!rc)
+        rc = head_inner_cv(&hf, c);
+    if (!rc)
+        rc = head_choose_costs(&hf, c);
+    if (!rc)
+        rc = head_calibrate(&hf, c);
+    if (!rc)
+        rc = head_final_fits(&hf, c);
+    if (!rc)
+        rc = head_refit_backwards(&hf, c);
+    head_fit_release(&hf);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- training */
 
 /* Keep only the stems that some kept feature uses, renumbered in their old
@@ -564,11 +847,6 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     slantp_feat *sorted = NULL;
     size_t sorted_cap = 0;
     int have_stemmer = 0;
-    struct fit_job *jobs = NULL;
-    double *oof = NULL;
-    signed char *ybuf = NULL;
-    size_t *hidx = NULL;
-    int *fold = NULL;
 
     *out = NULL;
     slantp_svm_quiet();     /* libsvm prints progress on stdout otherwise */
@@ -767,244 +1045,15 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     m->threshold = calloc(total_labels, sizeof *m->threshold);
     m->cost = calloc(total_labels, sizeof *m->cost);
     m->label_docs = calloc(total_labels, sizeof *m->label_docs);
-    hidx = malloc(N * sizeof *hidx);
-    fold = malloc(N * sizeof *fold);
     if (!m->W || !m->bias || !m->platt_a || !m->platt_b || !m->threshold || !m->cost ||
-        !m->label_docs || !hidx || !fold)
+        !m->label_docs)
         goto nomem;
 
-    size_t K = (size_t)o.folds, NC = o.c_grid_n;
+    train_ctx ctx = {&ts, &o, m, err};
     for (size_t h = 0; h < m->nheads; h++) {
-        slantp_head *mh = &m->heads[h];
-        size_t nl = mh->nlabels, nh = 0;
-        for (size_t i = 0; i < N; i++)
-            if (slantp_record_has_head(d, &d->recs[s->idx[i]], h))
-                hidx[nh++] = i;
-        if (!mh->multilabel && nl < 2) {
-            rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
-                              "head '%s' needs at least 2 labels to learn from, it has %zu",
-                              mh->name, nl);
-            goto fail;
-        }
-        if (nh < K) {
-            rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
-                              "head '%s' has %zu labelled documents, fewer than %zu folds",
-                              mh->name, nh, K);
-            goto fail;
-        }
-        /* y[l][j] for the head's documents */
-        free(ybuf);
-        ybuf = malloc(nl * nh);
-        free(oof);
-        oof = malloc(NC * nl * nh * sizeof *oof);
-        if (!ybuf || !oof)
-            goto nomem;
-        for (size_t l = 0; l < nl; l++) {
-            size_t pos = 0;
-            for (size_t j = 0; j < nh; j++) {
-                int g = slantp_record_has_label(d, &d->recs[s->idx[hidx[j]]], h, l);
-                ybuf[l * nh + j] = g ? 1 : -1;
-                pos += (size_t)g;
-            }
-            m->label_docs[mh->first + l] = pos;
-        }
-        mh->max_labels = 1;
-        for (size_t j = 0; j < nh; j++) {
-            size_t k = 0;
-            for (size_t l = 0; l < nl; l++)
-                k += ybuf[l * nh + j] > 0;
-            if (k > mh->max_labels)
-                mh->max_labels = k;
-        }
-        /* folds over the head's documents */
-        {
-            size_t *ridx = malloc(nh * sizeof *ridx);
-            if (!ridx)
-                goto nomem;
-            for (size_t j = 0; j < nh; j++)
-                ridx[j] = s->idx[hidx[j]];
-            int grouped = 0;
-            for (size_t j = 0; j < nh && !grouped; j++)
-                grouped = d->recs[ridx[j]].group != NULL;
-            slantp_assign_folds(d, ridx, nh, (int)K, grouped, o.seed, fold);
-            free(ridx);
-        }
-        /* jobs: C x fold x label; each job gets its own index arrays */
-        size_t njobs = NC * K * nl;
-        free(jobs);
-        jobs = calloc(njobs, sizeof *jobs);
-        size_t *arena = malloc(K * 2 * nh * sizeof *arena);
-        signed char *yarena = malloc(K * nl * nh);
-        if (!jobs || !arena || !yarena) {
-            free(arena);
-            free(yarena);
-            goto nomem;
-        }
-        /* per fold: train rows, test rows (trainset indices), and their
-         * position in the head's list for writing out-of-fold values */
-        size_t *ftrain_n = calloc(K, sizeof *ftrain_n), *ftest_n = calloc(K, sizeof *ftest_n);
-        size_t *testpos = malloc(nh * sizeof *testpos);
-        if (!ftrain_n || !ftest_n || !testpos) {
-            free(arena);
-            free(yarena);
-            free(ftrain_n);
-            free(ftest_n);
-            free(testpos);
-            goto nomem;
-        }
-        for (size_t f = 0; f < K; f++) {
-            size_t *tr = arena + f * 2 * nh, *te = tr + nh;
-            for (size_t j = 0; j < nh; j++) {
-                if ((size_t)fold[j] == f)
-                    te[ftest_n[f]++] = hidx[j];
-                else
-                    tr[ftrain_n[f]++] = hidx[j];
-            }
-            for (size_t l = 0; l < nl; l++) {
-                signed char *yy = yarena + (f * nl + l) * nh;
-                size_t t = 0;
-                for (size_t j = 0; j < nh; j++)
-                    if ((size_t)fold[j] != f)
-                        yy[t++] = ybuf[l * nh + j];
-            }
-        }
-        /* out-of-fold values are written per fold in test order, then
-         * scattered back to the head's order */
-        double *scratch = malloc(NC * nl * nh * sizeof *scratch);
-        if (!scratch) {
-            free(arena);
-            free(yarena);
-            free(ftrain_n);
-            free(ftest_n);
-            free(testpos);
-            goto nomem;
-        }
-        size_t jn = 0;
-        for (size_t c = 0; c < NC; c++) {
-            size_t off = 0;
-            for (size_t f = 0; f < K; f++) {
-                for (size_t l = 0; l < nl; l++) {
-                    struct fit_job *jb = &jobs[jn++];
-                    jb->ts = &ts;
-                    jb->idx = arena + f * 2 * nh;
-                    jb->n = ftrain_n[f];
-                    jb->y = yarena + (f * nl + l) * nh;
-                    jb->C = o.c_grid[c];
-                    jb->test = arena + f * 2 * nh + nh;
-                    jb->ntest = ftest_n[f];
-                    jb->dec = scratch + (c * nl + l) * nh + off;
-                }
-                off += ftest_n[f];
-            }
-        }
-        {
-            size_t off = 0;
-            for (size_t f = 0; f < K; f++) {
-                size_t t = 0;
-                for (size_t j = 0; j < nh; j++)
-                    if ((size_t)fold[j] == f)
-                        testpos[off + t++] = j;
-                off += ftest_n[f];
-            }
-        }
-        rc = run_jobs(jobs, njobs, nkept, &o, err);
-        if (rc == SLANT_OK)
-            for (size_t cl = 0; cl < NC * nl; cl++)
-                for (size_t q = 0; q < nh; q++)
-                    oof[cl * nh + testpos[q]] = scratch[cl * nh + q];
-        free(scratch);
-        free(arena);
-        free(yarena);
-        free(ftrain_n);
-        free(ftest_n);
-        free(testpos);
+        rc = train_head(&ctx, s, h);
         if (rc)
             goto fail;
-
-        /* choose C */
-        size_t *cbest = malloc(nl * sizeof *cbest);
-        double *pbuf = malloc(nh * sizeof *pbuf);
-        if (!cbest || !pbuf) {
-            free(cbest);
-            free(pbuf);
-            goto nomem;
-        }
-        if (!mh->multilabel) {
-            double best = -1;
-            size_t bc = 0;
-            for (size_t c = 0; c < NC; c++) {
-                double *decs[SLANTP_MAX_LABELS];
-                const signed char *ys[SLANTP_MAX_LABELS];
-                for (size_t l = 0; l < nl; l++) {
-                    decs[l] = oof + (c * nl + l) * nh;
-                    ys[l] = ybuf + l * nh;
-                }
-                double f1 = macro_f1_argmax(decs, nl, ys, nh);
-                if (f1 > best + 1e-12) {
-                    best = f1;
-                    bc = c;
-                }
-            }
-            for (size_t l = 0; l < nl; l++)
-                cbest[l] = bc;
-        } else {
-            for (size_t l = 0; l < nl; l++) {
-                double best = -1;
-                cbest[l] = 0;
-                for (size_t c = 0; c < NC; c++) {
-                    double f1;
-                    slantp_best_threshold(oof + (c * nl + l) * nh, ybuf + l * nh, nh, &f1);
-                    if (f1 > best + 1e-12) {
-                        best = f1;
-                        cbest[l] = c;
-                    }
-                }
-            }
-        }
-        /* calibrate and threshold on the chosen C's out-of-fold values */
-        for (size_t l = 0; l < nl; l++) {
-            size_t g = mh->first + l;
-            const double *dv = oof + (cbest[l] * nl + l) * nh;
-            m->cost[g] = o.c_grid[cbest[l]];
-            slantp_platt_fit(dv, ybuf + l * nh, nh, &m->platt_a[g], &m->platt_b[g]);
-            if (mh->multilabel) {
-                double f1;
-                for (size_t j = 0; j < nh; j++)
-                    pbuf[j] = slantp_platt(dv[j], m->platt_a[g], m->platt_b[g]);
-                m->threshold[g] = slantp_best_threshold(pbuf, ybuf + l * nh, nh, &f1);
-            } else {
-                m->threshold[g] = 0;
-            }
-        }
-        free(pbuf);
-        /* 4. final fits on all of the head's documents */
-        free(jobs);
-        jobs = calloc(nl, sizeof *jobs);
-        double *wtmp = malloc(nl * nkept * sizeof *wtmp);
-        if (!jobs || !wtmp) {
-            free(cbest);
-            free(wtmp);
-            goto nomem;
-        }
-        for (size_t l = 0; l < nl; l++) {
-            jobs[l].ts = &ts;
-            jobs[l].idx = hidx;
-            jobs[l].n = nh;
-            jobs[l].y = ybuf + l * nh;
-            jobs[l].C = m->cost[mh->first + l];
-            jobs[l].w_out = wtmp + l * nkept;
-            jobs[l].b_out = &m->bias[mh->first + l];
-        }
-        free(cbest);
-        rc = run_jobs(jobs, nl, nkept, &o, err);
-        if (rc) {
-            free(wtmp);
-            goto fail;
-        }
-        for (size_t l = 0; l < nl; l++)
-            for (size_t f = 0; f < nkept; f++)
-                m->W[f * total_labels + mh->first + l] = wtmp[l * nkept + f];
-        free(wtmp);
     }
     if (prune_stems(m) < 0)
         goto nomem;
@@ -1029,11 +1078,6 @@ done:
     slantp_trainset_release(&ts);
     surface_votes_release(&votes);
     free(sorted);
-    free(jobs);
-    free(oof);
-    free(ybuf);
-    free(hidx);
-    free(fold);
     return rc;
 }
 

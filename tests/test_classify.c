@@ -120,7 +120,7 @@ Test(classify, terms_quote_the_document_not_stems)
     slant_model_free(m);
 }
 
-Test(classify, single_label_scores_sum_to_one_and_best_is_predicted)
+Test(classify, single_label_scores_sum_to_one_and_best_is_predicted_multilabel_never_empty)
 {
     slant_model *m = th_train_small();
     slant_error err;
@@ -138,11 +138,12 @@ Test(classify, single_label_scores_sum_to_one_and_best_is_predicted)
                 sum += s;
                 npred += (size_t)slant_result_predicted(r, h, l);
             }
-            cr_assert(slant_result_predicted(r, h, best), "the best label is always predicted");
             if (!slant_model_head_multilabel(m, h)) {
+                cr_assert(slant_result_predicted(r, h, best), "the best label is predicted");
                 cr_assert(fabs(sum - 1.0) < 1e-9);
                 cr_assert_eq(npred, 1);
             } else {
+                /* every training document had a frame, so every document gets one */
                 cr_assert_geq(npred, 1);
             }
         }

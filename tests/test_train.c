@@ -134,32 +134,6 @@ Test(train, rejects_bad_options)
     free(dir);
 }
 
-Test(train, grouped_folds_keep_a_group_together_and_balance_folds)
-{
-    char *dir = th_mkdtemp(), *p = th_path(dir, "c.jsonl");
-    th_write_corpus(p);
-    slant_dataset *d = slant_dataset_new();
-    slant_error err;
-    cr_assert_eq(slant_dataset_read(d, p, SLANT_FORMAT_AUTO, NULL, "story", &err), SLANT_OK);
-    size_t idx[60];
-    int fold[60], count[5] = {0};
-    for (size_t i = 0; i < d->n; i++)
-        idx[i] = i;
-    slantp_assign_folds(d, idx, d->n, 5, 1, 1, fold);
-    for (size_t i = 0; i < d->n; i++) {
-        count[fold[i]]++;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(d->recs[i].group, d->recs[j].group) == 0)
-                cr_assert_eq(fold[i], fold[j], "story %s split across folds", d->recs[i].group);
-    }
-    for (int f = 0; f < 5; f++)
-        cr_assert_eq(count[f], 12, "10 stories of 6 records over 5 folds: 12 each");
-    slant_dataset_free(d);
-    th_rmdir(dir);
-    free(p);
-    free(dir);
-}
-
 /* A model trained on one JSONL file with the default options, 2 folds. */
 static slant_model *train_two_folds(const char *path)
 {
@@ -267,4 +241,137 @@ Test(train, the_favourite_form_changes_hands_as_votes_come_in)
         free(p);
         free(dir);
     }
+}
+
+/* ---------------------------------------------------------------- calibration */
+
+struct warnings {
+    int n;
+    char last[512];
+};
+
+static void count_warning(void *ctx, const char *text)
+{
+    struct warnings *w = ctx;
+    w->n++;
+    snprintf(w->last, sizeof w->last, "%s", text);
+}
+
+/* Labels that nothing in the text predicts: out-of-fold decisions are
+ * noise, and an unguarded Platt fit comes out with a positive slope for
+ * some of them. Every calibration must still increase with the decision
+ * value. */
+Test(train, every_calibration_increases_with_the_decision_value)
+{
+    static const char *const words[] = {"harbour", "ferry", "tariff", "census", "orchard",
+                                        "glacier", "ballot", "quarry", "lantern", "mosaic"};
+    static const char *const labels[] = {"a", "b", "c"};
+    int backwards_fixed = 0;
+    for (unsigned seed = 1; seed <= 6; seed++) {
+        slant_dataset *d = slant_dataset_new();
+        slant_error err;
+        uint64_t r = seed * 0x9e3779b97f4a7c15ULL;
+        for (size_t i = 0; i < 60; i++) {
+            char text[256] = "", id[16];
+            for (int w = 0; w < 12; w++) {
+                r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+                strcat(text, words[(r >> 33) % 10]);
+                strcat(text, " ");
+            }
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            snprintf(id, sizeof id, "d%zu", i);
+            cr_assert_eq(slantp_dataset_add(d, id, text, strlen(text), NULL, "t", (long)i), 0);
+            cr_assert_eq(slantp_dataset_add_label(d, "h", 0, labels[(r >> 33) % 3], &err), SLANT_OK);
+        }
+        slant_train_options o;
+        slant_train_options_init(&o);
+        o.min_df = 1;
+        o.seed = seed;
+        struct warnings w = {0};
+        o.warning = count_warning;
+        o.warning_ctx = &w;
+        slant_model *m = NULL;
+        cr_assert_eq(slant_train(d, &o, &m, &err), SLANT_OK, "%s", err.text);
+        for (size_t l = 0; l < 3; l++) {
+            double c, a, b, thr;
+            size_t nd;
+            slant_model_label_info(m, 0, l, &c, &a, &b, &thr, &nd);
+            cr_assert(a < 0, "seed %u label %s: Platt slope %g", seed, labels[l], a);
+        }
+        if (w.n) {
+            backwards_fixed++;
+            cr_assert(strstr(w.last, "calibrated on the training decisions"), "%s", w.last);
+        }
+        slant_model_free(m);
+        slant_dataset_free(d);
+    }
+    cr_assert(backwards_fixed > 0, "no seed gave a backwards calibration: the guard went untested");
+}
+
+/* ---------------------------------------------------------------- multi-label heads */
+
+static slant_dataset *frames_data(int with_empty, int all_empty)
+{
+    static const char *const topics[][2] = {
+        {"harbour ferry dock crane cargo", "Economic"},
+        {"ballot vote poll candidate campaign", "Political"},
+        {"clinic vaccine nurse doctor ward", "Health_and_safety"}};
+    slant_dataset *d = slant_dataset_new();
+    slant_error err;
+    for (size_t i = 0; i < 48; i++) {
+        char id[16];
+        size_t t = i % 4;
+        const char *text = t < 3 ? topics[t][0] : "weather sunny mild breeze afternoon";
+        snprintf(id, sizeof id, "d%zu", i);
+        cr_assert_eq(slantp_dataset_add(d, id, text, strlen(text), NULL, "t", (long)i), 0);
+        cr_assert_eq(slantp_dataset_add_label(d, "frames", 1, NULL, &err), SLANT_OK);
+        if (all_empty || (t == 3 && with_empty))
+            continue;
+        cr_assert_eq(slantp_dataset_add_label(d, "frames", 1, topics[t % 3][1], &err), SLANT_OK);
+    }
+    return d;
+}
+
+Test(train, a_head_whose_lists_are_all_empty_is_refused)
+{
+    slant_dataset *d = frames_data(0, 1);
+    slant_model *m = NULL;
+    slant_error err;
+    cr_assert_eq(slant_train(d, NULL, &m, &err), SLANT_ETRAIN);
+    cr_assert_null(m);
+    cr_assert(strstr(err.text, "no labels"), "%s", err.text);
+    slant_dataset_free(d);
+}
+
+Test(train, a_multilabel_head_predicts_no_label_when_training_documents_had_none)
+{
+    slant_dataset *d = frames_data(1, 0);
+    slant_train_options o;
+    slant_train_options_init(&o);
+    o.min_df = 1;
+    slant_model *m = NULL;
+    slant_error err;
+    cr_assert_eq(slant_train(d, &o, &m, &err), SLANT_OK, "%s", err.text);
+    slant_workspace *ws = slant_workspace_new(m, &err);
+    const slant_result *r;
+    const char *text = "weather sunny mild breeze afternoon";
+    cr_assert_eq(slant_classify(ws, text, strlen(text), &r, &err), SLANT_OK);
+    for (size_t l = 0; l < slant_model_nlabels(m, 0); l++)
+        cr_assert(!slant_result_predicted(r, 0, l), "'%s' predicted", slant_model_label(m, 0, l));
+    /* and the flag survives a save and a load */
+    slantp_buf b = {0};
+    cr_assert_eq(slantp_model_serialize(m, &b, &err), SLANT_OK);
+    char *dir = th_mkdtemp(), *p = th_path(dir, "m.slant");
+    th_write(p, b.data, b.len);
+    slant_model *back = slant_model_load(p, &err);
+    cr_assert_not_null(back, "%s", err.text);
+    cr_assert(back->heads[0].may_be_empty);
+    slant_model_free(back);
+    slantp_buf_release(&b);
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+    slant_workspace_free(ws);
+    slant_model_free(m);
+    slant_dataset_free(d);
 }
