@@ -161,13 +161,54 @@ enum slant_format { SLANT_FORMAT_AUTO, SLANT_FORMAT_JSONL, SLANT_FORMAT_FASTTEXT
 
 slant_dataset *slant_dataset_new(void);
 void slant_dataset_free(slant_dataset *d);
-/* Append the records of 'path' ("-" is standard input). 'head' names the
- * head for the single-head formats (FASTTEXT, TSV, DIR; NULL = "label").
- * 'group_field' names a JSONL field kept per record for grouped folds
- * (NULL = none). Errors carry the file, line and column. */
+
+/* How to read labelled data. */
+typedef struct slant_read_options {
+    enum slant_format format;     /* default AUTO */
+    /* FASTTEXT, TSV, DIR: the name of their one head (NULL = "label").
+     * JSONL: read only this head, ignore the others (NULL = every head). */
+    const char *head;
+    /* A JSONL field kept per record for grouped folds (NULL = none); the
+     * other formats have no fields, and asking for one is SLANT_EINVAL. */
+    const char *group_field;
+    /* A JSONL field whose value, and its short forms ("CNN" of "CNN (Web
+     * News)"), is blanked from the record's own text (NULL = none) ... */
+    const char *mask_field;
+    /* ... and names blanked from every text. Blanking writes spaces, at
+     * word boundaries, ignoring ASCII case. */
+    const char *const *mask_names;
+    size_t nmask_names;
+    /* Skip a malformed record instead of failing: each one is passed to
+     * 'skipped' (file, line, column, what was wrong) and counted. */
+    int skip_bad;
+    void (*skipped)(void *ctx, const slant_error *why);
+    void *skipped_ctx;
+} slant_read_options;
+
+void slant_read_options_init(slant_read_options *o);
+
+/* Append the records of 'path' ("-" is standard input, a directory is
+ * DIR). Text is UTF-8; a NUL in a JSONL string (\u0000) reads as a space.
+ * Errors carry the file, line and column. */
+int slant_dataset_read_with(slant_dataset *d, const char *path, const slant_read_options *o,
+                            slant_error *err);
+/* The same with default options but for the format, 'head' and
+ * 'group_field'. */
 int slant_dataset_read(slant_dataset *d, const char *path, enum slant_format fmt,
                        const char *head, const char *group_field, slant_error *err);
+/* Records skipped as malformed (skip_bad), and records that had a value
+ * for the group field. */
+size_t slant_dataset_skipped(const slant_dataset *d);
+size_t slant_dataset_grouped(const slant_dataset *d);
 size_t slant_dataset_size(const slant_dataset *d);
+/* Record i's id, and its group value (NULL when it has none). */
+const char *slant_dataset_id(const slant_dataset *d, size_t i);
+const char *slant_dataset_group(const slant_dataset *d, size_t i);
+/* Record i's labels of head 'head' (an index below slant_dataset_nheads):
+ * up to 'max' stored in 'out', the count returned; -1 when the record
+ * does not carry the head at all. */
+long slant_dataset_labels(const slant_dataset *d, size_t i, size_t head, const char **out,
+                          size_t max);
 size_t slant_dataset_nheads(const slant_dataset *d);
 const char *slant_dataset_head_name(const slant_dataset *d, size_t head);
 
@@ -231,16 +272,39 @@ typedef struct slant_head_metrics {
 
 typedef struct slant_metrics slant_metrics;
 
-/* Classify every record of 'd' with 'm' and compare with its labels. */
+/* Classify every record of 'd' with 'm' and compare with its labels.
+ * Heads are matched by name; the model's heads the data lacks are left
+ * out. Data with none of the model's heads, or with a label the model
+ * does not know, is SLANT_EFORMAT. */
 int slant_evaluate(const slant_model *m, const slant_dataset *d,
                    slant_metrics **out, slant_error *err);
-/* K-fold cross-validation: train on K-1 folds, classify the held-out one.
- * Records sharing 'group_field' (as read by slant_dataset_read) stay in
- * one fold when 'grouped' is non-zero. */
+
+typedef struct slant_cv_options {
+    int k;              /* folds, 2 or more */
+    int grouped;        /* records sharing their group value stay in one fold */
+    /* Each held-out record (its index in the dataset) with the model of
+     * its fold and its result, fold by fold; may be NULL. */
+    void (*heldout)(void *ctx, int fold, size_t record, const slant_model *m,
+                    const slant_result *r);
+    void *ctx;
+    int *fold_of;       /* when not NULL: slant_dataset_size() entries, each
+                           record's fold */
+} slant_cv_options;
+
+/* K-fold cross-validation: train on K-1 folds with the full procedure
+ * (vocabulary included), classify the held-out one. Folds are stratified
+ * by label and, when grouped, keep groups whole. The metrics are of all
+ * folds' predictions together; slant_metrics_fold gives each fold's. */
+int slant_cross_validate_with(const slant_dataset *d, const slant_train_options *o,
+                              const slant_cv_options *cv, slant_metrics **out, slant_error *err);
 int slant_cross_validate(const slant_dataset *d, const slant_train_options *o,
                          int k, int grouped, slant_metrics **out, slant_error *err);
 size_t slant_metrics_nheads(const slant_metrics *mt);
 const slant_head_metrics *slant_metrics_head(const slant_metrics *mt, size_t i);
+/* Cross-validation: the number of folds and one fold's metrics (owned by
+ * 'mt'); 0 and NULL for an evaluation. */
+size_t slant_metrics_nfolds(const slant_metrics *mt);
+const slant_metrics *slant_metrics_fold(const slant_metrics *mt, size_t fold);
 void slant_metrics_free(slant_metrics *mt);
 
 /* A short summary of how a model was trained, for 'slant inspect'. */

@@ -50,6 +50,31 @@ long cli_parse_count(const char *s);
 /* Finish writing stdout; returns EXIT_DATA (and says why) on a failed write. */
 int cli_close_stdout(void);
 
+/* A file written whole or not at all: a temporary beside 'path', renamed
+ * over it by commit, removed by abort. open and commit report their own
+ * errors and return -1. */
+typedef struct cli_outfile {
+    const char *path;
+    char tmp[4096];
+    FILE *fp;
+} cli_outfile;
+int cli_outfile_open(cli_outfile *f, const char *path);
+int cli_outfile_commit(cli_outfile *f);
+void cli_outfile_abort(cli_outfile *f);
+/* Can 'path' be written (its directory exists and takes a new file)?
+ * Reports why not and returns -1. */
+int cli_check_writable(const char *path);
+
+/* Names read from a file, one a line; blank lines and lines starting with
+ * '#' are skipped. */
+typedef struct cli_names {
+    const char **v;
+    size_t n;
+    char *text;
+} cli_names;
+int cli_read_names(const char *path, cli_names *names);
+void cli_names_release(cli_names *names);
+
 /* Colours only when the stream is a terminal and NO_COLOR is unset. */
 int cli_use_color(FILE *f);
 

@@ -2,60 +2,130 @@
  * that `slant train --cv` shares with eval.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 void cli_print_metrics(const slant_metrics *mt, int json);
+void cli_print_cv(const slant_metrics *mt, int json, const char *title);
 
-static void print_metrics_json(const slant_metrics *mt)
+static void head_json(cli_out *o, const slant_head_metrics *hm)
 {
-    cli_out o = {0};
-    out_puts(&o, "{\"heads\":{");
-    for (size_t h = 0; h < slant_metrics_nheads(mt); h++) {
-        const slant_head_metrics *hm = slant_metrics_head(mt, h);
-        out_puts(&o, h ? "," : "");
-        out_json_string(&o, hm->head);
-        out_printf(&o, ":{\"multilabel\":%s,\"documents\":%zu,\"micro_f1\":%.6f,"
-                       "\"macro_f1\":%.6f,\"accuracy\":%.6f,\"labels\":{",
-                   hm->multilabel ? "true" : "false", hm->ndocs, hm->micro_f1, hm->macro_f1,
-                   hm->accuracy);
-        for (size_t l = 0; l < hm->nlabels; l++) {
-            out_puts(&o, l ? "," : "");
-            out_json_string(&o, hm->labels[l]);
-            out_printf(&o, ":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu,"
-                           "\"tp\":%zu,\"fp\":%zu,\"fn\":%zu}",
-                       hm->precision[l], hm->recall[l], hm->f1[l], hm->support[l], hm->tp[l],
-                       hm->fp[l], hm->fn[l]);
-        }
-        out_puts(&o, "}");
-        if (hm->confusion) {
-            out_puts(&o, ",\"confusion\":[");
-            for (size_t g = 0; g < hm->nlabels; g++) {
-                out_puts(&o, g ? ",[" : "[");
-                for (size_t p = 0; p < hm->nlabels; p++)
-                    out_printf(&o, "%s%zu", p ? "," : "", hm->confusion[g * hm->nlabels + p]);
-                out_puts(&o, "]");
-            }
-            out_puts(&o, "]");
-        }
-        out_puts(&o, "}");
+    out_json_string(o, hm->head);
+    out_printf(o, ":{\"multilabel\":%s,\"documents\":%zu,\"micro_f1\":%.6f,"
+                  "\"macro_f1\":%.6f,\"accuracy\":%.6f,\"labels\":{",
+               hm->multilabel ? "true" : "false", hm->ndocs, hm->micro_f1, hm->macro_f1,
+               hm->accuracy);
+    for (size_t l = 0; l < hm->nlabels; l++) {
+        out_puts(o, l ? "," : "");
+        out_json_string(o, hm->labels[l]);
+        out_printf(o, ":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu,"
+                      "\"tp\":%zu,\"fp\":%zu,\"fn\":%zu}",
+                   hm->precision[l], hm->recall[l], hm->f1[l], hm->support[l], hm->tp[l],
+                   hm->fp[l], hm->fn[l]);
     }
-    out_puts(&o, "}}\n");
-    fwrite(o.p, 1, o.len, stdout);
-    out_release(&o);
+    out_puts(o, "}");
+    if (hm->confusion) {
+        out_puts(o, ",\"confusion\":[");
+        for (size_t g = 0; g < hm->nlabels; g++) {
+            out_puts(o, g ? ",[" : "[");
+            for (size_t p = 0; p < hm->nlabels; p++)
+                out_printf(o, "%s%zu", p ? "," : "", hm->confusion[g * hm->nlabels + p]);
+            out_puts(o, "]");
+        }
+        out_puts(o, "]");
+    }
+    out_puts(o, "}");
+}
+
+static void heads_json(cli_out *o, const slant_metrics *mt)
+{
+    out_puts(o, "\"heads\":{");
+    for (size_t h = 0; h < slant_metrics_nheads(mt); h++) {
+        out_puts(o, h ? "," : "");
+        head_json(o, slant_metrics_head(mt, h));
+    }
+    out_puts(o, "}");
+}
+
+static void write_out(cli_out *o)
+{
+    if (o->failed)
+        cli_errorf("out of memory");
+    else
+        fwrite(o->p, 1, o->len, stdout);
+    out_release(o);
+}
+
+typedef struct cell {
+    size_t count, gold, pred;
+} cell;
+
+static int by_count_desc(const void *x, const void *y)
+{
+    const cell *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    if (a->gold != b->gold)
+        return a->gold < b->gold ? -1 : 1;
+    return a->pred < b->pred ? -1 : a->pred > b->pred;
+}
+
+/* Too many labels for a matrix on a terminal: the 'max' largest cells off
+ * the diagonal instead (the JSON output has the whole matrix). */
+static void print_top_confusions(const slant_head_metrics *hm, size_t max)
+{
+    size_t nl = hm->nlabels, n = 0;
+    cell *c = malloc(nl * nl * sizeof *c);
+    if (!c)
+        return;
+    for (size_t g = 0; g < nl; g++)
+        for (size_t p = 0; p < nl; p++)
+            if (g != p && hm->confusion[g * nl + p])
+                c[n++] = (cell){hm->confusion[g * nl + p], g, p};
+    qsort(c, n, sizeof *c, by_count_desc);
+    printf("\n  most confused (gold -> predicted: documents; --json has the whole matrix)\n");
+    for (size_t i = 0; i < n && i < max; i++)
+        printf("  %s -> %s: %zu\n", hm->labels[c[i].gold], hm->labels[c[i].pred], c[i].count);
+    if (!n)
+        printf("  none\n");
+    free(c);
+}
+
+static void print_confusion(const slant_head_metrics *hm, int w)
+{
+    size_t nl = hm->nlabels;
+    if (nl > 10) {
+        print_top_confusions(hm, 15);
+        return;
+    }
+    printf("\n  confusion (rows: gold, columns: predicted)\n  %-*s", w, "");
+    for (size_t p = 0; p < nl; p++)
+        printf(" %*.*s", 6, 6, hm->labels[p]);
+    printf("\n");
+    for (size_t g = 0; g < nl; g++) {
+        printf("  %-*s", w, hm->labels[g]);
+        for (size_t p = 0; p < nl; p++)
+            printf(" %6zu", hm->confusion[g * nl + p]);
+        printf("\n");
+    }
 }
 
 void cli_print_metrics(const slant_metrics *mt, int json)
 {
     if (json) {
-        print_metrics_json(mt);
+        cli_out o = {0};
+        out_puts(&o, "{");
+        heads_json(&o, mt);
+        out_puts(&o, "}\n");
+        write_out(&o);
         return;
     }
     for (size_t h = 0; h < slant_metrics_nheads(mt); h++) {
         const slant_head_metrics *hm = slant_metrics_head(mt, h);
-        int w = 5;
+        int w = 8;
         for (size_t l = 0; l < hm->nlabels; l++)
             if ((int)strlen(hm->labels[l]) > w)
                 w = (int)strlen(hm->labels[l]);
@@ -69,20 +139,67 @@ void cli_print_metrics(const slant_metrics *mt, int json)
         printf("  %-*s %9s %9s %9.3f\n", w, "macro-F1", "", "", hm->macro_f1);
         printf("  %-*s %9s %9s %9.3f\n", w, hm->multilabel ? "exact match" : "accuracy", "", "",
                hm->accuracy);
-        if (hm->confusion) {
-            printf("\n  confusion (rows: gold, columns: predicted)\n  %-*s", w, "");
-            for (size_t p = 0; p < hm->nlabels; p++)
-                printf(" %*.*s", 6, 6, hm->labels[p]);
-            printf("\n");
-            for (size_t g = 0; g < hm->nlabels; g++) {
-                printf("  %-*s", w, hm->labels[g]);
-                for (size_t p = 0; p < hm->nlabels; p++)
-                    printf(" %6zu", hm->confusion[g * hm->nlabels + p]);
-                printf("\n");
-            }
-        }
+        if (hm->confusion)
+            print_confusion(hm, w);
         printf("\n");
     }
+}
+
+static void mean_sd(const double *x, size_t n, double *mean, double *sd)
+{
+    double s = 0, ss = 0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i];
+    *mean = n ? s / (double)n : 0;
+    for (size_t i = 0; i < n; i++)
+        ss += (x[i] - *mean) * (x[i] - *mean);
+    *sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
+}
+
+static void print_folds_table(const slant_metrics *mt, size_t h)
+{
+    size_t k = slant_metrics_nfolds(mt);
+    double v[3][1000];
+    printf("%s, per fold\n  %4s %9s %9s %9s %9s\n", slant_metrics_head(mt, h)->head, "fold",
+           "documents", "micro-F1", "macro-F1", "accuracy");
+    for (size_t f = 0; f < k && f < 1000; f++) {
+        const slant_head_metrics *hm = slant_metrics_head(slant_metrics_fold(mt, f), h);
+        v[0][f] = hm->micro_f1;
+        v[1][f] = hm->macro_f1;
+        v[2][f] = hm->accuracy;
+        printf("  %4zu %9zu %9.3f %9.3f %9.3f\n", f + 1, hm->ndocs, hm->micro_f1, hm->macro_f1,
+               hm->accuracy);
+    }
+    double mean[3], sd[3];
+    for (int i = 0; i < 3; i++)
+        mean_sd(v[i], k < 1000 ? k : 1000, &mean[i], &sd[i]);
+    printf("  %-14s %9.3f %9.3f %9.3f\n  %-14s %9.3f %9.3f %9.3f\n\n", "mean", mean[0], mean[1],
+           mean[2], "sd", sd[0], sd[1], sd[2]);
+}
+
+void cli_print_cv(const slant_metrics *mt, int json, const char *title)
+{
+    if (json) {
+        cli_out o = {0};
+        out_puts(&o, "{\"cross_validation\":");
+        out_json_string(&o, title);
+        out_puts(&o, ",");
+        heads_json(&o, mt);
+        out_puts(&o, ",\"folds\":[");
+        for (size_t f = 0; f < slant_metrics_nfolds(mt); f++) {
+            out_puts(&o, f ? ",{" : "{");
+            heads_json(&o, slant_metrics_fold(mt, f));
+            out_puts(&o, "}");
+        }
+        out_puts(&o, "]}\n");
+        write_out(&o);
+        return;
+    }
+    printf("%s\n\n", title);
+    for (size_t h = 0; h < slant_metrics_nheads(mt); h++)
+        print_folds_table(mt, h);
+    printf("all folds' predictions together\n\n");
+    cli_print_metrics(mt, 0);
 }
 
 /* --format of eval and inspect: 1 for json, 0 for table, -1 otherwise. */

@@ -48,6 +48,14 @@ const char *slant_dataset_head_name(const slant_dataset *d, size_t h)
     return h < d->nheads ? d->heads[h].name : NULL;
 }
 
+size_t slantp_dataset_find_head(const slant_dataset *d, const char *name)
+{
+    for (size_t h = 0; h < d->nheads; h++)
+        if (strcmp(d->heads[h].name, name) == 0)
+            return h;
+    return (size_t)-1;
+}
+
 int slantp_record_has_head(const slant_dataset *d, const slantp_record *r, size_t h)
 {
     for (size_t i = 0; i < r->lab_n; i++)
@@ -168,111 +176,177 @@ int slantp_dataset_add_label(slant_dataset *d, const char *head, int multilabel,
     return SLANT_OK;
 }
 
+/* ---------------------------------------------------------------- reading */
+
+/* What every record of one file is read with. */
+typedef struct reader {
+    slant_dataset *d;
+    const slant_read_options *o;
+    const char *src;
+    slantp_buf text;        /* the record's text with NULs and names blanked */
+} reader;
+
+/* The text as the dataset keeps it: NUL bytes as spaces, names masked. */
+static int prepare_text(reader *rd, const char *text, size_t len, const char *mask_value)
+{
+    rd->text.len = 0;
+    if (slantp_buf_append(&rd->text, text, len) < 0 || slantp_buf_append(&rd->text, "", 1) < 0)
+        return -1;
+    rd->text.len = len;
+    for (size_t i = 0; i < len; i++)
+        if (rd->text.data[i] == '\0')
+            rd->text.data[i] = ' ';
+    if (mask_value || rd->o->nmask_names)
+        if (slantp_mask_names(rd->text.data, len, mask_value, rd->o->mask_names,
+                              rd->o->nmask_names) == (size_t)-1)
+            return -1;
+    return 0;
+}
+
+static int add_record(reader *rd, const char *id, const char *text, size_t len,
+                      const char *group, const char *mask_value, long lineno)
+{
+    if (prepare_text(rd, text, len, mask_value) < 0 ||
+        slantp_dataset_add(rd->d, id, rd->text.data, len, group, rd->src, lineno) < 0)
+        return -1;
+    rd->d->grouped += group != NULL;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- JSONL */
 
-static int jsonl_record(slant_dataset *d, const char *line, size_t len, const char *src,
-                        long lineno, const char *group_field, slant_error *err)
+/* The heads of a labels object to read, in sorted key order (so head
+ * numbering does not depend on key order in the file), each checked to
+ * be a string, a list of strings or null, no label empty. */
+static int jsonl_heads(const reader *rd, json_t *labels, long lineno, const char **keys,
+                       size_t *nk, slant_error *err)
+{
+    const char *k;
+    json_t *v;
+    *nk = 0;
+    if (!labels || json_is_null(labels))
+        return SLANT_OK;
+    if (!json_is_object(labels))
+        return slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1, "field 'labels' is not an object");
+    json_object_foreach(labels, k, v) {
+        if (rd->o->head && strcmp(k, rd->o->head) != 0)
+            continue;
+        if (!*k)
+            return slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1, "a head has an empty name");
+        if (*nk == SLANTP_MAX_HEADS)
+            return slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1, "more than %d heads",
+                                SLANTP_MAX_HEADS);
+        if (json_is_string(v) && json_string_length(v) == 0)
+            return slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1, "empty label for head '%s'", k);
+        if (json_is_array(v)) {
+            size_t j;
+            json_t *e;
+            json_array_foreach(v, j, e) {
+                if (!json_is_string(e))
+                    return slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1,
+                                        "labels of head '%s' must be strings", k);
+                if (json_string_length(e) == 0)
+                    return slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1,
+                                        "empty label for head '%s'", k);
+            }
+        } else if (!json_is_string(v) && !json_is_null(v)) {
+            return slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1,
+                                "head '%s' must be a string or a list of strings", k);
+        }
+        keys[(*nk)++] = k;
+    }
+    for (size_t i = 1; i < *nk; i++)
+        for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+            const char *t = keys[j];
+            keys[j] = keys[j - 1];
+            keys[j - 1] = t;
+        }
+    return SLANT_OK;
+}
+
+static int jsonl_labels(slant_dataset *d, json_t *labels, const char *const *keys, size_t nk,
+                        slant_error *err)
+{
+    for (size_t i = 0; i < nk; i++) {
+        json_t *v = json_object_get(labels, keys[i]), *e;
+        size_t j;
+        int rc = SLANT_OK;
+        if (json_is_null(v))
+            continue;
+        if (json_is_string(v))
+            rc = slantp_dataset_add_label(d, keys[i], 0, json_string_value(v), err);
+        else
+            rc = slantp_dataset_add_label(d, keys[i], 1, NULL, err);
+        if (json_is_array(v))
+            json_array_foreach(v, j, e) {
+                if (rc)
+                    break;
+                rc = slantp_dataset_add_label(d, keys[i], 1, json_string_value(e), err);
+            }
+        if (rc)
+            return rc;
+    }
+    return SLANT_OK;
+}
+
+/* A string or integer field as text (integers into buf), or NULL. */
+static const char *field_text(json_t *root, const char *field, char *buf, size_t size)
+{
+    json_t *v = field ? json_object_get(root, field) : NULL;
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    return NULL;
+}
+
+/* Checks the whole record before adding any of it, so a record refused
+ * (and skipped, with skip_bad) leaves nothing behind. */
+static int jsonl_record(reader *rd, const char *line, size_t len, long lineno, slant_error *err)
 {
     json_error_t je;
-    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     int rc = SLANT_OK;
-    char idbuf[64];
+    char idbuf[64], gbuf[64];
+    const char *keys[SLANTP_MAX_HEADS];
+    size_t nk = 0;
     if (!root)
-        return slantp_error(err, SLANT_EFORMAT, src, lineno, je.column > 0 ? je.column : 1,
+        return slantp_error(err, SLANT_EFORMAT, rd->src, lineno, je.column > 0 ? je.column : 1,
                             "%s", je.text);
     if (!json_is_object(root)) {
-        rc = slantp_error(err, SLANT_EFORMAT, src, lineno, 1, "expected a JSON object");
+        rc = slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1, "expected a JSON object");
         goto out;
     }
     json_t *text = json_object_get(root, "text");
     if (!json_is_string(text)) {
-        rc = slantp_error(err, SLANT_EFORMAT, src, lineno, 1,
+        rc = slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1,
                           text ? "field 'text' is not a string" : "missing field 'text'");
         goto out;
     }
     json_t *jid = json_object_get(root, "id");
-    const char *id;
-    if (json_is_string(jid)) {
-        id = json_string_value(jid);
-    } else if (json_is_integer(jid)) {
-        snprintf(idbuf, sizeof idbuf, "%lld", (long long)json_integer_value(jid));
-        id = idbuf;
-    } else if (!jid || json_is_null(jid)) {
-        snprintf(idbuf, sizeof idbuf, "%ld", lineno);
-        id = idbuf;
-    } else {
-        rc = slantp_error(err, SLANT_EFORMAT, src, lineno, 1, "field 'id' is not a string");
+    const char *id = field_text(root, "id", idbuf, sizeof idbuf);
+    if (!id && jid && !json_is_null(jid)) {
+        rc = slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1, "field 'id' is not a string");
         goto out;
     }
-    const char *group = NULL;
-    char gbuf[64];
-    if (group_field) {
-        json_t *g = json_object_get(root, group_field);
-        if (json_is_string(g)) {
-            group = json_string_value(g);
-        } else if (json_is_integer(g)) {
-            snprintf(gbuf, sizeof gbuf, "%lld", (long long)json_integer_value(g));
-            group = gbuf;
-        }
+    if (!id) {
+        snprintf(idbuf, sizeof idbuf, "%ld", lineno);
+        id = idbuf;
     }
-    if (slantp_dataset_add(d, id, json_string_value(text), json_string_length(text), group, src,
-                           lineno) < 0) {
+    json_t *labels = json_object_get(root, "labels");
+    rc = jsonl_heads(rd, labels, lineno, keys, &nk, err);
+    if (rc)
+        goto out;
+    const char *group = field_text(root, rd->o->group_field, gbuf, sizeof gbuf);
+    json_t *mask = rd->o->mask_field ? json_object_get(root, rd->o->mask_field) : NULL;
+    if (add_record(rd, id, json_string_value(text), json_string_length(text), group,
+                   json_is_string(mask) ? json_string_value(mask) : NULL, lineno) < 0) {
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         goto out;
     }
-    json_t *labels = json_object_get(root, "labels");
-    if (labels && !json_is_null(labels)) {
-        if (!json_is_object(labels)) {
-            rc = slantp_error(err, SLANT_EFORMAT, src, lineno, 1, "field 'labels' is not an object");
-            goto out;
-        }
-        /* iterate in sorted key order so head numbering does not depend
-         * on key order in the file */
-        const char *keys[SLANTP_MAX_HEADS];
-        size_t nk = 0;
-        const char *k;
-        json_t *v;
-        json_object_foreach(labels, k, v) {
-            if (nk == SLANTP_MAX_HEADS) {
-                rc = slantp_error(err, SLANT_EFORMAT, src, lineno, 1, "too many heads");
-                goto out;
-            }
-            keys[nk++] = k;
-        }
-        for (size_t i = 1; i < nk; i++)
-            for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-                const char *t = keys[j];
-                keys[j] = keys[j - 1];
-                keys[j - 1] = t;
-            }
-        for (size_t i = 0; i < nk; i++) {
-            v = json_object_get(labels, keys[i]);
-            if (json_is_null(v))
-                continue;
-            if (json_is_string(v)) {
-                rc = slantp_dataset_add_label(d, keys[i], 0, json_string_value(v), err);
-            } else if (json_is_array(v)) {
-                size_t j;
-                json_t *e;
-                rc = slantp_dataset_add_label(d, keys[i], 1, NULL, err);
-                json_array_foreach(v, j, e) {
-                    if (rc)
-                        break;
-                    if (!json_is_string(e)) {
-                        rc = slantp_error(err, SLANT_EFORMAT, src, lineno, 1,
-                                          "labels of head '%s' must be strings", keys[i]);
-                        break;
-                    }
-                    rc = slantp_dataset_add_label(d, keys[i], 1, json_string_value(e), err);
-                }
-            } else {
-                rc = slantp_error(err, SLANT_EFORMAT, src, lineno, 1,
-                                  "head '%s' must be a string or a list of strings", keys[i]);
-            }
-            if (rc)
-                goto out;
-        }
-    }
+    rc = jsonl_labels(rd->d, labels, keys, nk, err);
 out:
     json_decref(root);
     return rc;
@@ -280,9 +354,10 @@ out:
 
 /* ---------------------------------------------------------------- fastText, TSV */
 
-static int fasttext_record(slant_dataset *d, const char *line, size_t len, const char *src,
-                           long lineno, const char *head, slant_error *err)
+static int fasttext_record(reader *rd, const char *line, size_t len, long lineno,
+                           slant_error *err)
 {
+    const char *src = rd->src, *head = rd->o->head ? rd->o->head : "label";
     const char *p = line, *end = line + len;
     const char *labs[256];
     size_t labn[256], nl = 0;
@@ -305,13 +380,13 @@ static int fasttext_record(slant_dataset *d, const char *line, size_t len, const
         return slantp_error(err, SLANT_EFORMAT, src, lineno, 1, "expected '__label__' at the start");
     char idbuf[32];
     snprintf(idbuf, sizeof idbuf, "%ld", lineno);
-    if (slantp_dataset_add(d, idbuf, p, (size_t)(end - p), NULL, src, lineno) < 0)
+    if (add_record(rd, idbuf, p, (size_t)(end - p), NULL, NULL, lineno) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     for (size_t i = 0; i < nl; i++) {
         char *l = slantp_strndup(labs[i], labn[i]);
         if (!l)
             return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-        int rc = slantp_dataset_add_label(d, head, nl > 1, l, err);
+        int rc = slantp_dataset_add_label(rd->d, head, nl > 1, l, err);
         free(l);
         if (rc)
             return rc;
@@ -319,9 +394,9 @@ static int fasttext_record(slant_dataset *d, const char *line, size_t len, const
     return SLANT_OK;
 }
 
-static int tsv_record(slant_dataset *d, const char *line, size_t len, const char *src, long lineno,
-                      const char *head, slant_error *err)
+static int tsv_record(reader *rd, const char *line, size_t len, long lineno, slant_error *err)
 {
+    const char *src = rd->src, *head = rd->o->head ? rd->o->head : "label";
     const char *tab = memchr(line, '\t', len);
     if (!tab)
         return slantp_error(err, SLANT_EFORMAT, src, lineno, (long)len + 1,
@@ -330,23 +405,44 @@ static int tsv_record(slant_dataset *d, const char *line, size_t len, const char
         return slantp_error(err, SLANT_EFORMAT, src, lineno, 1, "empty label");
     char idbuf[32];
     snprintf(idbuf, sizeof idbuf, "%ld", lineno);
-    if (slantp_dataset_add(d, idbuf, tab + 1, len - (size_t)(tab + 1 - line), NULL, src, lineno) < 0)
+    if (add_record(rd, idbuf, tab + 1, len - (size_t)(tab + 1 - line), NULL, NULL, lineno) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     char *l = slantp_strndup(line, (size_t)(tab - line));
     if (!l)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-    int rc = slantp_dataset_add_label(d, head, 0, l, err);
+    int rc = slantp_dataset_add_label(rd->d, head, 0, l, err);
     free(l);
     return rc;
 }
 
-static int read_lines(slant_dataset *d, const char *path, enum slant_format fmt, const char *head,
-                      const char *group_field, slant_error *err)
+static const char *format_name(enum slant_format fmt)
 {
+    return fmt == SLANT_FORMAT_FASTTEXT ? "fastText" : fmt == SLANT_FORMAT_TSV ? "TSV"
+           : fmt == SLANT_FORMAT_DIR    ? "a directory"
+                                        : "JSONL";
+}
+
+/* A record refused as malformed: with skip_bad it is reported and counted,
+ * and reading goes on. */
+static int skip_or_fail(reader *rd, int rc, slant_error *err)
+{
+    if (rc != SLANT_EFORMAT || !rd->o->skip_bad)
+        return rc;
+    rd->d->skipped++;
+    if (rd->o->skipped)
+        rd->o->skipped(rd->o->skipped_ctx, err);
+    slantp_error_clear(err);
+    return SLANT_OK;
+}
+
+static int read_lines(reader *rd, const char *path, slant_error *err)
+{
+    enum slant_format fmt = rd->o->format;
     slantp_lines lr;
     int rc = slantp_lines_open(&lr, path, SLANTP_MAX_LINE, err);
     if (rc)
         return rc;
+    rd->src = lr.name;
     const char *line;
     size_t len;
     int r;
@@ -364,13 +460,19 @@ static int read_lines(slant_dataset *d, const char *path, enum slant_format fmt,
             fmt = line[k] == '{' ? SLANT_FORMAT_JSONL
                   : (len - k >= 9 && memcmp(line + k, "__label__", 9) == 0) ? SLANT_FORMAT_FASTTEXT
                                                                             : SLANT_FORMAT_TSV;
+        if (fmt != SLANT_FORMAT_JSONL && (rd->o->group_field || rd->o->mask_field)) {
+            rc = slantp_error(err, SLANT_EINVAL, lr.name, -1, -1,
+                              "%s data has no fields: a group or mask field needs JSONL",
+                              format_name(fmt));
+            break;
+        }
         if (fmt == SLANT_FORMAT_JSONL)
-            rc = jsonl_record(d, line, len, lr.name, lr.lineno, group_field, err);
+            rc = jsonl_record(rd, line, len, lr.lineno, err);
         else if (fmt == SLANT_FORMAT_FASTTEXT)
-            rc = fasttext_record(d, line, len, lr.name, lr.lineno, head, err);
+            rc = fasttext_record(rd, line, len, lr.lineno, err);
         else
-            rc = tsv_record(d, line, len, lr.name, lr.lineno, head, err);
-        if (rc)
+            rc = tsv_record(rd, line, len, lr.lineno, err);
+        if ((rc = skip_or_fail(rd, rc, err)) != SLANT_OK)
             break;
     }
     if (r < 0)
@@ -420,8 +522,13 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-static int read_dir(slant_dataset *d, const char *path, const char *head, slant_error *err)
+static int read_dir(reader *rd, const char *path, slant_error *err)
 {
+    slant_dataset *d = rd->d;
+    const char *head = rd->o->head ? rd->o->head : "label";
+    if (rd->o->group_field || rd->o->mask_field)
+        return slantp_error(err, SLANT_EINVAL, path, -1, -1,
+                            "a directory of texts has no fields: a group or mask field needs JSONL");
     char **labels;
     size_t nl;
     int rc = list_dir(path, &labels, &nl, err);
@@ -458,7 +565,8 @@ static int read_dir(slant_dataset *d, const char *path, const char *head, slant_
             if (rc)
                 break;
             char *id = full.data + strlen(path) + 1;
-            if (slantp_dataset_add(d, id, file.data, file.len, NULL, full.data, -1) < 0)
+            rd->src = full.data;
+            if (add_record(rd, id, file.data, file.len, NULL, NULL, -1) < 0)
                 rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
             else
                 rc = slantp_dataset_add_label(d, head, 0, labels[i], err);
@@ -472,16 +580,72 @@ static int read_dir(slant_dataset *d, const char *path, const char *head, slant_
     return rc;
 }
 
+void slant_read_options_init(slant_read_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = SLANT_FORMAT_AUTO;
+}
+
+int slant_dataset_read_with(slant_dataset *d, const char *path, const slant_read_options *o,
+                            slant_error *err)
+{
+    struct stat st;
+    slant_read_options def;
+    slantp_error_clear(err);
+    if (!o) {
+        slant_read_options_init(&def);
+        o = &def;
+    }
+    reader rd = {d, o, path, {0}};
+    int rc;
+    if (o->format == SLANT_FORMAT_DIR ||
+        (o->format == SLANT_FORMAT_AUTO && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+         S_ISDIR(st.st_mode)))
+        rc = read_dir(&rd, path, err);
+    else
+        rc = read_lines(&rd, path, err);
+    slantp_buf_release(&rd.text);
+    return rc;
+}
+
 int slant_dataset_read(slant_dataset *d, const char *path, enum slant_format fmt, const char *head,
                        const char *group_field, slant_error *err)
 {
-    struct stat st;
-    slantp_error_clear(err);
-    if (!head)
-        head = "label";
-    if (fmt == SLANT_FORMAT_DIR ||
-        (fmt == SLANT_FORMAT_AUTO && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
-         S_ISDIR(st.st_mode)))
-        return read_dir(d, path, head, err);
-    return read_lines(d, path, fmt, head, group_field, err);
+    slant_read_options o;
+    slant_read_options_init(&o);
+    o.format = fmt;
+    o.head = head;
+    o.group_field = group_field;
+    return slant_dataset_read_with(d, path, &o, err);
+}
+
+size_t slant_dataset_skipped(const slant_dataset *d) { return d->skipped; }
+size_t slant_dataset_grouped(const slant_dataset *d) { return d->grouped; }
+
+const char *slant_dataset_id(const slant_dataset *d, size_t i)
+{
+    return i < d->n ? d->recs[i].id : NULL;
+}
+
+const char *slant_dataset_group(const slant_dataset *d, size_t i)
+{
+    return i < d->n ? d->recs[i].group : NULL;
+}
+
+long slant_dataset_labels(const slant_dataset *d, size_t i, size_t head, const char **out,
+                          size_t max)
+{
+    if (i >= d->n || head >= d->nheads || !slantp_record_has_head(d, &d->recs[i], head))
+        return -1;
+    const slantp_record *r = &d->recs[i];
+    size_t k = 0;
+    for (size_t q = 0; q < r->lab_n; q++) {
+        const slantp_pair *p = &d->pairs[r->lab_start + q];
+        if (p->head != head || p->label == SLANTP_NO_LABEL)
+            continue;
+        if (k < max)
+            out[k] = slantp_strtab_key(&d->heads[head].labels, p->label);
+        k++;
+    }
+    return (long)k;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "slant_private.h"
@@ -361,4 +362,108 @@ void out_release(cli_out *o)
 {
     free(o->p);
     memset(o, 0, sizeof *o);
+}
+
+/* ---------------------------------------------------------------- output files */
+
+int cli_outfile_open(cli_outfile *f, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_errorf("cannot write '%s': it is a directory", path);
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    int dirlen = slash ? (int)(slash - path) : 0;
+    snprintf(f->tmp, sizeof f->tmp, "%.*s%s.%s.tmp.XXXXXX", dirlen, path, slash ? "/" : "", base);
+    int fd = mkstemp(f->tmp);
+    if (fd < 0) {
+        cli_errorf("cannot write '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    if (!(f->fp = fdopen(fd, "w"))) {
+        cli_errorf("cannot write '%s': %s", path, strerror(errno));
+        close(fd);
+        unlink(f->tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_outfile_commit(cli_outfile *f)
+{
+    if (!f->fp)
+        return 0;
+    int bad = ferror(f->fp) | fflush(f->fp) | fsync(fileno(f->fp));
+    bad |= fclose(f->fp);
+    f->fp = NULL;
+    if (bad || rename(f->tmp, f->path) < 0) {
+        cli_errorf("cannot write '%s': %s", f->path, strerror(errno ? errno : EIO));
+        unlink(f->tmp);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_outfile_abort(cli_outfile *f)
+{
+    if (!f->fp)
+        return;
+    fclose(f->fp);
+    f->fp = NULL;
+    unlink(f->tmp);
+}
+
+int cli_check_writable(const char *path)
+{
+    cli_outfile f;
+    if (cli_outfile_open(&f, path) < 0)
+        return -1;
+    cli_outfile_abort(&f);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- name lists */
+
+int cli_read_names(const char *path, cli_names *names)
+{
+    slant_error err;
+    slantp_buf file = {0};
+    memset(names, 0, sizeof *names);
+    if (slantp_read_file(path, SLANTP_MAX_DOC, &file, &err) != SLANT_OK) {
+        cli_report(&err);
+        return -1;
+    }
+    names->text = file.data;
+    size_t cap = 0;
+    for (char *line = file.data, *end = file.data + file.len; line && line < end;) {
+        char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (nl)
+            *nl = '\0';
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+            line[--n] = '\0';
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (*line && *line != '#') {
+            if (slantp_grow(&names->v, &cap, names->n + 1, sizeof *names->v) < 0) {
+                cli_errorf("out of memory");
+                cli_names_release(names);
+                return -1;
+            }
+            names->v[names->n++] = line;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
+void cli_names_release(cli_names *names)
+{
+    free(names->v);
+    free(names->text);
+    memset(names, 0, sizeof *names);
 }

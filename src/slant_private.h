@@ -436,8 +436,12 @@ struct slant_dataset {
     size_t nheads;
     char **sources;
     size_t nsources, sources_cap;
+    size_t skipped;       /* malformed records skipped (skip_bad) */
+    size_t grouped;       /* records that had a group value */
 };
 
+/* Index of the head called 'name', or (size_t)-1. */
+size_t slantp_dataset_find_head(const slant_dataset *d, const char *name);
 /* Does record r carry head h (possibly with an empty label list)? */
 int slantp_record_has_head(const slant_dataset *d, const slantp_record *r, size_t h);
 /* Does record r carry label l of head h? */
@@ -455,6 +459,16 @@ typedef struct slantp_subset {
     const size_t *idx;
     size_t n;
 } slantp_subset;
+
+/* ======================================================== mask.c */
+
+/* Overwrite with spaces every occurrence in text[0..len) of 'field_value'
+ * (and its short forms: without a parenthesis, before " - ", without a
+ * leading "The ") and of names[0..nnames), ignoring ASCII case, at word
+ * boundaries, longest first. Returns the number of occurrences blanked,
+ * or (size_t)-1 when out of memory. */
+size_t slantp_mask_names(char *text, size_t len, const char *field_value,
+                         const char *const *names, size_t nnames);
 
 /* ======================================================== jsonl.c */
 
@@ -681,7 +695,9 @@ struct slant_workspace {
 struct slant_metrics {
     size_t nheads;
     slant_head_metrics *heads;
-    char **label_names;      /* owned copies */
+    char ***label_names;     /* per head: owned head name, label names, NULL */
+    struct slant_metrics **folds;   /* cross-validation: each fold's own */
+    size_t nfolds;
 };
 
 /* Start metrics for the heads/labels of a model. */

@@ -375,7 +375,7 @@ Test(cli, train_cv_eval_and_inspect_report_metrics)
                                          "--min-df", "1", corpus, NULL},
                         NULL, &out, &err),
                  0, "%s", err);
-    cr_assert(strstr(out, "3-fold cross-validation grouped by 'story', 60 documents"));
+    cr_assert(strstr(out, "3-fold cross-validation, folds grouped by 'story', 60 documents"));
     cr_assert(strstr(out, "outlet_type (single-label, 60 documents)"));
     cr_assert(strstr(out, "frames (multi-label, 60 documents)"));
     cr_assert(strstr(out, "macro-F1") && strstr(out, "confusion"));
