@@ -53,6 +53,11 @@ typedef struct ctx {
     size_t *head_name;      /* head h -> offset in names (NUL-terminated) */
     size_t *label_name;     /* label_first[h] + l -> offset in names */
     size_t *label_first;
+    /* names blanked from every text, and a JSONL field whose value is
+     * blanked from its own record's text */
+    const char *const *mask_names;
+    size_t nmask_names;
+    const char *mask_field;
     /* the next document of b to classify; on a cache line of its own, as
      * every document writes it and the fields above are read throughout */
     alignas(64) _Atomic size_t next;
@@ -288,7 +293,22 @@ struct worker {
     slant_workspace *ws;
     slant_term *terms;
     slantp_buf text, id;    /* decoded fields of the current JSONL line */
+    slantp_buf masked;      /* the text with names blanked */
 };
+
+/* The text with the names asked for blanked, in the worker's buffer. */
+static int mask_text(const ctx *c, struct worker *w, const char **text, size_t len, json_t *root)
+{
+    json_t *v = root && c->mask_field ? json_object_get(root, c->mask_field) : NULL;
+    w->masked.len = 0;
+    if (slantp_buf_append(&w->masked, *text, len) < 0 || slantp_buf_append(&w->masked, "", 1) < 0)
+        return -1;
+    if (slantp_mask_names(w->masked.data, len, json_is_string(v) ? json_string_value(v) : NULL,
+                          c->mask_names, c->nmask_names) == (size_t)-1)
+        return -1;
+    *text = w->masked.data;
+    return 0;
+}
 
 static void work_one(ctx *c, struct worker *w, doc_slot *s)
 {
@@ -303,7 +323,8 @@ static void work_one(ctx *c, struct worker *w, doc_slot *s)
     s->out.len = 0;
     s->failed = 0;
     slantp_error_clear(&s->err);
-    if (s->line > 0 && slantp_jsonl_doc(raw, s->len, &w->text, &w->id, &have_id) == 0) {
+    if (s->line > 0 && !c->mask_field &&
+        slantp_jsonl_doc(raw, s->len, &w->text, &w->id, &have_id) == 0) {
         text = w->text.data;
         len = w->text.len;
         if (have_id) {
@@ -340,6 +361,10 @@ static void work_one(ctx *c, struct worker *w, doc_slot *s)
             snprintf(idbuf, sizeof idbuf, "%ld", s->line);
             id = idbuf;
         }
+    }
+    if ((c->mask_field || c->nmask_names) && mask_text(c, w, &text, len, root) < 0) {
+        slantp_error(&s->err, SLANT_ENOMEM, s->source, s->line, 1, "out of memory");
+        goto bad;
     }
     const slant_result *r;
     if (slant_classify(ws, text, len, &r, &s->err) != SLANT_OK) {
@@ -608,8 +633,9 @@ int cli_cmd_classify(int argc, char **argv)
         {"model", required_argument, NULL, 'm'}, {"format", required_argument, NULL, 'f'},
         {"top", required_argument, NULL, 'k'},   {"input", required_argument, NULL, 'i'},
         {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {"mask-field", required_argument, NULL, 'M'}, {"mask-names", required_argument, NULL, 'N'},
         {NULL, 0, NULL, 0}};
-    const char *model_path = NULL;
+    const char *model_path = NULL, *mask_field = NULL, *mask_names = NULL;
     int fmt = -1, input_jsonl = 0, nthreads = 1;
     size_t top = 5;
     int opt;
@@ -618,6 +644,8 @@ int cli_cmd_classify(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":m:f:k:i:j:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'm': model_path = optarg; break;
+        case 'M': mask_field = optarg; break;
+        case 'N': mask_names = optarg; break;
         case 'f':
             if (strcmp(optarg, "table") == 0) fmt = FMT_TABLE;
             else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0) fmt = FMT_JSONL;
@@ -653,22 +681,29 @@ int cli_cmd_classify(int argc, char **argv)
     if (fmt < 0)
         fmt = cli_use_color(stdout) || isatty(1) ? FMT_TABLE : FMT_JSONL;
 
-    slant_model *m = cli_load_model(model_path, nthreads);
-    if (!m)
+    cli_names names = {0};
+    if (mask_names && cli_read_names(mask_names, &names) < 0)
         return EXIT_DATA;
+    slant_model *m = cli_load_model(model_path, nthreads);
+    if (!m) {
+        cli_names_release(&names);
+        return EXIT_DATA;
+    }
     json_object_seed(0);    /* before any thread parses JSON */
     /* results go out a batch at a time: in 1 MB writes, not 4 KB ones */
     static char outbuf[1 << 20];
     if (!isatty(1))
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     ctx c = {.m = m, .fmt = (enum fmt)fmt, .top = top, .top_pool = top,
-             .color = fmt == FMT_TABLE && cli_use_color(stdout)};
+             .color = fmt == FMT_TABLE && cli_use_color(stdout), .mask_names = names.v,
+             .nmask_names = names.n, .mask_field = mask_field};
     if (fmt == FMT_TABLE && top != (size_t)-1)
         c.top_pool = top * 4;
     if (escape_names(&c) < 0) {
         cli_errorf("out of memory");
         release_names(&c);
         slant_model_free(m);
+        cli_names_release(&names);
         return EXIT_DATA;
     }
     pipeline pipe = {.mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER,
@@ -805,6 +840,7 @@ done:
         free(w[t].terms);
         slantp_buf_release(&w[t].text);
         slantp_buf_release(&w[t].id);
+        slantp_buf_release(&w[t].masked);
     }
     free(w);
     for (int k = 0; k < 2; k++) {
@@ -816,5 +852,6 @@ done:
     }
     release_names(&c);
     slant_model_free(m);
+    cli_names_release(&names);
     return status;
 }

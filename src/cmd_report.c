@@ -210,20 +210,27 @@ static int report_format(const char *s)
 
 int cli_cmd_eval(int argc, char **argv)
 {
-    static const char usage[] = "slant eval [--model MODEL] [--format table|json] DATA...";
+    static const char usage[] = "slant eval [--model MODEL] [--format table|json] "
+                                "[--mask-field FIELD] [--mask-names FILE] DATA...";
     static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
                                          {"format", required_argument, NULL, 'f'},
                                          {"head", required_argument, NULL, 'H'},
+                                         {"mask-field", required_argument, NULL, 'M'},
+                                         {"mask-names", required_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *model = NULL, *head = NULL;
+    const char *model = NULL, *mask_names = NULL;
+    slant_read_options ro;
+    slant_read_options_init(&ro);
     int json = 0, opt;
     optind = 0;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":m:f:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'm': model = optarg; break;
-        case 'H': head = optarg; break;
+        case 'H': ro.head = optarg; break;
+        case 'M': ro.mask_field = optarg; break;
+        case 'N': mask_names = optarg; break;
         case 'f':
             if ((json = report_format(optarg)) < 0)
                 return cli_usage_error(usage, "unknown format '%s'", optarg);
@@ -233,18 +240,25 @@ int cli_cmd_eval(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error(usage, "no labelled data given");
-    slant_model *m = cli_load_model(model, 1);
-    if (!m)
+    cli_names names = {0};
+    if (mask_names && cli_read_names(mask_names, &names) < 0)
         return EXIT_DATA;
+    ro.mask_names = names.v;
+    ro.nmask_names = names.n;
+    slant_model *m = cli_load_model(model, 1);
+    if (!m) {
+        cli_names_release(&names);
+        return EXIT_DATA;
+    }
     slant_error err;
     memset(&err, 0, sizeof err);
     slant_dataset *d = slant_dataset_new();
     slant_metrics *mt = NULL;
     int status = EXIT_OK;
     for (int i = optind; d && i < argc; i++)
-        if (slant_dataset_read(d, argv[i], SLANT_FORMAT_AUTO, head, NULL, &err) != SLANT_OK) {
+        if (slant_dataset_read_with(d, argv[i], &ro, &err) != SLANT_OK) {
             cli_report(&err);
-            status = EXIT_DATA;
+            status = err.code == SLANT_EINVAL ? EXIT_USAGE : EXIT_DATA;
             goto done;
         }
     if (!d || slant_evaluate(m, d, &mt, &err) != SLANT_OK) {
@@ -258,6 +272,7 @@ done:
     slant_metrics_free(mt);
     slant_dataset_free(d);
     slant_model_free(m);
+    cli_names_release(&names);
     return status;
 }
 

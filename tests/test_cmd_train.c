@@ -271,3 +271,50 @@ Test(cmd_train, a_confusion_of_many_labels_lists_the_largest_cells)
     free(err);
     free(p);
 }
+
+Test(cmd_train, mask_options_blank_names_at_training_and_classify_time)
+{
+    char *names = write_file("names.txt", "# outlets\nMeridian\n\n");
+    char *model = th_path(dir, "masked.slant"), *out, *err;
+    const char *plain[] = {"train", QUICK, "--out", model, corpus, NULL};
+    cr_assert_eq(run(plain, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    /* the agency's name is a feature of the wire register ... */
+    const char *doc = "{\"id\": 1, \"text\": \"Lima, May 2 (Meridian) - Officials said.\", "
+                      "\"source\": \"Meridian\"}\n";
+    char *p = write_file("doc.jsonl", doc);
+    const char *classify[] = {"classify", "--model", model, "--format", "jsonl", "--top", "all",
+                              p, NULL};
+    cr_assert_eq(run(classify, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "\"Meridian\""), "%s", out);
+    free(out);
+    free(err);
+    /* ... and gone when masked, by field or by list */
+    const char *by_field[] = {"classify", "--model", model, "--format", "jsonl", "--top", "all",
+                              "--mask-field", "source", p, NULL};
+    cr_assert_eq(run(by_field, &out, &err), 0, "%s", err);
+    cr_assert(!strstr(out, "\"Meridian\""), "%s", out);
+    cr_assert(strstr(out, "\"Officials said\""), "%s", out);
+    free(out);
+    free(err);
+    const char *by_list[] = {"classify", "--model", model, "--format", "jsonl", "--top", "all",
+                             "--mask-names", names, p, NULL};
+    cr_assert_eq(run(by_list, &out, &err), 0, "%s", err);
+    cr_assert(!strstr(out, "\"Meridian\""), "%s", out);
+    free(out);
+    free(err);
+    /* a model trained with the names masked never learns them */
+    const char *masked[] = {"train", QUICK, "--mask-names", names, "--out", model, corpus, NULL};
+    cr_assert_eq(run(masked, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    const char *inspect[] = {"inspect", "--model", model, "--top", "100000", NULL};
+    cr_assert_eq(run(inspect, &out, &err), 0, "%s", err);
+    cr_assert(!strstr(out, "Meridian"), "%s", out);
+    free(out);
+    free(err);
+    free(names);
+    free(model);
+    free(p);
+}
