@@ -232,9 +232,9 @@ typedef struct slant_train_options {
                                on sparse vectors; default 2048 */
     int threads;            /* worker threads; default 2 */
     unsigned seed;          /* fold shuffling; default 1 */
-    /* Inner folds keep the records of a group together (1, the default)
-     * wherever a label still has 'folds' groups, or deal every record on
-     * its own (0). Either way they are stratified by label. */
+    /* Inner folds deal every record on its own (0, the default), or keep
+     * the records of a group together (1) wherever a label still has
+     * 'folds' groups. Either way they are stratified by label. */
     int inner_grouped;
     enum slant_threshold_objective threshold_objective;
     /* Called now and then with a short status line; may be NULL. */

@@ -38,7 +38,7 @@ void slant_train_options_init(slant_train_options *o)
     o->gram_mb = 2048;
     o->threads = 2;
     o->seed = 1;
-    o->inner_grouped = 1;
+    o->inner_grouped = 0;
     o->threshold_objective = SLANT_THRESHOLD_BOTH;
 }
 
