@@ -154,6 +154,8 @@ static int kept_by_key(const void *x, const void *y)
  * as many passes as the largest id needs. 'tmp' holds n features. */
 static void sort_by_id(slantp_feat *v, slantp_feat *tmp, size_t n, uint32_t max_id)
 {
+    if (n < 2)
+        return;     /* nothing to sort, and a document with no feature has no buffers */
     slantp_feat *from = v, *to = tmp;
     for (unsigned shift = 0; shift < 32 && (max_id >> shift); shift += 8) {
         size_t at[256] = {0};
@@ -470,10 +472,6 @@ static int head_labels(head_fit *hf, const train_ctx *c, const slantp_subset *s)
         if (slantp_record_has_head(d, &d->recs[s->idx[i]], hf->h))
             hf->row[hf->nh++] = i;
     size_t nh = hf->nh;
-    if (nl == 0)
-        return slantp_error(c->err, SLANT_ETRAIN, NULL, -1, -1,
-                            "head '%s' has no labels to learn: every list of it is empty",
-                            mh->name);
     if (mh->multilabel && nl == 1)
         warnf(c, "multi-label head '%s' has one label: it learns yes or no for '%s'", mh->name,
               mh->labels[0]);
@@ -1019,6 +1017,12 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     for (size_t h = 0; h < d->nheads; h++) {
         const slantp_dhead *dh = &d->heads[h];
         slantp_head *mh = &m->heads[h];
+        if (dh->labels.n == 0) {
+            rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
+                              "head '%s' has no labels to learn: every list of it is empty",
+                              dh->name);
+            goto fail;
+        }
         mh->name = slantp_strndup(dh->name, strlen(dh->name));
         mh->multilabel = dh->multilabel;
         mh->nlabels = dh->labels.n;

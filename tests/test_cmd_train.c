@@ -318,3 +318,46 @@ Test(cmd_train, mask_options_blank_names_at_training_and_classify_time)
     free(model);
     free(p);
 }
+
+/* Issue 29, defects 1 and 2: a document without a feature among others
+ * (the sanitizer build stopped on a memcpy from NULL), and heads a model
+ * file cannot hold, refused before anything is written. */
+Test(cmd_train, odd_training_data_trains_or_is_refused_before_writing)
+{
+    char *tsv = write_file("empty.tsv", "a\tx y\nb\t\na\tx z\nb\ty z\na\tx w\nb\ty w\n");
+    char *model = th_path(dir, "odd.slant"), *out, *err;
+    const char *argv[] = {"train", "--folds", "2", "--min-df", "1", "--out", model, tsv, NULL};
+    cr_assert_eq(run(argv, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    size_t before_len;
+    char *before = th_read(model, &before_len);
+    char *empty_head = write_file("eh.jsonl", "{\"text\": \"a b\", \"labels\": {\"\": \"x\"}}\n");
+    const char *eh[] = {"train", "--out", model, empty_head, NULL};
+    cr_assert_eq(run(eh, &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "eh.jsonl:1:1: a head has an empty name"), "%s", err);
+    free(out);
+    free(err);
+    const char *eh2[] = {"train", "--head", "", "--out", model, tsv, NULL};
+    cr_assert_eq(run(eh2, &out, &err), 2, "%s", err);
+    free(out);
+    free(err);
+    char *lists = write_file("lists.jsonl", "{\"text\": \"a b\", \"labels\": {\"frames\": []}}\n"
+                                            "{\"text\": \"c d\", \"labels\": {\"frames\": []}}\n"
+                                            "{\"text\": \"a c\", \"labels\": {\"frames\": []}}\n");
+    const char *el[] = {"train", "--folds", "2", "--out", model, lists, NULL};
+    cr_assert_eq(run(el, &out, &err), 1, "%s", err);
+    cr_assert(strstr(err, "head 'frames' has no labels to learn"), "%s", err);
+    size_t after_len;
+    char *after = th_read(model, &after_len);
+    cr_assert(before_len == after_len && memcmp(before, after, before_len) == 0,
+              "the model at --out was replaced");
+    free(out);
+    free(err);
+    free(before);
+    free(after);
+    free(tsv);
+    free(empty_head);
+    free(lists);
+    free(model);
+}
