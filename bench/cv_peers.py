@@ -29,18 +29,19 @@ def short_forms(value):
         forms.append(value[: value.index("(")].strip())
     if " - " in value and value.index(" - ") > 0:
         forms.append(value[: value.index(" - ")].strip())
-    if forms[-1].lower().startswith("the ") and len(forms[-1]) > 4:
+    if forms[-1].lower().startswith("the ") and " " in forms[-1][4:].strip():
         forms.append(forms[-1][4:].strip())
     return forms
 
 
 def blank(text, names):
-    """Spaces over each name at ASCII word boundaries, ignoring case, longest first."""
+    """Spaces over each name as written or in capitals, at ASCII word
+    boundaries, longest first (slant's rule)."""
     for name in sorted({n for n in names if n}, key=len, reverse=True):
         left = r"(?<![A-Za-z0-9])" if re.match(r"[A-Za-z0-9]", name[0]) else ""
         right = r"(?![A-Za-z0-9])" if re.match(r"[A-Za-z0-9]", name[-1]) else ""
-        text = re.sub(left + re.escape(name) + right, lambda m: " " * len(m.group(0)), text,
-                      flags=re.I)
+        for form in {name, name.upper()}:
+            text = re.sub(left + re.escape(form) + right, lambda m: " " * len(m.group(0)), text)
     return text
 
 

@@ -174,8 +174,8 @@ typedef struct slant_read_options {
     /* A JSONL field whose value, and its short forms ("CNN" of "CNN (Web
      * News)"), is blanked from the record's own text (NULL = none) ... */
     const char *mask_field;
-    /* ... and names blanked from every text. Blanking writes spaces, at
-     * word boundaries, ignoring ASCII case. */
+    /* ... and names blanked from every text. Blanking writes spaces over
+     * a name found as written or in capitals, at word boundaries. */
     const char *const *mask_names;
     size_t nmask_names;
     /* Skip a malformed record instead of failing: each one is passed to

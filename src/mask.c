@@ -6,14 +6,16 @@
  * length (explanations still point at the right bytes) and a phrase never
  * bridges the gap: the tokenizer sees a run of spaces.
  *
- * Matching ignores ASCII case and wants a word boundary on both sides: an
+ * A name matches as written or in capitals ("Reuters", "REUTERS", not
+ * "the nation" for The Nation), with a word boundary on both sides: an
  * ASCII letter or digit before or after the match means it is inside a
  * longer word ("AP" is not masked in "APPLE" or "cap"). Longer names are
  * masked first, so "The Daily Caller" goes whole before "Daily Caller".
  *
  * A field value such as "CNN (Web News)", "Newsmax - Opinion" or "The
  * Daily Caller" is also masked in its short forms: without the
- * parenthesis, before " - ", and without a leading "The ".
+ * parenthesis, before " - ", and without a leading "The " when two or
+ * more words are left ("The Nation" does not blank every "nation").
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -36,9 +38,16 @@ static int matches_at(const char *text, size_t len, size_t at, const char *name,
 {
     if (at + n > len)
         return 0;
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)text[at + i]) != lower((unsigned char)name[i]))
+    int same = 1, capitals = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char t = (unsigned char)text[at + i];
+        if (lower(t) != lower((unsigned char)name[i]))
             return 0;
+        same &= t == (unsigned char)name[i];
+        capitals &= !(t >= 'a' && t <= 'z');
+    }
+    if (!same && !capitals)
+        return 0;       /* "the nation" is not The Nation */
     if (at > 0 && is_word_byte((unsigned char)text[at - 1]) && is_word_byte((unsigned char)name[0]))
         return 0;
     if (at + n < len && is_word_byte((unsigned char)text[at + n]) &&
@@ -98,8 +107,11 @@ static size_t field_forms(const char *value, span *out)
     if (dash && dash > value)
         out[k++] = trim(value, (size_t)(dash - value));
     span base = out[k - 1];
-    if (base.n > 4 && strncasecmp(base.p, "the ", 4) == 0)
-        out[k++] = trim(base.p + 4, base.n - 4);
+    if (base.n > 4 && strncasecmp(base.p, "the ", 4) == 0) {
+        span rest = trim(base.p + 4, base.n - 4);
+        if (memchr(rest.p, ' ', rest.n))    /* "Daily Caller", never "Nation" */
+            out[k++] = rest;
+    }
     return k;
 }
 

@@ -1,4 +1,4 @@
-/* test_mask.c - mask.c: names blanked at word boundaries, ignoring case,
+/* test_mask.c - mask.c: names blanked at word boundaries, as written or in capitals,
  * longest first, in their short forms, keeping the text's length. */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -14,7 +14,7 @@ Test(mask, names_are_blanked_where_they_stand_as_words)
         size_t hits;
     } cases[] = {
         {"WASHINGTON (Reuters) - said", "Reuters", {NULL}, "WASHINGTON (       ) - said", 1},
-        {"REUTERS and reuters", "Reuters", {NULL}, "        and        ", 2},
+        {"REUTERS and Reuters, not reuters", "Reuters", {NULL}, "        and        , not reuters", 2},
         {"AP said, not APPLE or cap", NULL, {"AP"}, "   said, not APPLE or cap", 1},
         {"CNN reported; CNN (Web News) too", "CNN (Web News)", {NULL},
          "    reported;                too", 2},
@@ -25,6 +25,7 @@ Test(mask, names_are_blanked_where_they_stand_as_words)
         {"Associated Press (AP)", NULL, {"AP", "Associated Press"}, "                 (  )", 2},
         {"no name here", "Breitbart", {"TASS"}, "no name here", 0},
         {"Fox's view", "Fox", {NULL}, "   's view", 1},
+        {"The Nation says the nation", "The Nation", {NULL}, "           says the nation", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[128];

@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""Assemble the shipped model's training set: the team's snippets, a capped
+sample of real articles labelled by outlet type, and content-farm copies
+generated from real articles.
+
+usage: training/build_corpus.py --corpus DIR --out FILE [--seed N]
+                                [--per-outlet N] [--per-class N] [--farm N]
+
+DIR holds real.jsonl (see training/SOURCES.md for what it is and how to
+assemble it from its public sources). The output is JSONL in slant's
+training format, with two extra fields that `make model` hands to
+`slant train`:
+  source  the outlet whose name is blanked from the record's own text
+          (--mask-field source); snippets have none
+  group   the unit cross-validation keeps whole (--group group): the outlet
+          for a real article, the outlet of the article it was made from for
+          a content-farm copy (so a copy is held out with its original's
+          outlet), the story for a snippet (six registers of one story)
+
+Sampling, so the model learns outlet types rather than outlets:
+  - at most --per-outlet articles of any one outlet (a member of Congress,
+    a newspaper, a state broadcaster), so no house style dominates its class;
+  - at most --per-class articles of any one type, so the largest classes
+    (official, state_media) do not swamp the others;
+  - members of Congress count as outlets of their own; their press releases
+    are capped together at the same share as kremlin.ru so that "official"
+    is not only one country's legislature.
+Everything is chosen by a seeded hash of each record's id: the same corpus
+and options give the same bytes.
+"""
+import argparse
+import collections
+import glob
+import hashlib
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rank(seed, key):
+    """A seeded, stable pseudo-random order of records."""
+    return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
+
+
+def outlet_name(source):
+    """The name to blank: a member of Congress is named in their releases."""
+    prefix = "US Congress: "
+    return source[len(prefix):] if source.startswith(prefix) else source
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def sample_real(path, seed, per_outlet, per_class, congress_share):
+    """Capped, seeded sample of the real corpus, by outlet and by class."""
+    by_outlet = collections.defaultdict(list)
+    for d in read_jsonl(path):
+        by_outlet[(d["labels"]["outlet_type"], d["source"])].append(d)
+    by_class = collections.defaultdict(list)
+    for (kind, source), docs in sorted(by_outlet.items()):
+        docs.sort(key=lambda d: rank(seed, d["id"]))
+        by_class[kind].extend(docs[:per_outlet])
+    chosen = []
+    for kind, docs in sorted(by_class.items()):
+        docs.sort(key=lambda d: rank(seed, "class:" + d["id"]))
+        if kind == "official":
+            congress = [d for d in docs if d["source"].startswith("US Congress: ")]
+            others = [d for d in docs if not d["source"].startswith("US Congress: ")]
+            keep = int(per_class * congress_share)
+            docs = congress[:keep] + others[: per_class - min(keep, len(congress))]
+        chosen.extend(docs[:per_class])
+    return chosen
+
+
+def real_record(d):
+    return {"id": d["id"], "text": d["text"], "source": outlet_name(d["source"]),
+            "group": d["source"], "labels": {"outlet_type": d["labels"]["outlet_type"]}}
+
+
+def snippet_records():
+    for path in sorted(glob.glob(os.path.join(HERE, "data", "*.jsonl"))):
+        for d in read_jsonl(path):
+            yield {"id": d["id"], "text": d["text"], "group": "story:" + d["story"],
+                   "labels": d["labels"]}
+
+
+def farm_records(corpus, seed, count, exclude_ids):
+    """Content-farm copies of real articles (training/farm)."""
+    if count <= 0:
+        return []
+    sys.path.insert(0, os.path.join(HERE, "farm"))
+    import generate  # training/farm/generate.py
+    return list(generate.farm_records_for_training(corpus, count=count, seed=seed))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", required=True, help="directory holding real.jsonl")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--per-outlet", type=int, default=120)
+    ap.add_argument("--per-class", type=int, default=1200)
+    ap.add_argument("--congress-share", type=float, default=0.5)
+    ap.add_argument("--farm", type=int, default=0, help="content-farm copies to generate")
+    a = ap.parse_args()
+    real = os.path.join(a.corpus, "real.jsonl")
+    if not os.path.exists(real):
+        sys.exit(f"build_corpus: {real} is missing: see training/SOURCES.md for how to assemble it")
+    records = list(snippet_records())
+    chosen = sample_real(real, a.seed, a.per_outlet, a.per_class, a.congress_share)
+    records += [real_record(d) for d in chosen]
+    records += farm_records(real, a.seed, a.farm, {d["id"] for d in chosen})
+    tmp = a.out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
+    os.replace(tmp, a.out)
+    counts = collections.Counter(r["labels"].get("outlet_type") for r in records)
+    print(f"build_corpus: {len(records)} records -> {a.out}: " +
+          ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=str)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
