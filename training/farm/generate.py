@@ -17,7 +17,7 @@ of the kind a content farm publishes:
            "Author: OpenAI"-style tells), usually wrapped, sometimes spun first.
 
 Fold rule: every outlet of the corpus belongs to exactly one of the 26
-invented farm sites (dealt out in a fixed order, independent of the seed), and
+invented farm sites (dealt out by load, independent of the seed), and
 a site copies only articles of its own outlets. Each record carries
 "fold_group", the group of its site; --merged-out writes the corpus and the
 copies together with "fold_group" on every record, so that
@@ -43,8 +43,8 @@ import furniture  # noqa: E402
 import rewrite  # noqa: E402
 import spin  # noqa: E402
 import thesaurus  # noqa: E402
-from textutil import (keywords, paragraphs, rng_for, sentences,  # noqa: E402
-                      split_article, word_count, words)
+from textutil import (keywords, made_up_headline, paragraphs,  # noqa: E402
+                      rng_for, split_article, word_count, words)
 
 KINDS = ("scrape", "spin", "rewrite")
 WRAP_CHANCE = {"scrape": 1.0, "spin": 0.8, "rewrite": 0.7}
@@ -102,28 +102,37 @@ def outlet_class(rec):
     return (rec.get("labels") or {}).get("outlet_type", "unknown")
 
 
-def outlets_by_class(records):
-    """{class: sorted outlet names}, content_farm records left out."""
+def outlet_sizes(records):
+    """{class: {outlet: documents}}, content_farm records left out."""
     found = {}
     for rec in records:
         cls = outlet_class(rec)
         if cls != "content_farm":
-            found.setdefault(cls, set()).add(rec["source"])
-    return {cls: sorted(names) for cls, names in sorted(found.items())}
+            by_outlet = found.setdefault(cls, {})
+            by_outlet[rec["source"]] = by_outlet.get(rec["source"], 0) + 1
+    return found
 
 
 # ---------------------------------------------------------------- fold rule
 
 
-def assign_sites(by_class):
-    """{outlet: Site}: outlets dealt to sites in a fixed order (class, name),
-    the count running on across classes so each site gets several classes."""
+def assign_sites(sizes):
+    """{outlet: Site}. Each outlet goes to one site, never split. Outlets are
+    taken from the largest expected share of copies down (the share its
+    class's sampling gives it) and each goes to the site with the least load
+    so far, so sites get similar volumes and a mix of classes. Depends on the
+    corpus only, not on the seed or --per-class."""
+    shares = []
+    for cls in sorted(sizes):
+        total = sum(math.sqrt(n) for n in sizes[cls].values())
+        shares += [(math.sqrt(n) / total, outlet) for outlet, n in sizes[cls].items()]
+    shares.sort(key=lambda s: (-s[0], s[1]))
+    load = [0.0] * len(furniture.SITES)
     owner = {}
-    turn = 0
-    for cls in sorted(by_class):
-        for outlet in by_class[cls]:
-            owner[outlet] = furniture.SITES[turn % len(furniture.SITES)]
-            turn += 1
+    for share, outlet in shares:
+        lightest = min(range(len(load)), key=lambda i: (load[i], i))
+        owner[outlet] = furniture.SITES[lightest]
+        load[lightest] += share
     return owner
 
 
@@ -187,10 +196,7 @@ def pick_sources(records, args):
 def headline_of(rec):
     """The article's headline, or its opening words when it has none."""
     head, body = split_article(rec["text"])
-    if head:
-        return head, body
-    first = (sentences(body) or [body])[0].split()
-    return " ".join(first[:12]).rstrip(",.;:") + ("..." if len(first) > 12 else ""), body
+    return (head or made_up_headline(body)), body
 
 
 def source_date(rec, rng):
@@ -328,7 +334,7 @@ def main(argv=None):
     except thesaurus.ThesaurusMissing as e:
         sys.exit("generate: %s" % e)
     corpus = load_corpus(args.corpus)
-    owner = assign_sites(outlets_by_class(corpus))
+    owner = assign_sites(outlet_sizes(corpus))
     picked = pick_sources(corpus, args)
     copies, stats = build_records(picked, owner, table, args)
     write_jsonl(args.out, copies)

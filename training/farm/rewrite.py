@@ -149,7 +149,7 @@ def fill_values(headline, keywords, rng):
     elif rng.random() < 0.5:
         topic = "\u201c%s\u201d" % headline
     else:
-        topic = "the latest news on %s" % keys[0]
+        topic = keys[0]
     return {"topic": topic, "field": rng.choice(FIELDS), "k0": keys[0], "k1": keys[1]}
 
 

@@ -8,7 +8,8 @@ module does the same, deterministically for a given random stream:
 - every word token keeps its position: one word is replaced by one word (a
   hyphenated word counts as one), and the text between words is untouched, so
   the spun text has exactly the original's token count;
-- function words and short words are never touched;
+- function words and short words are never touched, nor capitalised words
+  that the thesaurus also knows as names ("Graham", "Carter");
 - words inside capitalised multi-word names and words of common news
   collocations are swapped more often than other words (that is where the
   tell-tale errors come from); lone capitalised words (mostly people's names)
@@ -148,7 +149,7 @@ def spin_text(text, table, rng, rate):
         word = match.group(0)
         out.append(text[last:match.start()])
         last = match.end()
-        chance = rate * context_weight(text, tokens, index)
+        chance = rate * context_weight(text, tokens, index, table)
         replacement = None
         if chance > 0 and rng.random() < chance:
             replacement = substitute(word, table, rng)
@@ -161,7 +162,7 @@ def spin_text(text, table, rng, rate):
     return "".join(out), spins
 
 
-def context_weight(text, tokens, index):
+def context_weight(text, tokens, index, table):
     """How much likelier than the base rate this token is to be swapped."""
     word = tokens[index].group(0)
     low = word.lower()
@@ -169,6 +170,8 @@ def context_weight(text, tokens, index):
         return 0.0
     if low in SPINNER_TABLE:
         return COLLOCATION_BOOST
+    if word[0].isupper() and low in table.proper:
+        return 0.0
     if word[0].isupper() and not word.isupper():
         if in_capitalised_name(text, tokens, index):
             return NAME_PART_BOOST

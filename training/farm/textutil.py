@@ -50,9 +50,35 @@ def paragraphs(body):
     return [p.strip() for p in parts if p.strip()]
 
 
+# Abbreviations after which a full stop does not end a sentence.
+ABBREVIATIONS = frozenset("""
+mr mrs ms dr st gov sen rep gen lt col maj capt sgt jr sr prof rev u.s u.k
+u.n no vs calif mich fla ill mass conn ariz colo wash ore minn wis tenn ky
+la md mo nev okla pa va ind ala ga inc corp co ltd jan feb mar apr aug sept
+sep oct nov dec
+""".split())
+
+
 def sentences(paragraph):
-    """Rough sentence split: good enough to reshuffle news prose."""
-    return [s.strip() for s in SENTENCE_END_RE.split(paragraph) if s.strip()]
+    """Rough sentence split, good enough to reshuffle news prose: no break
+    after an abbreviation ("Gov.") or an initial ("J.")."""
+    pieces = [s.strip() for s in SENTENCE_END_RE.split(paragraph) if s.strip()]
+    merged = []
+    for piece in pieces:
+        if merged and ends_with_abbreviation(merged[-1]):
+            merged[-1] += " " + piece
+        else:
+            merged.append(piece)
+    return merged
+
+
+def ends_with_abbreviation(sentence):
+    """"...Gov.", "(H.R.", "WASHINGTON—Rep.", "J." end no sentence."""
+    m = re.search(r"([A-Za-z.]+)\.$", sentence)
+    if not m:
+        return False
+    last = m.group(1).lower()
+    return last in ABBREVIATIONS or len(last) == 1 or "." in last
 
 
 def words(text):
@@ -66,32 +92,71 @@ def word_count(text):
 
 def keywords(headline, body, limit=5):
     """Keywords a content-farm CMS would tag a post with: the headline's
-    content words first, then the body's most frequent capitalised words."""
-    picked = []
-    for w in words(headline):
-        low = w.lower()
-        if len(low) > 3 and low not in STOPWORDS and low not in picked:
-            picked.append(low)
-    counts = {}
+    content words first, then the body's most frequent capitalised words.
+    Possessives are dropped; names keep their capital."""
+    capitalised = {}
     order = []
     for w in words(body[:6000]):
+        w = strip_possessive(w)
         if w[0].isupper() and len(w) > 3 and w.lower() not in STOPWORDS:
-            if w not in counts:
-                counts[w] = 0
+            if w not in capitalised:
+                capitalised[w] = 0
                 order.append(w)
-            counts[w] += 1
-    ranked = sorted(order, key=lambda w: (-counts[w], order.index(w)))
+            capitalised[w] += 1
+    lowered = set(w for w in words(body[:6000]) if w.islower())
+    picked = []
+    for w in words(headline):
+        w = strip_possessive(w)
+        low = w.lower()
+        shown = w if (w in capitalised and low not in lowered) else low
+        if len(low) > 3 and low not in STOPWORDS and shown not in picked:
+            picked.append(shown)
+    ranked = sorted(order, key=lambda w: (-capitalised[w], order.index(w)))
     for w in ranked:
-        if w.lower() not in picked:
-            picked.append(w.lower())
+        if w not in picked and w.lower() not in picked:
+            picked.append(w)
     return picked[:limit]
+
+
+def strip_possessive(word):
+    for tail in ("'s", "\u2019s", "'", "\u2019"):
+        if word.endswith(tail) and len(word) > len(tail):
+            return word[:-len(tail)]
+    return word
+
+
+# Openings of press releases and datelines that no farm keeps in a title.
+LEAD_NOISE_RE = re.compile(
+    r"^(?:(?:for immediate release|photo attached\s*-\s*caption:|contact:[^.]*?\d{3}[^A-Za-z]*)\s*)*"
+    r"(?:[A-Z][A-Za-z.]*(?:[ ,]+[A-Z][A-Za-z.]*)*\s*[\u2013\u2014-]+\s*)?"
+    r"(?:today,?\s+)?", re.IGNORECASE)
+
+
+def made_up_headline(body, max_words=12):
+    """A title for an article that has none: its first sentence, cleaned of
+    release boilerplate and datelines, cut short and title-cased."""
+    first = (sentences(body[:1500]) or [body[:300]])[0]
+    first = LEAD_NOISE_RE.sub("", first, count=1).strip() or first
+    picked = []
+    for w in first.split():
+        picked.append(w)
+        if len(picked) >= max_words or (len(picked) >= 6 and w.endswith(",")):
+            break
+    title = " ".join(picked).rstrip(",.;:")
+    return title[:1].upper() + title[1:]
+
+
+COMMON_OPENERS = frozenset("""
+despite however after although since meanwhile still yet last earlier later
+many several another every instead even though unlike like while until
+""".split())
 
 
 def lower_first(sentence):
     """Lower-case a sentence's first letter when it starts with a common word
     (so "The talks..." can follow "Moreover, "), leaving names alone."""
     first = sentence.split(" ", 1)[0]
-    if first.lower() in STOPWORDS and first.lower() != "i":
+    if (first.lower() in STOPWORDS or first.lower() in COMMON_OPENERS) and first.lower() != "i":
         return sentence[0].lower() + sentence[1:]
     return sentence
 

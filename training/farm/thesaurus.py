@@ -25,6 +25,25 @@ NOTE_RE = re.compile(r"\s*\(([a-z ]+)\)\s*$")
 RANK_OF_NOTE = {None: 0, "similar term": 1, "generic term": 2}
 
 
+class Thesaurus:
+    """Single-word synonyms per headword, and the headwords that also name
+    someone or something ("graham", "carter"): a spinner is told to leave
+    those alone when they are capitalised in the text."""
+
+    def __init__(self, synonyms, proper):
+        self.synonyms = synonyms
+        self.proper = proper
+
+    def get(self, word, default=()):
+        return self.synonyms.get(word, default)
+
+    def __contains__(self, word):
+        return word in self.synonyms
+
+    def __len__(self):
+        return len(self.synonyms)
+
+
 class ThesaurusMissing(Exception):
     """The thesaurus file is not there (the Debian package is not installed)."""
 
@@ -36,7 +55,7 @@ def missing_message(path):
 
 
 def load(path=DEFAULT_PATH):
-    """Return {headword: (synonym, ...)} from a MyThes .dat file."""
+    """Return the Thesaurus of a MyThes .dat file."""
     if not os.path.isfile(path):
         raise ThesaurusMissing(missing_message(path))
     with open(path, "rb") as raw:
@@ -50,8 +69,9 @@ def _python_encoding(name):
 
 
 def parse_entries(lines):
-    """Parse entry lines (without the encoding line) into synonym lists."""
+    """Parse entry lines (without the encoding line) into a Thesaurus."""
     table = {}
+    proper = set()
     i = 0
     n = len(lines)
     while i < n:
@@ -65,7 +85,14 @@ def parse_entries(lines):
             synonyms = synonyms_from_senses(head, senses)
             if synonyms:
                 table[head] = synonyms
-    return table
+            if names_something(senses):
+                proper.add(head)
+    return Thesaurus(table, frozenset(proper))
+
+
+def names_something(senses):
+    """True when a sense lists capitalised terms (a person, place, brand)."""
+    return any(term[:1].isupper() for sense in senses for term in sense.split("|")[1:])
 
 
 def synonyms_from_senses(head, senses):
