@@ -169,13 +169,15 @@ def outlet_quotas(sizes, total):
 
 def pick_sources(records, args):
     """The source articles, each with its kind: --per-class per class,
-    spread over outlets, kinds dealt evenly within each class."""
+    spread over outlets, kinds dealt in turn (evenly within each class and
+    over all)."""
     pool = {}
     for rec in records:
         cls = outlet_class(rec)
         if cls != "content_farm" and eligible(rec, args):
             pool.setdefault(cls, {}).setdefault(rec["source"], []).append(rec)
     picked = []
+    turn = 0
     for cls in sorted(pool):
         by_outlet = pool[cls]
         quotas = outlet_quotas({o: len(v) for o, v in by_outlet.items()}, args.per_class)
@@ -185,8 +187,9 @@ def pick_sources(records, args):
             chosen += rng_for(args.seed, "pick", outlet).sample(docs, quotas[outlet])
         chosen.sort(key=lambda r: r["id"])
         rng_for(args.seed, "kinds", cls).shuffle(chosen)
-        for i, rec in enumerate(chosen):
-            picked.append((rec, args.kinds[i % len(args.kinds)]))
+        for rec in chosen:
+            picked.append((rec, args.kinds[turn % len(args.kinds)]))
+            turn += 1
     return picked
 
 
