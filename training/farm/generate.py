@@ -62,7 +62,7 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--kinds", default=",".join(KINDS),
                    help="comma-separated kinds to make, dealt out evenly")
-    p.add_argument("--spin-rate", type=float, default=0.2,
+    p.add_argument("--spin-rate", type=float, default=0.3,
                    help="base chance that an eligible word is swapped")
     p.add_argument("--min-words", type=int, default=60,
                    help="skip source articles shorter than this")

@@ -20,7 +20,7 @@ All stock phrases here were written for this project.
 
 import re
 
-from textutil import lower_first, sentences, paragraphs, title_case
+from textutil import lower_first, main_name, paragraphs, sentences, title_case
 
 TITLE_PATTERNS = (
     "{h}: What You Need to Know",
@@ -123,7 +123,7 @@ MAX_SENTENCE_WORDS = 55
 
 def rewrite_article(headline, body, keywords, rng):
     """Return (title, paragraphs) of a machine-rewritten copy."""
-    values = fill_values(headline, keywords, rng)
+    values = fill_values(headline, body, keywords, rng)
     kept = condensed_sentences(body, rng)
     title = rng.choice(TITLE_PATTERNS).format(h=headline)
     style = rng.randint(0, 3)
@@ -142,15 +142,18 @@ def rewrite_article(headline, body, keywords, rng):
     return title, [p for p in parts if p]
 
 
-def fill_values(headline, keywords, rng):
+def fill_values(headline, body, keywords, rng):
+    """What the stock phrases talk about: a name from the story, the quoted
+    headline or a vague stand-in, the way generated filler does."""
     keys = list(keywords) + ["this story", "the news"]
-    if len(keywords) >= 2 and rng.random() < 0.5:
-        topic = "%s and %s" % (keys[0], keys[1])
-    elif rng.random() < 0.5:
-        topic = "\u201c%s\u201d" % headline
-    else:
-        topic = keys[0]
-    return {"topic": topic, "field": rng.choice(FIELDS), "k0": keys[0], "k1": keys[1]}
+    name = main_name(headline + "\n" + body)
+    choices = ["\u201c%s\u201d" % headline, "the latest developments", "this story"]
+    if name:
+        choices += [name, name]
+    topic = rng.choice(choices)
+    subject = name or rng.choice(("this issue", "this story", "the situation"))
+    return {"topic": topic, "subject": subject, "field": rng.choice(FIELDS),
+            "k0": keys[0], "k1": keys[1]}
 
 
 def preamble(headline, rng):
@@ -171,14 +174,15 @@ def condensed_sentences(body, rng):
     for i in range(1, len(kept) - 1):
         if rng.random() < 0.25:
             kept[i], kept[i + 1] = kept[i + 1], kept[i]
-    return [reword(s, rng) for s in kept]
+    return [reword(s, i > 0, rng) for i, s in enumerate(kept)]
 
 
-def reword(sentence, rng):
+def reword(sentence, may_link, rng):
+    """Blunt phrase swaps and, when may_link, sometimes a stock transition."""
     for pattern, replacement in PHRASE_SWAPS:
         if rng.random() < 0.7:
             sentence = re.sub(pattern, replacement, sentence)
-    if rng.random() < 0.25 and not sentence.startswith(("\"", "\u201c")):
+    if may_link and rng.random() < 0.25 and not sentence.startswith(("\"", "\u201c")):
         sentence = rng.choice(TRANSITIONS) + lower_first(sentence)
     return sentence
 
@@ -228,7 +232,7 @@ def faq(kept, values, style, rng):
     """A question-and-answer tail built from the kept sentences."""
     questions = (
         ("What is this news about?", kept[0] if kept else rng.choice(GENERIC_ANSWERS)),
-        ("Why is %s in the news?" % values["k0"],
+        ("Why is %s in the news?" % values["subject"],
          kept[1] if len(kept) > 1 else rng.choice(GENERIC_ANSWERS)),
         ("What happens next?", rng.choice(GENERIC_ANSWERS)),
     )

@@ -10,10 +10,12 @@ module does the same, deterministically for a given random stream:
   the spun text has exactly the original's token count;
 - function words and short words are never touched, nor capitalised words
   that the thesaurus also knows as names ("Graham", "Carter");
-- words inside capitalised multi-word names and words of common news
-  collocations are swapped more often than other words (that is where the
-  tell-tale errors come from); lone capitalised words (mostly people's names)
-  rarely;
+- words of common news collocations (the spinner table below) are swapped
+  more often than other words, capitalised or not: that is where the
+  tell-tale errors come from; so are other capitalised words inside
+  multi-word names when the same text also uses them in lower case (a common
+  word: "Opportunity Zone"); other capitalised words (mostly people's and
+  places' names: "Donald Trump") only rarely;
 - candidates come from a small spinner table written for this project
   (SPINNER_TABLE) and then from the thesaurus, earlier entries more likely;
 - simple inflections (-s, -es, -ies, -ed, -ing) are stripped before look-up and
@@ -145,11 +147,12 @@ def spin_text(text, table, rng, rate):
     spins = []
     last = 0
     tokens = list(WORD_RE.finditer(text))
+    lowercase_words = set(m.group(0) for m in tokens if m.group(0).islower())
     for index, match in enumerate(tokens):
         word = match.group(0)
         out.append(text[last:match.start()])
         last = match.end()
-        chance = rate * context_weight(text, tokens, index, table)
+        chance = rate * context_weight(text, tokens, index, table, lowercase_words)
         replacement = None
         if chance > 0 and rng.random() < chance:
             replacement = substitute(word, table, rng)
@@ -162,7 +165,7 @@ def spin_text(text, table, rng, rate):
     return "".join(out), spins
 
 
-def context_weight(text, tokens, index, table):
+def context_weight(text, tokens, index, table, lowercase_words):
     """How much likelier than the base rate this token is to be swapped."""
     word = tokens[index].group(0)
     low = word.lower()
@@ -173,8 +176,9 @@ def context_weight(text, tokens, index, table):
     if word[0].isupper() and low in table.proper:
         return 0.0
     if word[0].isupper() and not word.isupper():
+        common = low in lowercase_words
         if in_capitalised_name(text, tokens, index):
-            return NAME_PART_BOOST
+            return NAME_PART_BOOST if common else LONE_NAME_FACTOR
         if not starts_sentence(text, tokens, index):
             return LONE_NAME_FACTOR
     return 1.0

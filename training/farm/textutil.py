@@ -118,6 +118,29 @@ def keywords(headline, body, limit=5):
     return picked[:limit]
 
 
+NAME_RE = re.compile(r"\b[A-Z][a-z]+(?: (?:of |de |al-)?[A-Z][a-z]+){1,3}\b")
+
+
+def main_name(text):
+    """The most frequent multi-word capitalised name of a text ("Harbor
+    City", "Olive Lark"), or "" when there is none worth naming."""
+    counts = {}
+    order = []
+    for m in NAME_RE.finditer(text[:8000]):
+        name = m.group(0)
+        if name.split()[0].lower() in STOPWORDS:
+            name = name.split(" ", 1)[1]
+            if " " not in name:
+                continue
+        if name not in counts:
+            counts[name] = 0
+            order.append(name)
+        counts[name] += 1
+    if not order:
+        return ""
+    return sorted(order, key=lambda n: (-counts[n], order.index(n)))[0]
+
+
 def strip_possessive(word):
     for tail in ("'s", "\u2019s", "'", "\u2019"):
         if word.endswith(tail) and len(word) > len(tail):
