@@ -179,6 +179,7 @@ def condensed_sentences(body, rng):
 
 def reword(sentence, may_link, rng):
     """Blunt phrase swaps and, when may_link, sometimes a stock transition."""
+    sentence = " ".join(sentence.split())
     for pattern, replacement in PHRASE_SWAPS:
         if rng.random() < 0.7:
             sentence = re.sub(pattern, replacement, sentence)

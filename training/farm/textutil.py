@@ -45,8 +45,13 @@ def split_article(text):
 
 
 def paragraphs(body):
-    """Non-empty paragraphs of a body, in order."""
-    parts = re.split(r"\n\s*\n|\n", body)
+    """Non-empty paragraphs of a body, in order. Blank lines separate
+    paragraphs when the body has any (single newlines inside are then hard
+    wraps, kept as they are); otherwise single newlines do."""
+    if re.search(r"\n\s*\n", body):
+        parts = re.split(r"\n\s*\n", body)
+    else:
+        parts = body.split("\n")
     return [p.strip() for p in parts if p.strip()]
 
 
