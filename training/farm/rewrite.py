@@ -77,7 +77,7 @@ TRANSITIONS = (
 )
 
 CONCLUSIONS = (
-    "In conclusion, {topic} remains a developing story that deserves close "
+    "In conclusion, {topic} remains a developing matter that deserves close "
     "attention.",
     "In conclusion, this news highlights just how important it is to stay "
     "informed about {topic}.",
@@ -216,7 +216,13 @@ def takeaways(kept, style, rng):
     """A bullet list of the shortest kept sentences, sometimes."""
     if len(kept) < 4 or rng.random() < 0.4:
         return []
-    shortest = sorted(kept, key=lambda s: (len(s), kept.index(s)))[:3]
+    full = []
+    for s in kept:
+        if len(s.split()) >= 6 and s not in full:
+            full.append(s)
+    if len(full) < 3:
+        return []
+    shortest = sorted(full, key=lambda s: (len(s), full.index(s)))[:3]
     bullet = rng.choice(("- ", "\u2022 ", "\u2705 "))
     return [heading("Key Takeaways", style, 0), "\n".join(bullet + s for s in shortest)]
 
@@ -224,7 +230,7 @@ def takeaways(kept, style, rng):
 def conclusion(values, rng):
     first, second = rng.sample(CONCLUSIONS, 2)
     text = first.format(**values)
-    if rng.random() < 0.4:
+    if rng.random() < 0.4 and first.split(",")[0] != second.split(",")[0]:
         text += " " + second.format(**values)
     return text
 
