@@ -234,6 +234,43 @@ static void sift_down(struct slantp_termtmp *t, size_t i, size_t n)
     }
 }
 
+/* The top 'max' so far: t[0..*n), 'bar' the |weight| to beat once full.
+ * Few terms (the usual 5) are kept in rank order by insertion, which
+ * needs no sort at the end; many in a min-heap (the worst-ranked at the
+ * root), sorted at the end. A term joins only when it is strictly larger
+ * than the worst kept: at a tie the earlier occurrence ranks first, and
+ * the kept ones are earlier. Most terms fail that one comparison, so the
+ * scan is a row read, a multiply and a compare per feature. */
+static void keep_term(struct slantp_termtmp *t, size_t *n, size_t max, double *bar,
+                      struct slantp_termtmp term)
+{
+    double a = fabs(term.weight);
+    if (max <= 16) {
+        size_t j = *n < max ? (*n)++ : max - 1;
+        for (; j > 0 && fabs(t[j - 1].weight) < a; j--)
+            t[j] = t[j - 1];
+        t[j] = term;
+        if (*n == max)
+            *bar = fabs(t[max - 1].weight);
+    } else if (*n < max) {
+        t[(*n)++] = term;
+        if (*n == max) {
+            for (size_t k = max / 2; k-- > 0;)
+                sift_down(t, k, max);
+            *bar = fabs(t[0].weight);
+        }
+    } else {
+        t[0] = term;
+        sift_down(t, 0, max);
+        *bar = fabs(t[0].weight);
+    }
+}
+
+/* The text of the one term that stands for every function word and
+ * number of a document (style.c). */
+#define STYLE_TERM "[function words, numbers]"
+#define STYLE_OCC ((size_t)-1)
+
 size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term *out, size_t max)
 {
     slant_workspace *ws = r->ws;
@@ -241,11 +278,19 @@ size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term 
     const slantp_docfeat *d = &ws->doc;
     const size_t L = m->nlabels;
     const double *W = m->W + gi(r, h, l);
+    const char *style = m->style;
     size_t n = 0;
+    double style_sum = 0;
     if (!out) {
-        for (size_t i = 0; i < d->nvec; i++)
-            n += W[(size_t)d->vec[i].id * L] != 0;
-        return n;
+        int any_style = 0;
+        for (size_t i = 0; i < d->nvec; i++) {
+            int nonzero = W[(size_t)d->vec[i].id * L] != 0;
+            if (style && style[d->vec[i].id])
+                any_style |= nonzero;
+            else
+                n += (size_t)nonzero;
+        }
+        return n + (size_t)any_style;
     }
     if (max > d->nvec)
         max = d->nvec;
@@ -253,49 +298,30 @@ size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term 
         return 0;
     if (slantp_grow(&ws->tmp, &ws->tmp_cap, max + 1, sizeof *ws->tmp) < 0)
         return 0;
-    /* The 'max' largest, by one of two rules alike in what they keep. A
-     * term joins only when it is strictly larger than the worst kept: at
-     * a tie the earlier occurrence ranks first, and the kept ones are
-     * earlier. Most terms fail that one comparison, so the scan is a row
-     * read, a multiply and a compare per feature.
-     *  - Few terms (the usual 5): an array in rank order, by insertion,
-     *    which needs no sort at the end. Against the heap below, 4% less
-     *    time for classify and terms (ablh, best of 15, 16 MB).
-     *  - Many: a min-heap (the worst-ranked at the root), then a sort. */
     struct slantp_termtmp *t = ws->tmp;
-    const int by_insertion = max <= 16;
     double bar = 0;     /* |weight| of the worst kept once 'max' are kept; zero terms never count */
     for (size_t i = 0; i < d->nvec; i++) {
-        double w = W[(size_t)d->vec[i].id * L] * d->vec[i].value, a = fabs(w);
-        if (!(a > bar))
+        double w = W[(size_t)d->vec[i].id * L] * d->vec[i].value;
+        if (style && style[d->vec[i].id]) {
+            style_sum += w;
             continue;
-        if (by_insertion) {
-            size_t j = n < max ? n++ : max - 1;
-            for (; j > 0 && fabs(t[j - 1].weight) < a; j--)
-                t[j] = t[j - 1];
-            t[j] = (struct slantp_termtmp){i, w};
-            if (n == max)
-                bar = fabs(t[max - 1].weight);
-        } else if (n < max) {
-            t[n++] = (struct slantp_termtmp){i, w};
-            if (n == max) {
-                for (size_t k = max / 2; k-- > 0;)
-                    sift_down(t, k, max);
-                bar = fabs(t[0].weight);
-            }
-        } else {
-            t[0] = (struct slantp_termtmp){i, w};
-            sift_down(t, 0, max);
-            bar = fabs(t[0].weight);
         }
+        if (fabs(w) > bar)
+            keep_term(t, &n, max, &bar, (struct slantp_termtmp){i, w});
     }
-    if (!by_insertion)
+    if (fabs(style_sum) > bar)
+        keep_term(t, &n, max, &bar, (struct slantp_termtmp){STYLE_OCC, style_sum});
+    if (max > 16)
         qsort(ws->tmp, n, sizeof *ws->tmp, by_abs_weight);
     ws->surf.len = 0;
     for (size_t k = 0; k < n; k++) {
-        const slantp_occ *o = &d->occ[ws->tmp[k].occ];
+        size_t occ = ws->tmp[k].occ;
         ws->tmp[k].occ = ws->surf.len;  /* an offset: surf may move as it grows */
-        if (slantp_append_surface(&ws->surf, ws->text, &d->toks, o->first_tok, o->ntok) < 0)
+        int bad = occ == STYLE_OCC
+                      ? slantp_buf_append(&ws->surf, STYLE_TERM, sizeof STYLE_TERM)
+                      : slantp_append_surface(&ws->surf, ws->text, &d->toks,
+                                              d->occ[occ].first_tok, d->occ[occ].ntok);
+        if (bad < 0)
             return 0;
     }
     for (size_t k = 0; k < n; k++) {

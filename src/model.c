@@ -61,6 +61,7 @@ void slant_model_free(slant_model *m)
     slantp_stem_share_free(m->stem_share);
     free(m->idf);
     free(m->surface);
+    free(m->style);
     slantp_buf_release(&m->surface_mem);
     for (size_t h = 0; h < m->nheads; h++) {
         free(m->heads[h].name);
@@ -93,6 +94,8 @@ int slantp_model_index(slant_model *m, slant_error *err)
     m->indexed = rc == 0;
     /* the hash table is only the fallback */
     if (!m->indexed && slantp_model_hash_features(m) < 0)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    if (slantp_model_mark_style(m) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     return SLANT_OK;
 }

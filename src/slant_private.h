@@ -635,6 +635,8 @@ struct slant_model {
     slantp_stem_share *stem_share;  /* filled by every workspace's classification */
     int indexed;            /* 'index' is built (else classify probes 'vocab') */
     double *idf;
+    char *style;            /* feature id -> 1 when it is function words or numbers
+                               (style.c); NULL when the language has no list */
     char **surface;         /* feature id -> most common surface form */
     slantp_buf surface_mem;
     /* heads and labels */
@@ -652,6 +654,9 @@ struct slant_model {
 slant_model *slantp_model_alloc(void);
 /* Build the hash tables after the arrays are filled. */
 int slantp_model_index(slant_model *m, slant_error *err);
+/* Mark the features made of function words and numbers only (style.c);
+ * -1 when out of memory. */
+int slantp_model_mark_style(slant_model *m);
 /* Fill 'vocab' (n-gram key -> feature id), the lookup classification
  * falls back on without a phrase index; -1 when out of memory. */
 int slantp_model_hash_features(slant_model *m);

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "helpers.h"
 #include "slant_private.h"
@@ -107,7 +108,9 @@ Test(classify, terms_quote_the_document_not_stems)
     for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
         size_t n = slant_result_terms(r, h, l, terms, 64);
         for (size_t t = 0; t < n; t++) {
-            /* every term is a span of the text with white space folded */
+            if (strcmp(terms[t].text, "[function words, numbers]") == 0)
+                continue;   /* "The", "say": style, summed into one term */
+            /* every other term is a span of the text with white space folded */
             cr_assert(strstr("The LEADERSHIP spreads Western propaganda, experts say.",
                              terms[t].text) != NULL,
                       "term '%s' is not the document's words", terms[t].text);
@@ -284,4 +287,42 @@ Test(classify, allocates_nothing_per_document_once_its_words_are_known)
         slant_workspace_free(ws);
         slant_model_free(m);
     }
+}
+
+/* Function words and numbers are one term, their sum: never shown one by
+ * one, and the terms still add up to the decision. */
+Test(classify, function_words_and_numbers_are_one_term_and_terms_still_add_up)
+{
+    slant_model *m = th_train_small();
+    slant_error err;
+    slant_workspace *ws = slant_workspace_new(m, &err);
+    const char *text = "Officials said on Tuesday that the 2,000 tonnes of grain would be "
+                       "reviewed by the ministry, according to a statement of 12 May.";
+    const slant_result *r;
+    cr_assert_eq(slant_classify(ws, text, strlen(text), &r, &err), SLANT_OK);
+    static const char *const style_words[] = {"the", "that", "of", "on", "by", "would", "be",
+                                              "a", "to", "said", "2,000", "12", "of the"};
+    int saw_style = 0;
+    for (size_t h = 0; h < slant_model_nheads(m); h++)
+        for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
+            slant_term terms[256];
+            size_t n = slant_result_terms(r, h, l, terms, (size_t)-1);
+            cr_assert_eq(n, slant_result_terms(r, h, l, NULL, 0), "the count matches");
+            double sum = slant_result_bias(r, h, l);
+            int style_terms = 0;
+            for (size_t t = 0; t < n; t++) {
+                sum += terms[t].weight;
+                style_terms += strcmp(terms[t].text, "[function words, numbers]") == 0;
+                for (size_t w = 0; w < sizeof style_words / sizeof *style_words; w++)
+                    cr_assert(strcasecmp(terms[t].text, style_words[w]) != 0,
+                              "'%s' shown on its own", terms[t].text);
+            }
+            cr_assert_leq(style_terms, 1);
+            saw_style |= style_terms;
+            cr_assert(fabs(sum - slant_result_decision(r, h, l)) < 1e-9, "%.17g vs %.17g", sum,
+                      slant_result_decision(r, h, l));
+        }
+    cr_assert(saw_style);
+    slant_workspace_free(ws);
+    slant_model_free(m);
 }

@@ -12,10 +12,12 @@ training format, with two extra fields that `make model` hands to
 `slant train`:
   source  the outlet whose name is blanked from the record's own text
           (--mask-field source); snippets have none
-  group   the unit cross-validation keeps whole (--group group): the outlet
-          for a real article, the outlet of the article it was made from for
-          a content-farm copy (so a copy is held out with its original's
-          outlet), the story for a snippet (six registers of one story)
+  group   the unit cross-validation keeps whole (--group group): for a real
+          article and a content-farm copy, the farm site that copies its
+          outlet (each outlet is copied by one site, so a copy is held out
+          with its original's outlet and a site's furniture is never on both
+          sides of a split); for a snippet, its story (six registers of one
+          story)
 
 Sampling, so the model learns outlet types rather than outlets:
   - at most --per-outlet articles of any one outlet (a member of Congress,
@@ -78,9 +80,9 @@ def sample_real(path, seed, per_outlet, per_class, congress_share):
     return chosen
 
 
-def real_record(d):
+def real_record(d, group):
     return {"id": d["id"], "text": d["text"], "source": outlet_name(d["source"]),
-            "group": d["source"], "labels": {"outlet_type": d["labels"]["outlet_type"]}}
+            "group": group, "labels": {"outlet_type": d["labels"]["outlet_type"]}}
 
 
 def snippet_records():
@@ -90,13 +92,21 @@ def snippet_records():
                    "labels": d["labels"]}
 
 
-def farm_records(corpus, seed, count, exclude_ids):
-    """Content-farm copies of real articles (training/farm)."""
-    if count <= 0:
-        return []
+def load_farm():
     sys.path.insert(0, os.path.join(HERE, "farm"))
     import generate  # training/farm/generate.py
-    return list(generate.farm_records_for_training(corpus, count=count, seed=seed))
+    return generate
+
+
+def farm_copies(farm, corpus, owner, seed, per_class):
+    """Content-farm copies of real articles (training/farm): per_class
+    source articles of each outlet type, one copy each."""
+    table = farm.thesaurus.load(farm.thesaurus.DEFAULT_PATH)
+    args = farm.parse_args(["--corpus", "-", "--out", "-", "--per-class", str(per_class),
+                            "--seed", str(seed)])
+    copies, _ = farm.build_records(farm.pick_sources(corpus, args), owner, table, args)
+    return [{"id": c["id"], "text": c["text"], "source": c["source"], "group": c["fold_group"],
+             "labels": c["labels"]} for c in copies]
 
 
 def main():
@@ -107,15 +117,26 @@ def main():
     ap.add_argument("--per-outlet", type=int, default=120)
     ap.add_argument("--per-class", type=int, default=1200)
     ap.add_argument("--congress-share", type=float, default=0.5)
-    ap.add_argument("--farm", type=int, default=0, help="content-farm copies to generate")
+    ap.add_argument("--farm", type=int, default=300,
+                    help="real articles per outlet type to make content-farm copies of")
     a = ap.parse_args()
     real = os.path.join(a.corpus, "real.jsonl")
     if not os.path.exists(real):
         sys.exit(f"build_corpus: {real} is missing: see training/SOURCES.md for how to assemble it")
+    farm = load_farm()
+    try:
+        farm.thesaurus.load(farm.thesaurus.DEFAULT_PATH)
+    except farm.thesaurus.ThesaurusMissing as e:
+        sys.exit(f"build_corpus: {e}")
+    corpus = farm.load_corpus(real)
+    # one farm site copies each outlet, and an outlet's articles and their
+    # copies share a group: copies are held out with their originals
+    owner = farm.assign_sites(farm.outlet_sizes(corpus))
     records = list(snippet_records())
     chosen = sample_real(real, a.seed, a.per_outlet, a.per_class, a.congress_share)
-    records += [real_record(d) for d in chosen]
-    records += farm_records(real, a.seed, a.farm, {d["id"] for d in chosen})
+    records += [real_record(d, farm.fold_group(owner[d["source"]])) for d in chosen]
+    if a.farm:
+        records += farm_copies(farm, corpus, owner, a.seed, a.farm)
     tmp = a.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         for r in records:
