@@ -5,11 +5,12 @@
 #   make check      install missing packages, build, run every test (Criterion + CLI)
 #   make sanitize   the test suite under AddressSanitizer and UBSan (build-san/)
 #   make tsan       classify and train with two threads under ThreadSanitizer (build-tsan/)
-#   make model      retrain models/default.slant from training/data (reproducible)
+#   make model      retrain models/default.slant from training/data and CORPUS (reproducible)
 #   make bench      speed and accuracy against fastText and scikit-learn
 #   make install PREFIX=/usr/local
 #
 # Settings you may override:  make CC=clang OPT=-O0 SAN=address,undefined WERROR=-Werror
+#                             make model CORPUS=dir/with/real.jsonl
 
 CC      ?= cc
 OPT     ?= -O2 -g
@@ -46,7 +47,9 @@ CLI_OBJ  = $(CLI_SRC:src/%.c=$(BUILD)/%.o)
 TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
 DEPS = libsvm-dev libstemmer-dev libjansson-dev libcriterion-dev libutf8proc-dev zlib1g-dev \
-       pkg-config python3
+       pkg-config python3 mythes-en-us
+# where 'make model' finds the real articles (training/SOURCES.md)
+CORPUS ?= ../shared/corpus
 
 .PHONY: all demo check test sanitize sanitize-run tsan tsan-run model deps bench install clean echo
 
@@ -93,7 +96,8 @@ demo: deps
 check: deps
 	$(MAKE) slant $(BUILD)/slant-tests
 	python3 training/validate.py --strict
-	SLANT_BIN=./slant $(BUILD)/slant-tests --timeout 300 -j2
+	python3 -m unittest discover -s training/farm
+	SLANT_BIN=./slant SLANT_CORPUS=$(CORPUS) $(BUILD)/slant-tests --timeout 900 -j2
 
 test: check
 
@@ -108,7 +112,7 @@ sanitize: deps
 
 sanitize-run: $(BUILD)/slant-tests $(BUILD)/slant
 	rm -rf $(BUILD)/sanlogs && mkdir -p $(BUILD)/sanlogs
-	SLANT_BIN=$(BUILD)/slant ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(BUILD)/sanlogs/asan \
+	SLANT_BIN=$(BUILD)/slant SLANT_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/$(BUILD)/sanlogs/asan \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(CURDIR)/$(BUILD)/sanlogs/ubsan \
 	    $(BUILD)/slant-tests --timeout 900 -j2
@@ -132,8 +136,8 @@ tsan-run: $(BUILD)/slant
 	    --out $(BUILD)/tsan.slant training/data/h1.jsonl
 	@echo "tsan: no data races in classify -j 2 or train -j 2"
 
-model: slant
-	./slant train --group story --out models/default.slant training/data/*.jsonl
+model: deps slant
+	training/retrain.sh $(CORPUS) models/default.slant ./slant
 
 bench: slant
 	bench/run.sh

@@ -36,6 +36,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,14 +60,29 @@ def read_jsonl(path):
                 yield json.loads(line)
 
 
+# Mentions of the US and western Europe: the topics of the mainstream and
+# partisan articles, which state media also covers.
+WESTERN = re.compile(r"\b(Trump|Obama|Biden|Washington|Americans?|U\.S\.|US|United States|"
+                     r"Congress|White House|Pentagon|Europe|European|British|UK|Britain|France|"
+                     r"Germany)\b")
+
+
+def western_topic(d):
+    return len(WESTERN.findall(d["text"])) >= 3
+
+
 def sample_real(path, seed, per_outlet, per_class, congress_share):
-    """Capped, seeded sample of the real corpus, by outlet and by class."""
+    """Capped, seeded sample of the real corpus, by outlet and by class.
+    A state broadcaster's articles about the US and Europe come first, so
+    that state media is learned on the topics the other types write about
+    too, not as 'foreign affairs of Asia and the Middle East'."""
     by_outlet = collections.defaultdict(list)
     for d in read_jsonl(path):
         by_outlet[(d["labels"]["outlet_type"], d["source"])].append(d)
     by_class = collections.defaultdict(list)
     for (kind, source), docs in sorted(by_outlet.items()):
-        docs.sort(key=lambda d: rank(seed, d["id"]))
+        first = (lambda d: not western_topic(d)) if kind == "state_media" else (lambda d: False)
+        docs.sort(key=lambda d: (first(d), rank(seed, d["id"])))
         by_class[kind].extend(docs[:per_outlet])
     chosen = []
     for kind, docs in sorted(by_class.items()):
@@ -85,11 +101,19 @@ def real_record(d, group):
             "group": group, "labels": {"outlet_type": d["labels"]["outlet_type"]}}
 
 
+# h7's stories are set in US and European domestic affairs, the topics of
+# most real mainstream and partisan articles: told in all six registers,
+# they teach type within topic, so they count more than the other files.
+SNIPPET_COPIES = {"h7.jsonl": 3}
+
+
 def snippet_records():
     for path in sorted(glob.glob(os.path.join(HERE, "data", "*.jsonl"))):
+        copies = SNIPPET_COPIES.get(os.path.basename(path), 1)
         for d in read_jsonl(path):
-            yield {"id": d["id"], "text": d["text"], "group": "story:" + d["story"],
-                   "labels": d["labels"]}
+            for c in range(copies):
+                yield {"id": d["id"] + (f"#{c + 1}" if c else ""), "text": d["text"],
+                       "group": "story:" + d["story"], "labels": d["labels"]}
 
 
 def load_farm():
@@ -114,10 +138,10 @@ def main():
     ap.add_argument("--corpus", required=True, help="directory holding real.jsonl")
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--per-outlet", type=int, default=120)
+    ap.add_argument("--per-outlet", type=int, default=300)
     ap.add_argument("--per-class", type=int, default=1200)
     ap.add_argument("--congress-share", type=float, default=0.5)
-    ap.add_argument("--farm", type=int, default=300,
+    ap.add_argument("--farm", type=int, default=200,
                     help="real articles per outlet type to make content-farm copies of")
     a = ap.parse_args()
     real = os.path.join(a.corpus, "real.jsonl")
