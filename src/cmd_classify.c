@@ -815,6 +815,8 @@ int cli_cmd_classify(int argc, char **argv)
                 }
                 if (batch_full(&pipe) && pass_batch(&c, w, nthreads, &pipe) != EXIT_OK)
                     status = EXIT_DATA;
+                if (ferror(stdout))
+                    break;      /* the reader has gone: classify no more */
             }
             if (r < 0) {
                 if (drain_batches(&c, w, nthreads, &pipe) != EXIT_OK)
@@ -826,8 +828,12 @@ int cli_cmd_classify(int argc, char **argv)
         }
         if (batch_full(&pipe) && pass_batch(&c, w, nthreads, &pipe) != EXIT_OK)
             status = EXIT_DATA;
+        if (ferror(stdout))
+            break;
     }
-    if (drain_batches(&c, w, nthreads, &pipe) != EXIT_OK)
+    /* a failed write (a closed pipe, a full disk) stops the run at once,
+     * reported once by cli_close_stdout */
+    if (!ferror(stdout) && drain_batches(&c, w, nthreads, &pipe) != EXIT_OK)
         status = EXIT_DATA;
     if (cli_close_stdout() != EXIT_OK)
         status = EXIT_DATA;

@@ -234,6 +234,37 @@ Test(cli, a_full_disk_is_reported_once_with_exit_1)
     free(in);
 }
 
+/* Issue 29, defect 6: with SIGPIPE ignored (as a Python or Go parent
+ * leaves it), a reader that goes away stopped nothing: the whole input was
+ * classified, and a bad line at its end still reported. The first failed
+ * write now ends the run. */
+Test(cli, a_closed_pipe_stops_the_run_at_the_first_failed_write)
+{
+    char *in = th_path(dir, "pipe.jsonl");
+    FILE *f = fopen(in, "w");
+    for (int i = 0; i < 40000; i++)
+        fprintf(f, "{\"id\": \"d%d\", \"text\": \"Officials said on Tuesday %d\"}\n", i, i);
+    fputs("not json at the very end\n", f);
+    fclose(f);
+    const char *bin = getenv("SLANT_BIN") ? getenv("SLANT_BIN") : "./slant";
+    char *errpath = th_path(dir, "pipe.err"), cmd[4096];
+    for (int threads = 1; threads <= 2; threads++) {
+        snprintf(cmd, sizeof cmd,
+                 "trap '' PIPE; '%s' classify -m '%s' -f jsonl -j %d '%s' 2>'%s' | head -c 100 "
+                 ">/dev/null", bin, model, threads, in, errpath);
+        cr_assert_eq(system(cmd), 0);
+        size_t n;
+        char *err = th_read(errpath, &n);
+        cr_assert(strstr(err, "slant: cannot write output: Broken pipe"), "%d threads: %s", threads,
+                  err);
+        cr_assert(!strstr(err, ":40001:"), "%d threads: the whole input was read: %s", threads,
+                  err);
+        free(err);
+    }
+    free(errpath);
+    free(in);
+}
+
 /* Several batches in flight: bad lines early, in the middle and late in a
  * 1,300-line file, a missing file, then a file of its own. Every thread
  * count gives the same output, one record per line, and the same errors
