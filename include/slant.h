@@ -84,6 +84,13 @@ int slant_model_save(const slant_model *m, const char *path, slant_error *err);
 
 void slant_model_free(slant_model *m);
 
+/* Remove the temporary file slant_model_save is writing, if any. It is
+ * async-signal-safe: call it from a SIGINT or SIGTERM handler so that an
+ * interrupted save leaves nothing behind (the target file is untouched
+ * either way). A save also removes the temporaries that earlier saves of
+ * the same file left when they were killed. */
+void slant_remove_pending_temporary(void);
+
 size_t      slant_model_nheads(const slant_model *m);
 const char *slant_model_head_name(const slant_model *m, size_t head);
 int         slant_model_head_multilabel(const slant_model *m, size_t head);

@@ -61,6 +61,9 @@ typedef struct cli_outfile {
 int cli_outfile_open(cli_outfile *f, const char *path);
 int cli_outfile_commit(cli_outfile *f);
 void cli_outfile_abort(cli_outfile *f);
+/* On SIGINT, SIGTERM or SIGHUP, remove the temporary files being written
+ * (a model being saved, --oof, --folds-out), then die of the signal. */
+void cli_remove_temporaries_on_signals(void);
 /* Can 'path' be written (its directory exists and takes a new file)?
  * Reports why not and returns -1. */
 int cli_check_writable(const char *path);

@@ -427,6 +427,7 @@ int cli_cmd_train(int argc, char **argv)
     int status = parse_args(&a, argc, argv);
     if (status >= 0)
         return status;
+    cli_remove_temporaries_on_signals();
     /* a path that cannot be written fails now, not after training */
     if (a.out && cli_check_writable(a.out) < 0)
         return EXIT_DATA;

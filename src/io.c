@@ -5,12 +5,18 @@
  * device cannot hang a run; their size is capped. Outputs are written to a
  * temporary file in the target's directory, fsynced, renamed over the
  * target and the directory fsynced, so a crash leaves the old file or the
- * new one, never half of one.
+ * new one, never half of one. The writer holds a lock on its temporary;
+ * the next save of the same name removes the unlocked ones a killed
+ * writer left, and a signal handler can remove the one being written
+ * (slant_remove_pending_temporary).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -270,10 +276,64 @@ void slantp_lines_close(slantp_lines *lr)
     lr->buf = NULL;
 }
 
+/* The temporary being written, for slant_remove_pending_temporary: a
+ * signal handler may read it at any moment, so it is complete before
+ * 'pending' says so. */
+static char pending_tmp[4096];
+static volatile sig_atomic_t pending;
+
+void slant_remove_pending_temporary(void)
+{
+    if (pending)
+        unlink(pending_tmp);
+}
+
+/* Remove the temporaries of earlier saves of 'base' in 'dir' whose writer
+ * is gone (killed, or the machine went down): a live writer holds a lock
+ * on its temporary, a dead one's lock went with it. */
+static void sweep_stale(const char *dir, const char *base)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        const char *nm = e->d_name;
+        if (nm[0] != '.' || strncmp(nm + 1, base, blen) != 0 ||
+            strncmp(nm + 1 + blen, ".tmp.", 5) != 0 || strlen(nm + 1 + blen + 5) != 6)
+            continue;
+        int fd = openat(dirfd(dp), nm, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            unlinkat(dirfd(dp), nm, 0);
+        close(fd);
+    }
+    closedir(dp);
+}
+
+static int write_all(int fd, const char *s, size_t left)
+{
+    while (left > 0) {
+        ssize_t w = write(fd, s, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        s += w;
+        left -= (size_t)w;
+    }
+    return 0;
+}
+
 int slantp_write_atomic(const char *path, const void *p, size_t n, slant_error *err)
 {
     size_t plen = strlen(path);
     const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
     size_t dirlen = slash ? (size_t)(slash - path) : 0;
     char *tmp = malloc(plen + 32);
     char *dir = malloc(dirlen + 2);
@@ -287,42 +347,39 @@ int slantp_write_atomic(const char *path, const void *p, size_t n, slant_error *
         dir[dirlen] = '\0';
         if (dirlen == 0)
             strcpy(dir, "/");
-        snprintf(tmp, plen + 32, "%.*s/.%s.tmp.XXXXXX", (int)dirlen, path, slash + 1);
+        snprintf(tmp, plen + 32, "%.*s/.%s.tmp.XXXXXX", (int)dirlen, path, base);
     } else {
         strcpy(dir, ".");
         snprintf(tmp, plen + 32, ".%s.tmp.XXXXXX", path);
     }
+    sweep_stale(dir, base);
     int rc = SLANT_OK;
     int fd = mkstemp(tmp);
     if (fd < 0) {
         rc = io_error(err, path, "create a temporary file for", errno);
         goto out;
     }
-    const char *s = p;
-    size_t left = n;
-    while (left > 0) {
-        ssize_t w = write(fd, s, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = io_error(err, path, "write", errno);
-            break;
-        }
-        s += w;
-        left -= (size_t)w;
+    /* held until the rename: the next save's sweep leaves a live write alone */
+    flock(fd, LOCK_EX);
+    if (strlen(tmp) < sizeof pending_tmp) {
+        memcpy(pending_tmp, tmp, strlen(tmp) + 1);
+        pending = 1;
     }
+    if (write_all(fd, p, n) < 0)
+        rc = io_error(err, path, "write", errno);
     if (rc == SLANT_OK && fchmod(fd, 0644) < 0)
         rc = io_error(err, path, "chmod", errno);
     if (rc == SLANT_OK && fsync(fd) < 0)
         rc = io_error(err, path, "fsync", errno);
-    if (close(fd) < 0 && rc == SLANT_OK)
-        rc = io_error(err, path, "close", errno);
     if (rc == SLANT_OK && rename(tmp, path) < 0)
         rc = io_error(err, path, "rename to", errno);
-    if (rc != SLANT_OK) {
+    if (rc != SLANT_OK)
         unlink(tmp);
+    pending = 0;
+    if (close(fd) < 0 && rc == SLANT_OK)
+        rc = io_error(err, path, "close", errno);
+    if (rc != SLANT_OK)
         goto out;
-    }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         if (fsync(dfd) < 0 && errno != EINVAL)

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -366,6 +367,48 @@ void out_release(cli_out *o)
 
 /* ---------------------------------------------------------------- output files */
 
+/* The output files being written (--oof, --folds-out), for the signal
+ * handler; each entry is complete before it is marked. */
+#define MAX_PENDING 4
+static char pending_path[MAX_PENDING][4096];
+static volatile sig_atomic_t pending_set[MAX_PENDING];
+
+static void on_fatal_signal(int sig)
+{
+    slant_remove_pending_temporary();
+    for (int i = 0; i < MAX_PENDING; i++)
+        if (pending_set[i])
+            unlink(pending_path[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_remove_temporaries_on_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+static void mark_pending(const char *tmp, int on)
+{
+    for (int i = 0; i < MAX_PENDING; i++) {
+        if (on && !pending_set[i] && strlen(tmp) < sizeof pending_path[i]) {
+            memcpy(pending_path[i], tmp, strlen(tmp) + 1);
+            pending_set[i] = 1;
+            return;
+        }
+        if (!on && pending_set[i] && strcmp(pending_path[i], tmp) == 0) {
+            pending_set[i] = 0;
+            return;
+        }
+    }
+}
+
 int cli_outfile_open(cli_outfile *f, const char *path)
 {
     memset(f, 0, sizeof *f);
@@ -390,6 +433,7 @@ int cli_outfile_open(cli_outfile *f, const char *path)
         unlink(f->tmp);
         return -1;
     }
+    mark_pending(f->tmp, 1);
     return 0;
 }
 
@@ -403,8 +447,10 @@ int cli_outfile_commit(cli_outfile *f)
     if (bad || rename(f->tmp, f->path) < 0) {
         cli_errorf("cannot write '%s': %s", f->path, strerror(errno ? errno : EIO));
         unlink(f->tmp);
+        mark_pending(f->tmp, 0);
         return -1;
     }
+    mark_pending(f->tmp, 0);
     return 0;
 }
 
@@ -415,6 +461,7 @@ void cli_outfile_abort(cli_outfile *f)
     fclose(f->fp);
     f->fp = NULL;
     unlink(f->tmp);
+    mark_pending(f->tmp, 0);
 }
 
 int cli_check_writable(const char *path)

@@ -1,15 +1,21 @@
 /* test_io.c - io.c: whole-file reads (regular files only, size cap), the
  * bounded line reader (CRLF, last line, over-long lines and recovery after
- * them), atomic writes (no temporary file left behind on failure) and the
+ * them), atomic writes (no temporary file left behind on failure, on a
+ * signal, or by a killed writer before) and the
  * CRC-32 used by the model format. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "helpers.h"
 #include "slant_private.h"
 
@@ -495,4 +501,96 @@ Test(io, crc32_has_the_standard_check_value)
     cr_assert_eq(slantp_crc32("", 0), 0u);
     cr_assert_eq(slantp_crc32("a", 1), 0xE8B7BE43u);
     cr_assert_eq(slantp_crc32("The quick brown fox jumps over the lazy dog", 43), 0x414FA339u);
+}
+
+/* Issue 29, defect 5: a save killed with SIGKILL left its temporary beside
+ * the target forever. The next save of the same name removes it, but not
+ * one a live writer still holds. */
+Test(io, write_atomic_sweeps_the_temporaries_of_killed_saves_only)
+{
+    char *dir = th_mkdtemp(), *target = th_path(dir, "m.slant");
+    char *stale = th_path(dir, ".m.slant.tmp.Ab12Cd"), *live = th_path(dir, ".m.slant.tmp.Zz98Yy");
+    char *other = th_path(dir, ".n.slant.tmp.Ab12Cd");
+    th_write(stale, "x", 1);
+    th_write(live, "y", 1);
+    th_write(other, "z", 1);
+    int ready[2], go[2];
+    cr_assert_eq(pipe(ready), 0);
+    cr_assert_eq(pipe(go), 0);
+    pid_t child = fork();
+    if (child == 0) {      /* a live writer: holds its temporary locked */
+        int fd = open(live, O_RDONLY);
+        char c = 0;
+        _exit(fd < 0 || flock(fd, LOCK_EX) != 0 || write(ready[1], "r", 1) != 1 ||
+              read(go[0], &c, 1) != 1);
+    }
+    char c;
+    cr_assert_eq(read(ready[0], &c, 1), 1);
+    slant_error err;
+    cr_assert_eq(slantp_write_atomic(target, "model", 5, &err), SLANT_OK, "%s", err.text);
+    cr_assert(access(stale, F_OK) != 0, "the stale temporary is still there");
+    cr_assert(access(live, F_OK) == 0, "a live writer's temporary was removed");
+    cr_assert(access(other, F_OK) == 0, "another file's temporary was removed");
+    cr_assert_eq(write(go[1], "g", 1), 1);
+    int st;
+    cr_assert_eq(waitpid(child, &st, 0), child);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    unlink(live);
+    unlink(other);
+    th_rmdir(dir);
+    free(dir);
+    free(target);
+    free(stale);
+    free(live);
+    free(other);
+}
+
+/* A temporary of 'target' in dir, and its size; 0 when there is none. */
+static int find_temporary(const char *dir, off_t *size)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    while (d && (e = readdir(d)))
+        if (strncmp(e->d_name, ".out.bin.tmp.", 13) == 0) {
+            char *p = th_path(dir, e->d_name);
+            struct stat st;
+            if (stat(p, &st) == 0) {
+                *size = st.st_size;
+                found = 1;
+            }
+            free(p);
+        }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* ... and SIGTERM in the middle of a save leaves nothing behind when the
+ * CLI's handler is installed (slant train installs it). */
+Test(io, sigterm_during_a_save_leaves_no_temporary, .timeout = 60)
+{
+    char *dir = th_mkdtemp(), *target = th_path(dir, "out.bin");
+    pid_t child = fork();
+    if (child == 0) {
+        cli_remove_temporaries_on_signals();
+        size_t n = (size_t)1 << 28;
+        char *big = calloc(n, 1);
+        slant_error err;
+        for (;;)    /* until the signal comes */
+            if (!big || slantp_write_atomic(target, big, n, &err) != SLANT_OK)
+                _exit(3);
+    }
+    off_t size = 0;
+    while (!find_temporary(dir, &size) || size == 0)
+        usleep(200);
+    kill(child, SIGTERM);
+    int st;
+    cr_assert_eq(waitpid(child, &st, 0), child);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %d", st);
+    cr_assert(!find_temporary(dir, &size), "a temporary was left behind");
+    unlink(target);
+    th_rmdir(dir);
+    free(dir);
+    free(target);
 }
