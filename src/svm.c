@@ -179,8 +179,19 @@ static int solve_cached(const slantp_trainset *ts, const size_t *docs, const sig
         free(prob.x);
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     }
-    for (size_t i = 0; i < m; i++)
+    size_t mpos = 0;
+    for (size_t i = 0; i < m; i++) {
         prob.y[i] = ys[i] > 0 ? +1.0 : -1.0;
+        mpos += ys[i] > 0;
+    }
+    if (mpos == 0 || mpos == m) {
+        /* libsvm's one-class model has no bias to read */
+        slantp_gram_cache_release(ts->cache, docs, m);
+        free(prob.y);
+        free(prob.x);
+        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
+                            "internal error: a working set holds one class only");
+    }
     struct svm_model *model = svm_train(&prob, param);
     slantp_gram_cache_release(ts->cache, docs, m);
     if (!model) {
@@ -205,12 +216,13 @@ static int solve_cached(const slantp_trainset *ts, const size_t *docs, const sig
     return SLANT_OK;
 }
 
-/* A document outside the working set, whose alpha is 0, breaks the
- * optimality conditions when its margin y f(x) is below 1 by more than
- * half libsvm's stopping tolerance (which bounds the gap between the most
- * violating pair). */
-#define WS_SLACK 0.5
-#define WS_MAX_ROUNDS 100
+/* A document outside the working set (its alpha is 0) breaks the
+ * optimality conditions when its margin y f(x) is below 1 - eps: inside the
+ * working set libsvm stops with alpha = 0 documents as close as that (eps
+ * bounds the gap between its most violating pair), so a tighter test would
+ * keep asking for documents libsvm then leaves alone. */
+#define WS_SLACK 1.0
+#define WS_MAX_ROUNDS 50
 
 static const double *sort_margin;   /* qsort has no context; set under ws_sort_mu */
 static pthread_mutex_t ws_sort_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -231,19 +243,21 @@ static void sort_by_margin(size_t *pos, size_t n, const double *margin)
     pthread_mutex_unlock(&ws_sort_mu);
 }
 
-/* The next working set: every support vector, then the worst violators,
- * then the non-support vectors nearest the margin, as room allows; in the
- * problem's own order. Returns its size, 0 if the support vectors leave
- * no room. */
-static size_t next_working_set(size_t n, size_t cap, const double *margin, unsigned char *in,
-                               const unsigned char *is_sv, size_t *viol, size_t nviol,
-                               size_t *rest, size_t *ws)
+/* The next working set: every support vector, then the worst violators
+ * (as many as fit), then the non-support vectors within the tolerance of
+ * the margin, which may yet become support vectors; in the problem's own
+ * order. The others are left out (they are checked again next round): a
+ * smaller problem solves faster. Returns its size, 0 if the support
+ * vectors leave no room. */
+static size_t next_working_set(size_t n, size_t cap, double eps, const double *margin,
+                               unsigned char *in, const unsigned char *is_sv, size_t *viol,
+                               size_t nviol, size_t *rest, size_t *ws)
 {
     size_t nsv = 0, nrest = 0, m = 0;
     for (size_t i = 0; i < n; i++) {
         if (in[i] && is_sv[i])
             nsv++;
-        else if (in[i])
+        else if (in[i] && margin[i] < 1.0 + eps)
             rest[nrest++] = i;
     }
     if (nsv >= cap)
@@ -261,6 +275,27 @@ static size_t next_working_set(size_t n, size_t cap, const double *margin, unsig
     for (size_t i = 0; i < n; i++)
         if (in[i])
             ws[m++] = i;
+    return m;
+}
+
+/* The first working set: documents spread evenly over the problem, each
+ * class in its share of the room but never absent (a one-class problem
+ * has no solution to check). */
+static size_t first_working_set(const signed char *y, size_t n, size_t cap, size_t *ws)
+{
+    size_t npos = 0, m = 0, seen[2] = {0, 0}, room[2];
+    for (size_t i = 0; i < n; i++)
+        npos += y[i] > 0;
+    room[1] = (size_t)((double)cap * (double)npos / (double)n + 0.5);
+    room[1] = room[1] < 1 ? 1 : room[1] > cap - 1 ? cap - 1 : room[1];
+    room[0] = cap - room[1];
+    size_t total[2] = {n - npos, npos};
+    for (size_t i = 0; i < n; i++) {
+        int k = y[i] > 0;
+        if ((seen[k] + 1) * room[k] / total[k] > seen[k] * room[k] / total[k])
+            ws[m++] = i;
+        seen[k]++;
+    }
     return m;
 }
 
@@ -282,11 +317,7 @@ static int train_working_set(const slantp_trainset *ts, const size_t *idx, const
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         goto out;
     }
-    /* start from documents spread evenly over the problem */
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if ((i + 1) * cap / n > i * cap / n)
-            ws[m++] = i;
+    size_t m = first_working_set(y, n, cap, ws);
     for (int round = 0;; round++) {
         for (size_t j = 0; j < m; j++) {
             docs[j] = idx[ws[j]];
@@ -312,7 +343,7 @@ static int train_working_set(const slantp_trainset *ts, const size_t *idx, const
         if (nviol == 0)
             break;
         m = round < WS_MAX_ROUNDS
-                ? next_working_set(n, cap, margin, in, is_sv, viol, nviol, rest, ws)
+                ? next_working_set(n, cap, param->eps, margin, in, is_sv, viol, nviol, rest, ws)
                 : 0;
         if (m == 0) {
             rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,

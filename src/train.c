@@ -879,10 +879,11 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
             free(testpos);
             goto nomem;
         }
-        size_t jn = 0;
-        for (size_t c = 0; c < NC; c++) {
-            size_t off = 0;
-            for (size_t f = 0; f < K; f++) {
+        /* fold by fold: a kernel cache (gram.c) that holds one fold's
+         * documents then serves all its jobs before the next fold's */
+        size_t jn = 0, foff = 0;
+        for (size_t f = 0; f < K; f++) {
+            for (size_t c = 0; c < NC; c++)
                 for (size_t l = 0; l < nl; l++) {
                     struct fit_job *jb = &jobs[jn++];
                     jb->ts = &ts;
@@ -892,10 +893,9 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
                     jb->C = o.c_grid[c];
                     jb->test = arena + f * 2 * nh + nh;
                     jb->ntest = ftest_n[f];
-                    jb->dec = scratch + (c * nl + l) * nh + off;
+                    jb->dec = scratch + (c * nl + l) * nh + foff;
                 }
-                off += ftest_n[f];
-            }
+            foff += ftest_n[f];
         }
         {
             size_t off = 0;
