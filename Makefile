@@ -37,8 +37,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lu
 LDLIBS   += $(PKG_LIBS) -lsvm -lstemmer -lm
 
 LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
-          src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/calibrate.c src/train.c src/model.c \
-          src/style.c src/classify.c src/metrics.c
+          src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/gram.c src/calibrate.c \
+          src/train.c src/model.c src/style.c src/classify.c src/metrics.c
 CLI_SRC = src/cli.c src/cmd_classify.c src/cmd_train.c src/cmd_report.c src/output.c
 TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
@@ -120,8 +120,10 @@ sanitize-run: $(BUILD)/slant-tests $(BUILD)/slant
 	    echo "sanitizer reports above"; exit 1; fi
 
 # ThreadSanitizer on the command itself: classification with two workers
-# sharing one model (thousands of documents, so batches overlap), and training with the Gram matrix computed by a second
-# thread while the first writes the rows. Any report stops it (exit 66).
+# sharing one model (thousands of documents, so batches overlap), training
+# with the Gram matrix computed by two threads, and training through a Gram
+# cache smaller than the data (two problems pinning and filling it at once).
+# Any report stops it (exit 66).
 tsan: deps
 	@for p in clang libclang-rt-14-dev; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 	    grep -q "ok installed" || { apt-get update -qq && \
@@ -134,7 +136,10 @@ tsan-run: $(BUILD)/slant
 	    > $(BUILD)/tsan-classify.jsonl
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant train -j 2 \
 	    --out $(BUILD)/tsan.slant training/data/h1.jsonl
-	@echo "tsan: no data races in classify -j 2 or train -j 2"
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant train -j 2 --gram-mb 20 \
+	    --out $(BUILD)/tsan-cache.slant training/data/h1.jsonl training/data/h2.jsonl \
+	    training/data/h3.jsonl training/data/h4.jsonl
+	@echo "tsan: no data races in classify -j 2 or train -j 2 (whole Gram matrix and Gram cache)"
 
 model: deps slant
 	training/retrain.sh $(CORPUS) models/default.slant ./slant

@@ -19,7 +19,9 @@ then times, each --runs times and reports the median:
   - training on allsides_media_test.jsonl (outlet_type): slant train (all
     its calibration and C search included) vs scikit-learn fit;
   - model load: slant on an empty input minus slant --version, on one
-    thread and on two.
+    thread and on two;
+  - training cost against corpus size (2,000, 5,000, 10,000 real articles
+    and all 17,000 with every head), beside scikit-learn (train_scale.py).
 The machine is shared and noisy: compare the ratios, not the absolute times.
 """
 import argparse, json, os, re, statistics, subprocess, sys, tempfile, time
@@ -67,6 +69,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--slant", default=os.path.join(ROOT, "slant"))
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "default.slant"))
+    ap.add_argument("--train-sizes", default="2000,5000,10000,all",
+                    help="corpus sizes for the training cost table (empty: skip it)")
     a = ap.parse_args()
     data = [os.path.join(SHARED, "data", f) for f in ("allsides_media_test.jsonl", "narrative_frames.jsonl")]
     train = data[0]
@@ -231,6 +235,12 @@ print(time.perf_counter()-t0)
           f"{lt[0] * 1000:.1f} ms, without {vt[0] * 1000:.1f} ms); with --threads 2, which sums the "
           f"checksum on the second core, {(lt2[0] - vt[0]) * 1000:.1f} ms")
     subprocess.run(["rm", "-rf", td])
+
+    # training cost against corpus size (bench/train_scale.py)
+    if a.train_sizes:
+        sys.path.insert(0, HERE)
+        import train_scale
+        train_scale.table(a.slant, [s for s in a.train_sizes.split(",") if s], 1)
 
 
 if __name__ == "__main__":

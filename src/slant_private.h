@@ -9,6 +9,7 @@
  *   features.c  stem ids -> 1..3-gram feature ids -> sublinear TF-IDF, L2
  *   dataset.c   JSONL / fastText / TSV / directory readers
  *   svm.c       libsvm training from a Gram matrix or sparse vectors; collapse
+ *   gram.c      kernel matrices: 8-byte layout, computation, a cache of rows
  *   calibrate.c Platt scaling, per-label thresholds
  *   train.c     vocabulary, inner cross-validation, C selection, final model
  *   model.c     the model object, its file format, strict reader
@@ -514,40 +515,40 @@ uint32_t slantp_crc32(const void *p, size_t n);
 
 /* The training rows shared by every binary problem: sparse TF-IDF vectors
  * and, when it fits in memory, their Gram matrix in libsvm's precomputed
- * layout. */
+ * layout; past that, a cache of Gram rows (gram.c) that holds as many
+ * documents as the memory allows. */
+struct slantp_gram_cache;
 typedef struct slantp_trainset {
     size_t n;                   /* documents */
     size_t nfeatures;
     size_t *row_start;          /* CSR */
     uint32_t *col;
     double *val;
-    struct svm_node **gram;     /* n rows of n+2 nodes, or NULL */
+    struct svm_node **gram;     /* n rows (gram.c's 8-byte layout), or NULL */
     struct svm_node *gram_mem;
-    struct svm_node **sparse;   /* libsvm sparse rows (1-based indexes), when no Gram */
+    struct slantp_gram_cache *cache;    /* when the whole matrix does not fit */
+    struct svm_node **sparse;   /* libsvm sparse rows (1-based indexes), with neither */
     struct svm_node *sparse_mem;
 } slantp_trainset;
 
-/* The Gram matrix (or, past gram_mb, libsvm's sparse rows) of a complete
- * trainset, with 'threads' threads. */
+/* The Gram matrix (or, past gram_mb, a cache of its rows, or with room
+ * for too few rows libsvm's sparse rows) of a complete trainset, with
+ * 'threads' threads. */
 int slantp_trainset_kernel(slantp_trainset *ts, size_t gram_mb, int threads, slant_error *err);
+/* The same with a cache of exactly 'slots' documents (tests force it). */
+int slantp_trainset_cache(slantp_trainset *ts, size_t slots, int threads, slant_error *err);
 
-/* The same while the rows are still being written. kernel_start() (ts->n
- * set, the row arrays allocated at their final size) returns 1 if the Gram
- * matrix fits and threads-1 workers now fill it a block of rows at a time,
- * as soon as the producer has said with kernel_rows_ready() that all of a
- * block's rows are in (row_start[i + 1] written for each); 0 if it does
- * not fit. kernel_finish() joins in and waits for the rest, or builds the
- * sparse rows; kernel_abort() stops and waits for the workers (a no-op
- * after finish, or when nothing was started). */
+/* The same in two steps around writing the rows. kernel_start() (ts->n
+ * set) returns 1 if the whole Gram matrix fits in gram_mb: the matrix is
+ * allocated, and the row arrays must then get their final size up front;
+ * 0 if it does not fit. kernel_rows_ready() says how many rows are
+ * written. kernel_finish() computes the matrix, or the cache, or the
+ * sparse rows; kernel_abort() undoes a start that will not finish. */
 typedef struct slantp_kernel {
     slantp_trainset *ts;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    size_t ready;               /* rows written */
-    size_t next;                /* first row of the next block to take */
-    pthread_t tid[16];
-    int nworkers;
-    int live, stop, failed;
+    size_t gram_mb;
+    int threads;
+    int live;
 } slantp_kernel;
 int slantp_kernel_start(slantp_kernel *k, slantp_trainset *ts, size_t gram_mb, int threads);
 void slantp_kernel_rows_ready(slantp_kernel *k, size_t rows);
@@ -575,6 +576,44 @@ void slantp_binary_keep_release(slantp_binary_keep *k);
 /* w . row(i) + b */
 double slantp_trainset_decision(const slantp_trainset *ts, size_t i, const double *w, double b);
 void slantp_svm_quiet(void);
+
+/* ======================================================== gram.c */
+
+/* Bytes of a matrix of 'slots' rows in the 8-byte layout, the most slots
+ * that fit in gram_mb, and the allocation: row[s] gets slot s's row, its
+ * serial (s + 1) set, its entries (row[s][t + 1].value = K(s, t)) not. */
+size_t slantp_packed_bytes(size_t slots);
+size_t slantp_packed_slots(size_t gram_mb);
+struct svm_node *slantp_packed_alloc(size_t slots, struct svm_node **row);
+
+/* The columns of a trainset: for each feature, the documents that have it
+ * (ascending) and their values. */
+typedef struct slantp_postings {
+    size_t *start;              /* nfeatures + 1 */
+    uint32_t *doc;
+    double *val;
+} slantp_postings;
+int slantp_postings_build(const slantp_trainset *ts, slantp_postings *p);
+void slantp_postings_release(slantp_postings *p);
+
+/* Fill row[0..m) with the kernel of documents 0..m-1, with 'threads'
+ * threads. -1 when out of memory. */
+int slantp_gram_triangle(const slantp_trainset *ts, const slantp_postings *post,
+                         struct svm_node **row, size_t m, int threads);
+
+/* A cache of 'slots' Gram rows (at most ts->n), first holding documents
+ * 0..slots-1. acquire() pins documents docs[0..n) (n <= slots), computing
+ * the rows of those missing in place of unpinned ones (waiting while other
+ * problems pin too much), and gives their rows in rows[i], with serial
+ * numbers that index each other's rows; release() unpins them. Any thread
+ * may call them; the entries are the same bits as the whole matrix's. */
+typedef struct slantp_gram_cache slantp_gram_cache;
+slantp_gram_cache *slantp_gram_cache_new(const slantp_trainset *ts, size_t slots, int threads);
+void slantp_gram_cache_free(slantp_gram_cache *c);
+size_t slantp_gram_cache_slots(const slantp_gram_cache *c);
+int slantp_gram_cache_acquire(slantp_gram_cache *c, const size_t *docs, size_t n,
+                              struct svm_node **rows);
+void slantp_gram_cache_release(slantp_gram_cache *c, const size_t *docs, size_t n);
 
 /* ======================================================== calibrate.c */
 

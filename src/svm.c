@@ -34,165 +34,16 @@ void slantp_trainset_release(slantp_trainset *ts)
     free(ts->val);
     free(ts->gram);
     free(ts->gram_mem);
+    slantp_gram_cache_free(ts->cache);
     free(ts->sparse);
     free(ts->sparse_mem);
     memset(ts, 0, sizeof *ts);
 }
 
-/* Rows are taken GRAM_BLOCK at a time: their dense copies are interleaved
- * (dense[col * GRAM_BLOCK + q]), so one pass over a sparse row r reads each
- * column once for all of them, and their GRAM_BLOCK mirrored entries in
- * row r share a cache line. Each entry is still summed over row r in
- * column order, so the values are those of one row at a time, bit for bit. */
-#define GRAM_BLOCK 4
-
-static double sparse_dot(const slantp_trainset *ts, size_t r, const double *dense, size_t q)
-{
-    double s = 0;
-    for (size_t k = ts->row_start[r]; k < ts->row_start[r + 1]; k++)
-        s += dense[ts->col[k] * GRAM_BLOCK + q] * ts->val[k];
-    return s;
-}
-
-/* Kernel entries of rows [i0, i0 + nb) against every row up to them. */
-static void gram_block(slantp_trainset *ts, double *dense, size_t i0, size_t nb)
-{
-    for (size_t q = 0; q < nb; q++)
-        for (size_t k = ts->row_start[i0 + q]; k < ts->row_start[i0 + q + 1]; k++)
-            dense[ts->col[k] * GRAM_BLOCK + q] = ts->val[k];
-    /* rows before the block: every pair (i0 + q, r) */
-    for (size_t r = 0; r < i0; r++) {
-        double s[GRAM_BLOCK] = {0};
-        for (size_t k = ts->row_start[r]; k < ts->row_start[r + 1]; k++) {
-            const double *d = dense + (size_t)ts->col[k] * GRAM_BLOCK;
-            double v = ts->val[k];
-            for (size_t q = 0; q < GRAM_BLOCK; q++)
-                s[q] += d[q] * v;
-        }
-        for (size_t q = 0; q < nb; q++) {
-            ts->gram[i0 + q][r + 1].value = s[q];
-            ts->gram[r][i0 + q + 1].value = s[q];
-        }
-    }
-    /* inside the block: r <= i only */
-    for (size_t q = 0; q < nb; q++)
-        for (size_t r = i0; r <= i0 + q; r++) {
-            double s = sparse_dot(ts, r, dense, q);
-            ts->gram[i0 + q][r + 1].value = s;
-            ts->gram[r][i0 + q + 1].value = s;
-        }
-    for (size_t q = 0; q < nb; q++)
-        for (size_t k = ts->row_start[i0 + q]; k < ts->row_start[i0 + q + 1]; k++)
-            dense[ts->col[k] * GRAM_BLOCK + q] = 0;
-}
-
-/* Take blocks in order until none is left, each once all its rows are in. */
-static void *kernel_worker(void *arg)
-{
-    slantp_kernel *k = arg;
-    slantp_trainset *ts = k->ts;
-    double *dense = calloc((ts->nfeatures ? ts->nfeatures : 1) * GRAM_BLOCK, sizeof *dense);
-    pthread_mutex_lock(&k->mu);
-    if (!dense)
-        k->failed = 1;
-    while (!k->failed && !k->stop && k->next < ts->n) {
-        size_t i0 = k->next, nb = ts->n - i0 < GRAM_BLOCK ? ts->n - i0 : GRAM_BLOCK;
-        if (k->ready < i0 + nb) {
-            pthread_cond_wait(&k->cv, &k->mu);
-            continue;
-        }
-        k->next = i0 + nb;
-        pthread_mutex_unlock(&k->mu);
-        gram_block(ts, dense, i0, nb);
-        pthread_mutex_lock(&k->mu);
-    }
-    pthread_mutex_unlock(&k->mu);
-    free(dense);
-    return NULL;
-}
-
-int slantp_kernel_start(slantp_kernel *k, slantp_trainset *ts, size_t gram_mb, int threads)
+/* libsvm's sparse rows, for its linear kernel */
+static int sparse_rows(slantp_trainset *ts, slant_error *err)
 {
     size_t n = ts->n;
-    memset(k, 0, sizeof *k);
-    k->ts = ts;
-    double need_mb = (double)n * (double)(n + 2) * (double)sizeof(struct svm_node) / 1048576.0;
-    if (n == 0 || need_mb > (double)gram_mb || n >= (size_t)INT32_MAX / 2)
-        return 0;
-    ts->gram = malloc(n * sizeof *ts->gram);
-    ts->gram_mem = malloc(n * (n + 2) * sizeof *ts->gram_mem);
-    if (!ts->gram || !ts->gram_mem) {
-        free(ts->gram);
-        free(ts->gram_mem);
-        ts->gram = NULL;
-        ts->gram_mem = NULL;
-        return 0;   /* the budget was too generous for this machine */
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct svm_node *row = ts->gram_mem + i * (n + 2);
-        ts->gram[i] = row;
-        row[0].index = 0;
-        row[0].value = (double)(i + 1);
-        for (size_t j = 0; j < n; j++)
-            row[j + 1].index = (int)(j + 1);
-        row[n + 1].index = -1;
-        row[n + 1].value = 0;
-    }
-    pthread_mutex_init(&k->mu, NULL);
-    pthread_cond_init(&k->cv, NULL);
-    k->live = 1;
-    /* the caller is still producing rows: it joins in at the end */
-    int workers = threads < 2 ? 0 : threads > 16 ? 15 : threads - 1;
-    for (int t = 0; t < workers; t++)
-        if (pthread_create(&k->tid[k->nworkers], NULL, kernel_worker, k) == 0)
-            k->nworkers++;
-    return 1;
-}
-
-void slantp_kernel_rows_ready(slantp_kernel *k, size_t rows)
-{
-    if (!k->live)
-        return;
-    pthread_mutex_lock(&k->mu);
-    k->ready = rows;
-    pthread_cond_broadcast(&k->cv);
-    pthread_mutex_unlock(&k->mu);
-}
-
-static void kernel_join(slantp_kernel *k)
-{
-    for (int t = 0; t < k->nworkers; t++)
-        pthread_join(k->tid[t], NULL);
-    k->nworkers = 0;
-    pthread_mutex_destroy(&k->mu);
-    pthread_cond_destroy(&k->cv);
-    k->live = 0;
-}
-
-void slantp_kernel_abort(slantp_kernel *k)
-{
-    if (!k->live)
-        return;
-    pthread_mutex_lock(&k->mu);
-    k->stop = 1;
-    pthread_cond_broadcast(&k->cv);
-    pthread_mutex_unlock(&k->mu);
-    kernel_join(k);
-}
-
-int slantp_kernel_finish(slantp_kernel *k, slant_error *err)
-{
-    slantp_trainset *ts = k->ts;
-    size_t n = ts->n;
-    if (k->live) {
-        slantp_kernel_rows_ready(k, n);
-        kernel_worker(k);
-        kernel_join(k);
-        if (k->failed)
-            return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory computing the kernel");
-        return SLANT_OK;
-    }
-    /* no Gram matrix: libsvm's sparse rows */
     ts->sparse = malloc((n ? n : 1) * sizeof *ts->sparse);
     ts->sparse_mem = malloc((ts->row_start[n] + n + 1) * sizeof *ts->sparse_mem);
     if (!ts->sparse || !ts->sparse_mem)
@@ -210,6 +61,77 @@ int slantp_kernel_finish(slantp_kernel *k, slant_error *err)
         p++;
     }
     return SLANT_OK;
+}
+
+int slantp_kernel_start(slantp_kernel *k, slantp_trainset *ts, size_t gram_mb, int threads)
+{
+    size_t n = ts->n;
+    memset(k, 0, sizeof *k);
+    k->ts = ts;
+    k->gram_mb = gram_mb;
+    k->threads = threads;
+    if (n == 0 || (double)slantp_packed_bytes(n) > (double)gram_mb * 1048576.0 ||
+        n >= (size_t)INT32_MAX / 2)
+        return 0;
+    ts->gram = malloc(n * sizeof *ts->gram);
+    ts->gram_mem = ts->gram ? slantp_packed_alloc(n, ts->gram) : NULL;
+    if (!ts->gram_mem) {
+        free(ts->gram);
+        ts->gram = NULL;
+        return 0;   /* the budget was too generous for this machine */
+    }
+    k->live = 1;
+    return 1;
+}
+
+void slantp_kernel_rows_ready(slantp_kernel *k, size_t rows)
+{
+    /* the matrix is computed from the columns, which need every row */
+    (void)k;
+    (void)rows;
+}
+
+void slantp_kernel_abort(slantp_kernel *k)
+{
+    k->live = 0;
+}
+
+static int whole_matrix(slantp_trainset *ts, int threads, slant_error *err)
+{
+    slantp_postings post;
+    if (slantp_postings_build(ts, &post) < 0)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory computing the kernel");
+    int bad = slantp_gram_triangle(ts, &post, ts->gram, ts->n, threads);
+    slantp_postings_release(&post);
+    if (bad)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory computing the kernel");
+    return SLANT_OK;
+}
+
+/* Below this many documents a cache is not worth its bookkeeping: libsvm's
+ * own linear kernel on the sparse rows takes over. */
+#define MIN_CACHE_SLOTS 2
+
+int slantp_trainset_cache(slantp_trainset *ts, size_t slots, int threads, slant_error *err)
+{
+    if (slots < MIN_CACHE_SLOTS || slots >= (size_t)INT32_MAX / 2)
+        return sparse_rows(ts, err);
+    ts->cache = slantp_gram_cache_new(ts, slots, threads);
+    if (!ts->cache)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory computing the kernel");
+    return SLANT_OK;
+}
+
+int slantp_kernel_finish(slantp_kernel *k, slant_error *err)
+{
+    slantp_trainset *ts = k->ts;
+    if (k->live) {
+        k->live = 0;
+        return whole_matrix(ts, k->threads, err);
+    }
+    if (ts->n == 0)
+        return sparse_rows(ts, err);
+    return slantp_trainset_cache(ts, slantp_packed_slots(k->gram_mb), k->threads, err);
 }
 
 int slantp_trainset_kernel(slantp_trainset *ts, size_t gram_mb, int threads, slant_error *err)
@@ -240,6 +162,252 @@ void slantp_binary_keep_release(slantp_binary_keep *k)
     memset(k, 0, sizeof *k);
 }
 
+/* ---------------------------------------------------------------- from the cache */
+
+/* One libsvm run on the cached rows of docs[0..m) labelled ys, collapsed
+ * into w and b; sv[i] is set for each support vector. */
+static int solve_cached(const slantp_trainset *ts, const size_t *docs, const signed char *ys,
+                        size_t m, const struct svm_parameter *param, double *w, double *b,
+                        unsigned char *sv, slant_error *err)
+{
+    struct svm_problem prob = {0};
+    prob.l = (int)m;
+    prob.y = malloc(m * sizeof *prob.y);
+    prob.x = malloc(m * sizeof *prob.x);
+    if (!prob.y || !prob.x || slantp_gram_cache_acquire(ts->cache, docs, m, prob.x) < 0) {
+        free(prob.y);
+        free(prob.x);
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
+    size_t mpos = 0;
+    for (size_t i = 0; i < m; i++) {
+        prob.y[i] = ys[i] > 0 ? +1.0 : -1.0;
+        mpos += ys[i] > 0;
+    }
+    if (mpos == 0 || mpos == m) {
+        /* libsvm's one-class model has no bias to read */
+        slantp_gram_cache_release(ts->cache, docs, m);
+        free(prob.y);
+        free(prob.x);
+        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
+                            "internal error: a working set holds one class only");
+    }
+    struct svm_model *model = svm_train(&prob, param);
+    slantp_gram_cache_release(ts->cache, docs, m);
+    if (!model) {
+        free(prob.y);
+        free(prob.x);
+        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "libsvm could not train");
+    }
+    double sign = model->label[0] == +1 ? 1.0 : -1.0;
+    memset(w, 0, ts->nfeatures * sizeof *w);
+    for (int k = 0; k < model->l; k++) {
+        size_t at = (size_t)model->sv_indices[k] - 1, doc = docs[at];
+        double coef = sign * model->sv_coef[0][k];
+        if (sv)
+            sv[at] = 1;
+        for (size_t j = ts->row_start[doc]; j < ts->row_start[doc + 1]; j++)
+            w[ts->col[j]] += coef * ts->val[j];
+    }
+    *b = -sign * model->rho[0];
+    svm_free_and_destroy_model(&model);
+    free(prob.y);
+    free(prob.x);
+    return SLANT_OK;
+}
+
+/* A document outside the working set (its alpha is 0) breaks the
+ * optimality conditions when its margin y f(x) is below 1 - eps: inside the
+ * working set libsvm stops with alpha = 0 documents as close as that (eps
+ * bounds the gap between its most violating pair), so a tighter test would
+ * keep asking for documents libsvm then leaves alone. */
+#define WS_SLACK 1.0
+#define WS_MAX_ROUNDS 50
+
+static const double *sort_margin;   /* qsort has no context; set under ws_sort_mu */
+static pthread_mutex_t ws_sort_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int by_margin(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    if (sort_margin[a] != sort_margin[b])
+        return sort_margin[a] < sort_margin[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static void sort_by_margin(size_t *pos, size_t n, const double *margin)
+{
+    pthread_mutex_lock(&ws_sort_mu);
+    sort_margin = margin;
+    qsort(pos, n, sizeof *pos, by_margin);
+    pthread_mutex_unlock(&ws_sort_mu);
+}
+
+/* The next working set: every support vector, then the worst violators
+ * (as many as fit), then the non-support vectors within the tolerance of
+ * the margin, which may yet become support vectors; in the problem's own
+ * order. The others are left out (they are checked again next round): a
+ * smaller problem solves faster. Returns its size, 0 if the support
+ * vectors leave no room. */
+static size_t next_working_set(size_t n, size_t cap, double eps, const double *margin,
+                               unsigned char *in, const unsigned char *is_sv, size_t *viol,
+                               size_t nviol, size_t *rest, size_t *ws)
+{
+    size_t nsv = 0, nrest = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] && is_sv[i])
+            nsv++;
+        else if (in[i] && margin[i] < 1.0 + eps)
+            rest[nrest++] = i;
+    }
+    if (nsv >= cap)
+        return 0;
+    sort_by_margin(viol, nviol, margin);
+    sort_by_margin(rest, nrest, margin);
+    size_t take = nviol < cap - nsv ? nviol : cap - nsv;
+    size_t keep = nrest < cap - nsv - take ? nrest : cap - nsv - take;
+    for (size_t i = 0; i < n; i++)
+        in[i] = in[i] && is_sv[i];
+    for (size_t k = 0; k < take; k++)
+        in[viol[k]] = 1;
+    for (size_t k = 0; k < keep; k++)
+        in[rest[k]] = 1;
+    for (size_t i = 0; i < n; i++)
+        if (in[i])
+            ws[m++] = i;
+    return m;
+}
+
+/* The first working set: documents spread evenly over the problem, each
+ * class in its share of the room but never absent (a one-class problem
+ * has no solution to check). */
+static size_t first_working_set(const signed char *y, size_t n, size_t cap, size_t *ws)
+{
+    size_t npos = 0, m = 0, seen[2] = {0, 0}, room[2];
+    for (size_t i = 0; i < n; i++)
+        npos += y[i] > 0;
+    room[1] = (size_t)((double)cap * (double)npos / (double)n + 0.5);
+    room[1] = room[1] < 1 ? 1 : room[1] > cap - 1 ? cap - 1 : room[1];
+    room[0] = cap - room[1];
+    size_t total[2] = {n - npos, npos};
+    for (size_t i = 0; i < n; i++) {
+        int k = y[i] > 0;
+        if ((seen[k] + 1) * room[k] / total[k] > seen[k] * room[k] / total[k])
+            ws[m++] = i;
+        seen[k]++;
+    }
+    return m;
+}
+
+/* More documents than the cache holds: solve exactly on a working set that
+ * fits, check every other document against the collapsed weights, bring
+ * in the violators, and repeat until none is left. */
+static int train_working_set(const slantp_trainset *ts, const size_t *idx, const signed char *y,
+                             size_t n, const struct svm_parameter *param, double *w, double *b,
+                             slant_error *err)
+{
+    size_t cap = slantp_gram_cache_slots(ts->cache);
+    size_t *ws = malloc(cap * sizeof *ws), *docs = malloc(cap * sizeof *docs);
+    signed char *ys = calloc(cap, 1);
+    unsigned char *sv = malloc(cap), *in = calloc(n, 1), *is_sv = calloc(n, 1);
+    double *margin = malloc(n * sizeof *margin);
+    size_t *viol = malloc(n * sizeof *viol), *rest = malloc(n * sizeof *rest);
+    int rc = SLANT_OK;
+    if (!ws || !docs || !ys || !sv || !in || !is_sv || !margin || !viol || !rest) {
+        rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        goto out;
+    }
+    size_t m = first_working_set(y, n, cap, ws);
+    for (int round = 0;; round++) {
+        for (size_t j = 0; j < m; j++) {
+            docs[j] = idx[ws[j]];
+            ys[j] = y[ws[j]];
+            sv[j] = 0;
+        }
+        rc = solve_cached(ts, docs, ys, m, param, w, b, sv, err);
+        if (rc)
+            goto out;
+        memset(in, 0, n);
+        memset(is_sv, 0, n);
+        for (size_t j = 0; j < m; j++) {
+            in[ws[j]] = 1;
+            is_sv[ws[j]] = sv[j];
+        }
+        size_t nviol = 0;
+        for (size_t i = 0; i < n; i++) {
+            double f = slantp_trainset_decision(ts, idx[i], w, *b);
+            margin[i] = y[i] > 0 ? f : -f;
+            if (!in[i] && margin[i] < 1.0 - WS_SLACK * param->eps)
+                viol[nviol++] = i;
+        }
+        if (nviol == 0)
+            break;
+        m = round < WS_MAX_ROUNDS
+                ? next_working_set(n, cap, param->eps, margin, in, is_sv, viol, nviol, rest, ws)
+                : 0;
+        if (m == 0) {
+            rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
+                              "the support vectors of a %zu-document problem do not fit in a "
+                              "kernel cache of %zu documents (raise --gram-mb)", n, cap);
+            goto out;
+        }
+    }
+out:
+    free(ws);
+    free(docs);
+    free(ys);
+    free(sv);
+    free(in);
+    free(is_sv);
+    free(margin);
+    free(viol);
+    free(rest);
+    return rc;
+}
+
+/* libsvm's settings for one class-weighted binary problem (the same as
+ * slantp_train_binary's below). */
+static void binary_param(struct svm_parameter *param, int kernel, double C, int *weight_label,
+                         double *weight, size_t n, size_t npos)
+{
+    memset(param, 0, sizeof *param);
+    weight_label[0] = +1;
+    weight_label[1] = -1;
+    weight[0] = (double)n / (2.0 * (double)npos);
+    weight[1] = (double)n / (2.0 * (double)(n - npos));
+    param->svm_type = C_SVC;
+    param->kernel_type = kernel;
+    param->C = C;
+    param->eps = 0.1;
+    param->cache_size = 256;
+    param->shrinking = 1;
+    param->probability = 0;
+    param->nr_weight = 2;
+    param->weight_label = weight_label;
+    param->weight = weight;
+}
+
+/* A binary problem through the kernel cache: exact when its documents fit
+ * in the cache, else by working sets. The class weights are those of the
+ * whole problem either way. */
+static int train_cached(const slantp_trainset *ts, const size_t *idx, const signed char *y,
+                        size_t n, size_t npos, double C, double *w, double *b, const size_t *test,
+                        size_t ntest, double *dec, slant_error *err)
+{
+    struct svm_parameter param;
+    int weight_label[2];
+    double weight[2];
+    binary_param(&param, PRECOMPUTED, C, weight_label, weight, n, npos);
+    int rc = n <= slantp_gram_cache_slots(ts->cache)
+                 ? solve_cached(ts, idx, y, n, &param, w, b, NULL, err)
+                 : train_working_set(ts, idx, y, n, &param, w, b, err);
+    for (size_t i = 0; rc == SLANT_OK && dec && i < ntest; i++)
+        dec[i] = slantp_trainset_decision(ts, test[i], w, *b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- binary problems */
+
 int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const signed char *y,
                         size_t n, double C, double *w, double *b, const size_t *test, size_t ntest,
                         double *dec, slantp_binary_keep *keep, slant_error *err)
@@ -258,6 +426,8 @@ int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const sign
             dec[i] = *b;
         return SLANT_OK;
     }
+    if (!ts->gram && ts->cache)
+        return train_cached(ts, idx, y, n, npos, C, w, b, test, ntest, dec, err);
     struct svm_problem prob = {0};
     struct svm_parameter param = {0};
     int weight_label[2] = {+1, -1};

@@ -571,10 +571,12 @@ static int head_inner_cv(head_fit *hf, const train_ctx *c)
         }
     }
     /* decisions are written per fold in test order, then put back in the
-     * head's order */
+     * head's order. Jobs are queued fold by fold: a kernel cache (gram.c)
+     * that holds one fold's documents then serves all its jobs before the
+     * next fold's (the results do not depend on the order). */
     size_t jn = 0;
-    for (size_t ci = 0; ci < NC; ci++)
-        for (size_t f = 0, off = 0; f < K; off += ntest[f], f++)
+    for (size_t f = 0, off = 0; f < K; off += ntest[f], f++)
+        for (size_t ci = 0; ci < NC; ci++)
             for (size_t l = 0; l < nl; l++) {
                 struct fit_job *jb = &jobs[jn++];
                 jb->ts = c->ts;
