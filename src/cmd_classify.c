@@ -323,8 +323,15 @@ static void work_one(ctx *c, struct worker *w, doc_slot *s)
     s->out.len = 0;
     s->failed = 0;
     slantp_error_clear(&s->err);
-    if (s->line > 0 && !c->mask_field &&
-        slantp_jsonl_doc(raw, s->len, &w->text, &w->id, &have_id) == 0) {
+    int fast = s->line > 0 && !c->mask_field
+                   ? slantp_jsonl_doc(raw, s->len, &w->text, &w->id, &have_id)
+                   : SLANTP_JSONL_DECLINED;
+    if (fast == SLANTP_JSONL_NOMEM) {
+        /* never a reason to try jansson, whose lexer ignores allocation failures */
+        slantp_error(&s->err, SLANT_ENOMEM, s->source, s->line, 1, "out of memory");
+        goto bad;
+    }
+    if (fast == 0) {
         text = w->text.data;
         len = w->text.len;
         if (have_id) {
@@ -335,7 +342,7 @@ static void work_one(ctx *c, struct worker *w, doc_slot *s)
         }
     } else if (s->line > 0) {
         json_error_t je;
-        root = json_loadb(raw, s->len, JSON_REJECT_DUPLICATES, &je);
+        root = json_loadb(raw, s->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
         if (!root) {
             slantp_error(&s->err, SLANT_EFORMAT, s->source, s->line, je.column > 0 ? je.column : 1,
                          "%s", je.text);

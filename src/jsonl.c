@@ -5,9 +5,13 @@
  * than the whole rest of classification; this scanner only decodes the two
  * fields slant needs and skips the others. It accepts a strict subset of
  * what jansson accepts: anything unusual (invalid UTF-8, control
- * characters, lone surrogates, duplicate keys, escaped keys, non-integer
- * ids, trailing data, deep nesting) makes it return -1, and the caller
- * then parses the line with jansson, which gives the exact error.
+ * characters, lone surrogates, duplicate or escaped keys at any depth,
+ * numbers jansson would read otherwise or refuse, non-integer ids,
+ * trailing data, deep nesting) makes it decline, and the caller then
+ * parses the line with jansson, which gives the exact error. Running out of
+ * memory is not declining: it is an error of its own, never a reason to
+ * hand the line to jansson (whose lexer ignores allocation failures). An
+ * escaped NUL in a string reads as a space, as it does in training data.
  */
 #include <string.h>
 
@@ -93,7 +97,7 @@ static int string(scan *s, slantp_buf *out, int *escaped)
     unsigned char *o = NULL;    /* where the next decoded byte goes */
     if (out) {
         if (slantp_buf_reserve(out, (size_t)(s->end - p) + 16) < 0)
-            return -1;
+            return SLANTP_JSONL_NOMEM;
         o = (unsigned char *)out->data + out->len;
     }
     *escaped = 0;
@@ -172,7 +176,7 @@ static int string(scan *s, slantp_buf *out, int *escaped)
                 p += 6;
             }
             if (v == 0)
-                return -1;   /* jansson refuses \u0000 */
+                v = ' ';    /* a NUL in a text reads as a space, as in training data */
             if (!o)
                 continue;
             if (v < 0x80) {
@@ -207,7 +211,39 @@ static int string(scan *s, slantp_buf *out, int *escaped)
     return 0;
 }
 
-/* Skip any JSON value; only shallow nesting is taken. */
+/* A JSON number as jansson reads it to the same value: -?(0|[1-9][0-9]*)
+ * with an optional fraction, integers of at most 18 digits (longer ones
+ * overflow jansson's integers), no exponent (a large one overflows its
+ * reals). Anything else is declined. */
+static int number(scan *s)
+{
+    const unsigned char *p = s->p, *end = s->end;
+    if (p < end && *p == '-')
+        p++;
+    const unsigned char *digits = p;
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    size_t nd = (size_t)(p - digits);
+    if (nd == 0 || (nd > 1 && *digits == '0'))
+        return -1;
+    int fraction = p < end && *p == '.';
+    if (fraction) {
+        const unsigned char *f = ++p;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        if (p == f)
+            return -1;
+    } else if (nd > 18) {
+        return -1;
+    }
+    if (p < end && (*p == 'e' || *p == 'E' || *p == '.' || *p == '-' || *p == '+'))
+        return -1;
+    s->p = p;
+    return 0;
+}
+
+/* Skip any JSON value; only shallow nesting is taken. Objects at any
+ * depth must have distinct, unescaped keys (jansson refuses duplicates). */
 static int skip_value(scan *s, int depth)
 {
     int esc;
@@ -221,6 +257,8 @@ static int skip_value(scan *s, int depth)
     }
     if (c == '{' || c == '[') {
         unsigned close = c == '{' ? '}' : ']';
+        const unsigned char *keys[32];
+        size_t klen[32], nkeys = 0;
         s->p++;
         ws(s);
         if (s->p < s->end && *s->p == close) {
@@ -232,16 +270,24 @@ static int skip_value(scan *s, int depth)
                 ws(s);
                 if (s->p >= s->end || *s->p != '"')
                     return -1;
-                s->p++;
-                if (string(s, NULL, &esc) < 0)
-                    return -1;
+                const unsigned char *k = ++s->p;
+                int r = string(s, NULL, &esc);
+                if (r < 0 || esc || nkeys == 32)
+                    return r < 0 ? r : -1;
+                size_t kl = (size_t)(s->p - 1 - k);
+                for (size_t i = 0; i < nkeys; i++)
+                    if (klen[i] == kl && memcmp(keys[i], k, kl) == 0)
+                        return -1;
+                keys[nkeys] = k;
+                klen[nkeys++] = kl;
                 ws(s);
                 if (s->p >= s->end || *s->p != ':')
                     return -1;
                 s->p++;
             }
-            if (skip_value(s, depth + 1) < 0)
-                return -1;
+            int r = skip_value(s, depth + 1);
+            if (r < 0)
+                return r;
             ws(s);
             if (s->p >= s->end)
                 return -1;
@@ -256,20 +302,8 @@ static int skip_value(scan *s, int depth)
             return -1;
         }
     }
-    /* number or literal: a plain token; jansson validates the rare odd one */
-    const unsigned char *start = s->p;
-    while (s->p < s->end && ((*s->p >= '0' && *s->p <= '9') || *s->p == '-' || *s->p == '+' ||
-                             *s->p == '.' || *s->p == 'e' || *s->p == 'E'))
-        s->p++;
-    if (s->p > start) {
-        /* only plain integers and decimals: others go to jansson */
-        for (const unsigned char *q = start; q < s->p; q++)
-            if (*q == 'e' || *q == 'E' || *q == '+')
-                return -1;
-        if (*start == '-' ? (s->p - start < 2) : 0)
-            return -1;
-        return 0;
-    }
+    if (c == '-' || (c >= '0' && c <= '9'))
+        return number(s);
     size_t left = (size_t)(s->end - s->p);
     if (left >= 4 && (memcmp(s->p, "true", 4) == 0 || memcmp(s->p, "null", 4) == 0)) {
         s->p += 4;
@@ -306,8 +340,9 @@ int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf 
             return -1;
         s.p++;
         const unsigned char *k = s.p;
-        if (string(&s, NULL, &esc) < 0 || esc)
-            return -1;
+        int r = string(&s, NULL, &esc);
+        if (r < 0 || esc)
+            return r < 0 ? r : -1;
         size_t kl = (size_t)(s.p - 1 - k);
         if (nkeys == 32)
             return -1;
@@ -327,36 +362,32 @@ int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf 
             if (*s.p != '"')
                 return -1;
             s.p++;
-            if (string(&s, text, &esc) < 0)
-                return -1;
+            if ((r = string(&s, text, &esc)) < 0)
+                return r;
             have_text = 1;
         } else if (kl == 2 && memcmp(k, "id", 2) == 0) {
             if (*s.p == '"') {
                 s.p++;
-                if (string(&s, id, &esc) < 0)
-                    return -1;
+                if ((r = string(&s, id, &esc)) < 0)
+                    return r;
                 *have_id = 1;
             } else if ((*s.p >= '0' && *s.p <= '9') || *s.p == '-') {
+                /* plain integers as jansson prints them: no fraction, no
+                 * "-0", at most 18 digits; the rest go to jansson */
                 const unsigned char *n0 = s.p;
-                if (*s.p == '-')
-                    s.p++;
-                while (s.p < s.end && *s.p >= '0' && *s.p <= '9')
-                    s.p++;
-                size_t nl = (size_t)(s.p - n0);
-                /* plain integers that fit in 18 digits; the rest go to jansson */
-                if (nl == 0 || nl > 18 || (s.p < s.end && (*s.p == '.' || *s.p == 'e' || *s.p == 'E')) ||
-                    (nl > 1 && n0[*n0 == '-'] == '0'))
+                if (number(&s) < 0 || memchr(n0, '.', (size_t)(s.p - n0)) ||
+                    (s.p - n0 == 2 && n0[0] == '-' && n0[1] == '0'))
                     return -1;
-                if (slantp_buf_append(id, n0, nl) < 0)
-                    return -1;
+                if (slantp_buf_append(id, n0, (size_t)(s.p - n0)) < 0)
+                    return SLANTP_JSONL_NOMEM;
                 *have_id = 1;
             } else if (s.end - s.p >= 4 && memcmp(s.p, "null", 4) == 0) {
                 s.p += 4;
             } else {
                 return -1;
             }
-        } else if (skip_value(&s, 0) < 0) {
-            return -1;
+        } else if ((r = skip_value(&s, 0)) < 0) {
+            return r;
         }
         ws(&s);
         if (s.p >= s.end)
@@ -377,6 +408,6 @@ tail:
         return -1;
     /* NUL-terminate the outputs */
     if (slantp_buf_append(text, "", 0) < 0 || slantp_buf_append(id, "", 0) < 0)
-        return -1;
+        return SLANTP_JSONL_NOMEM;
     return 0;
 }

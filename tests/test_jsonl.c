@@ -120,7 +120,6 @@ Test(jsonl, declines_what_it_leaves_to_jansson)
         "{\"text\": \"raw control \x01 char\"}",
         "{\"text\": \"bad escape \\x41\"}",
         "{\"text\": \"short \\u12\"}",
-        "{\"text\": \"nul \\u0000 inside\"}",
         "{\"text\": \"lone low \\udc00 surrogate\"}",
         "{\"text\": \"lone high \\ud83d alone\"}",
         "{\"text\": \"invalid UTF-8 \xc3\x28 here\"}",
@@ -128,6 +127,21 @@ Test(jsonl, declines_what_it_leaves_to_jansson)
         "{\"text\": 42}",
         "{\"id\": \"no text\"}",
         "{\"text\": \"trailing\"} x",
+        /* issue 29, defect 4: lines that are not JSON, or that jansson reads otherwise */
+        "{\"text\": \"t\", \"n\": 00-1.2.3}",
+        "{\"text\": \"t\", \"n\": 1.}",
+        "{\"text\": \"t\", \"n\": .5}",
+        "{\"text\": \"t\", \"n\": -}",
+        "{\"text\": \"t\", \"n\": 01}",
+        "{\"text\": \"t\", \"n\": 1e400}",
+        "{\"text\": \"t\", \"n\": 123456789012345678901234}",
+        "{\"text\": \"t\", \"n\": 1.5.5}",
+        "{\"text\": \"t\", \"id\": -}",
+        "{\"text\": \"t\", \"id\": -0}",
+        "{\"text\": \"t\", \"id\": 1.5}",
+        "{\"text\": \"t\", \"meta\": {\"a\": 1, \"a\": 2}}",
+        "{\"text\": \"t\", \"meta\": [{\"x\": {\"b\": 1, \"b\": 1}}]}",
+        "{\"text\": \"t\", \"meta\": {\"\\u0061\": 1}}",
     };
     slantp_buf text = {0}, id = {0};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
@@ -135,6 +149,79 @@ Test(jsonl, declines_what_it_leaves_to_jansson)
         cr_assert_eq(slantp_jsonl_doc(lines[i], strlen(lines[i]), &text, &id, &have_id), -1,
                      "took: %s", lines[i]);
     }
+    slantp_buf_release(&text);
+    slantp_buf_release(&id);
+}
+
+Test(jsonl, an_escaped_nul_reads_as_a_space)
+{
+    slantp_buf text = {0}, id = {0};
+    int have_id;
+    const char *line = "{\"text\": \"nul\\u0000inside\"}";
+    cr_assert_eq(slantp_jsonl_doc(line, strlen(line), &text, &id, &have_id), 0);
+    cr_assert_str_eq(text.data, "nul inside");
+    slantp_buf_release(&text);
+    slantp_buf_release(&id);
+}
+
+/* The fast path is a strict subset of jansson, shown on random lines: each
+ * is a valid document line with a few bytes replaced, inserted or deleted
+ * from an alphabet of JSON's own characters. Whatever the fast path takes,
+ * jansson must take too and read the same text and id. */
+Test(jsonl, whatever_it_takes_jansson_takes_and_reads_the_same)
+{
+    static const char *const seeds[] = {
+        "{\"id\": \"a1\", \"text\": \"Plain words.\", \"n\": -12.5, \"ok\": [true, null]}",
+        "{\"id\": 42, \"meta\": {\"k\": [1, 2, {\"q\": \"\\u00e9\"}]}, \"text\": \"x\\ny\"}",
+        "{\"text\": \"caf\xc3\xa9 \\ud83d\\ude00\", \"id\": -7, \"z\": 0.0}",
+    };
+    static const char alphabet[] = "{}[]:,\"\\ -+.0123456789eEtrufalsnx\xc3\xa9";
+    slantp_buf text = {0}, id = {0};
+    uint64_t r = 0x2545f4914f6cdd1dULL;
+    size_t taken = 0;
+    for (int iter = 0; iter < 30000; iter++) {
+        char line[512];
+        const char *seed = seeds[iter % 3];
+        size_t n = strlen(seed);
+        memcpy(line, seed, n + 1);
+        int edits = 1 + iter % 3;
+        for (int e = 0; e < edits; e++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            size_t at = (size_t)(r % (n + 1));
+            char ch = alphabet[(r >> 20) % (sizeof alphabet - 1)];
+            int op = (int)((r >> 40) % 3);
+            if (op == 0 && at < n) {
+                line[at] = ch;
+            } else if (op == 1 && n + 1 < sizeof line) {
+                memmove(line + at + 1, line + at, n - at + 1);
+                line[at] = ch;
+                n++;
+            } else if (at < n) {
+                memmove(line + at, line + at + 1, n - at);
+                n--;
+            }
+        }
+        int have_id;
+        if (slantp_jsonl_doc(line, n, &text, &id, &have_id) != 0)
+            continue;
+        taken++;
+        json_error_t je;
+        json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
+        cr_assert_not_null(o, "fast path took what jansson refuses: %s (%s)", line, je.text);
+        json_t *t = json_object_get(o, "text");
+        cr_assert(json_is_string(t), "%s", line);
+        cr_assert_eq(text.len, json_string_length(t), "%s", line);
+        cr_assert_eq(memcmp(text.data, json_string_value(t), text.len), 0, "%s", line);
+        json_t *i = json_object_get(o, "id");
+        char want[64] = "";
+        if (json_is_integer(i))
+            snprintf(want, sizeof want, "%" JSON_INTEGER_FORMAT, json_integer_value(i));
+        cr_assert_eq(have_id, json_is_string(i) || json_is_integer(i), "%s", line);
+        if (have_id)
+            cr_assert_str_eq(id.data, json_is_string(i) ? json_string_value(i) : want, "%s", line);
+        json_decref(o);
+    }
+    cr_assert_gt(taken, 1000, "the mutations left too few lines to compare (%zu)", taken);
     slantp_buf_release(&text);
     slantp_buf_release(&id);
 }
