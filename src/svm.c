@@ -3,18 +3,18 @@
  *
  * Every binary classifier of every head, fold and candidate C trains on
  * the same documents, so their linear kernel (the Gram matrix X X^T) is
- * computed once (by the spare threads while training still writes the
- * rows, then by every thread) and handed to libsvm as a precomputed
- * kernel: each training run then costs a few table lookups per kernel
- * evaluation instead of a sparse dot product. When n^2 doubles do not fit
- * in the memory budget, training falls back to libsvm's own linear kernel
- * on sparse vectors: slower, but memory stays linear in the data.
+ * computed once (gram.c) and handed to libsvm as a precomputed kernel:
+ * each training run then costs a table lookup per kernel evaluation
+ * instead of a sparse dot product. When the whole matrix does not fit in
+ * the memory budget, a cache of as many rows as fit serves each problem:
+ * exactly when the problem's documents fit in it, else by working sets
+ * checked on every document until none breaks the optimality conditions.
+ * With room for too few rows, libsvm's own linear kernel on sparse vectors.
  *
  * Either way the result is collapsed to w = sum_i alpha_i y_i x_i and
  * b = -rho, so prediction never touches support vectors.
  */
 #include <libsvm/svm.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,23 +224,18 @@ static int solve_cached(const slantp_trainset *ts, const size_t *docs, const sig
 #define WS_SLACK 1.0
 #define WS_MAX_ROUNDS 50
 
-static const double *sort_margin;   /* qsort has no context; set under ws_sort_mu */
-static pthread_mutex_t ws_sort_mu = PTHREAD_MUTEX_INITIALIZER;
+/* A document of the problem and its margin y f(x), to sort by margin. */
+struct ranked {
+    double margin;
+    size_t pos;
+};
 
 static int by_margin(const void *x, const void *y)
 {
-    size_t a = *(const size_t *)x, b = *(const size_t *)y;
-    if (sort_margin[a] != sort_margin[b])
-        return sort_margin[a] < sort_margin[b] ? -1 : 1;
-    return a < b ? -1 : a > b;
-}
-
-static void sort_by_margin(size_t *pos, size_t n, const double *margin)
-{
-    pthread_mutex_lock(&ws_sort_mu);
-    sort_margin = margin;
-    qsort(pos, n, sizeof *pos, by_margin);
-    pthread_mutex_unlock(&ws_sort_mu);
+    const struct ranked *a = x, *b = y;
+    if (a->margin != b->margin)
+        return a->margin < b->margin ? -1 : 1;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
 /* The next working set: every support vector, then the worst violators
@@ -250,28 +245,28 @@ static void sort_by_margin(size_t *pos, size_t n, const double *margin)
  * smaller problem solves faster. Returns its size, 0 if the support
  * vectors leave no room. */
 static size_t next_working_set(size_t n, size_t cap, double eps, const double *margin,
-                               unsigned char *in, const unsigned char *is_sv, size_t *viol,
-                               size_t nviol, size_t *rest, size_t *ws)
+                               unsigned char *in, const unsigned char *is_sv,
+                               struct ranked *viol, size_t nviol, struct ranked *rest, size_t *ws)
 {
     size_t nsv = 0, nrest = 0, m = 0;
     for (size_t i = 0; i < n; i++) {
         if (in[i] && is_sv[i])
             nsv++;
         else if (in[i] && margin[i] < 1.0 + eps)
-            rest[nrest++] = i;
+            rest[nrest++] = (struct ranked){margin[i], i};
     }
     if (nsv >= cap)
         return 0;
-    sort_by_margin(viol, nviol, margin);
-    sort_by_margin(rest, nrest, margin);
+    qsort(viol, nviol, sizeof *viol, by_margin);
+    qsort(rest, nrest, sizeof *rest, by_margin);
     size_t take = nviol < cap - nsv ? nviol : cap - nsv;
     size_t keep = nrest < cap - nsv - take ? nrest : cap - nsv - take;
     for (size_t i = 0; i < n; i++)
         in[i] = in[i] && is_sv[i];
     for (size_t k = 0; k < take; k++)
-        in[viol[k]] = 1;
+        in[viol[k].pos] = 1;
     for (size_t k = 0; k < keep; k++)
-        in[rest[k]] = 1;
+        in[rest[k].pos] = 1;
     for (size_t i = 0; i < n; i++)
         if (in[i])
             ws[m++] = i;
@@ -311,7 +306,7 @@ static int train_working_set(const slantp_trainset *ts, const size_t *idx, const
     signed char *ys = calloc(cap, 1);
     unsigned char *sv = malloc(cap), *in = calloc(n, 1), *is_sv = calloc(n, 1);
     double *margin = malloc(n * sizeof *margin);
-    size_t *viol = malloc(n * sizeof *viol), *rest = malloc(n * sizeof *rest);
+    struct ranked *viol = malloc(n * sizeof *viol), *rest = malloc(n * sizeof *rest);
     int rc = SLANT_OK;
     if (!ws || !docs || !ys || !sv || !in || !is_sv || !margin || !viol || !rest) {
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
@@ -338,7 +333,7 @@ static int train_working_set(const slantp_trainset *ts, const size_t *idx, const
             double f = slantp_trainset_decision(ts, idx[i], w, *b);
             margin[i] = y[i] > 0 ? f : -f;
             if (!in[i] && margin[i] < 1.0 - WS_SLACK * param->eps)
-                viol[nviol++] = i;
+                viol[nviol++] = (struct ranked){margin[i], i};
         }
         if (nviol == 0)
             break;

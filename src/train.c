@@ -1011,7 +1011,7 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     rc = slantp_kernel_finish(&kern, err);
     if (rc)
         goto fail;
-    m->used_gram = ts.gram != NULL;
+    m->used_gram = ts.gram != NULL || ts.cache != NULL;     /* precomputed, whole or cached */
 
     /* 3. heads and labels */
     m->nheads = d->nheads;
