@@ -2,9 +2,9 @@
  *
  *  1. stem every document and count the document frequency of each 1..n
  *     gram; prune by min_df / max_df / max_features; IDF = ln((1+N)/(1+df))+1
- *  2. vectorize (sublinear TF-IDF, L2) into one sparse matrix while the
- *     other threads compute its Gram matrix (svm.c) from the rows already
- *     written; the matrix is shared by every head, label, fold and C
+ *  2. vectorize (sublinear TF-IDF, L2) into one sparse matrix, then its
+ *     Gram matrix (svm.c, gram.c), shared by every head, label, fold and C,
+ *     or past the memory budget a cache of its rows
  *  3. per head, inner K-fold cross-validation over the C grid gives
  *     out-of-fold decision values: they choose C (macro-F1 of the arg-max for
  *     single-label heads, best F1 per label for multi-label ones), fit Platt
@@ -949,9 +949,9 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     /* 2. vectors, surface forms, kernel. Documents are tokenized again
      * rather than kept from pass 1: the stem cache makes the second pass
      * cheap, and memory stays proportional to the vectors, not the text.
-     * When the Gram matrix fits, the other threads compute it while the
-     * rows are written: the row arrays then get their final size up front
-     * (a document has no more features than n-grams counted in pass 1). */
+     * When the Gram matrix fits, the row arrays get their final size up
+     * front (a document has no more features than n-grams counted in
+     * pass 1). */
     ts.n = N;
     ts.nfeatures = nkept;
     ts.row_start = malloc((N + 1) * sizeof *ts.row_start);
