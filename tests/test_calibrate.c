@@ -238,3 +238,59 @@ Test(calibrate, threshold_achieves_the_best_f1_it_reports)
         cr_assert_leq(other, best + 1e-12, "cut at %g gives F1 %g > %g", p[c], other, best);
     }
 }
+
+/* Micro- and macro-F1 of thresholds thr over p and y (nl x n). */
+static void head_f1(const double *p, const signed char *y, size_t nl, size_t n, const double *thr,
+                    double *micro, double *macro)
+{
+    size_t T = 0, F = 0, N = 0;
+    double sum = 0;
+    for (size_t l = 0; l < nl; l++) {
+        size_t tp = 0, fp = 0, fn = 0;
+        for (size_t i = 0; i < n; i++) {
+            int pred = p[l * n + i] >= thr[l], gold = y[l * n + i] > 0;
+            tp += pred && gold;
+            fp += pred && !gold;
+            fn += !pred && gold;
+        }
+        sum += tp + fp + fn ? 2.0 * (double)tp / (double)(2 * tp + fp + fn) : 0;
+        T += tp;
+        F += fp;
+        N += fn;
+    }
+    *micro = 2.0 * (double)T / (double)(2 * T + F + N);
+    *macro = sum / (double)nl;
+}
+
+/* A frequent label and a rare, hard one: each label's own best threshold
+ * (macro) predicts the rare one generously, which costs micro-F1; the
+ * micro objective gives some of that up, 'both' lands between. */
+Test(calibrate, head_thresholds_serve_the_objective_asked_for)
+{
+    enum { NL = 2, N = 40 };
+    double p[NL * N];
+    signed char y[NL * N];
+    for (size_t i = 0; i < N; i++) {
+        y[i] = i % 2 ? 1 : -1;                       /* frequent, well separated */
+        p[i] = y[i] > 0 ? 0.9 - 0.001 * (double)i : 0.1 + 0.001 * (double)i;
+        y[N + i] = i % 10 == 0 ? 1 : -1;             /* rare, buried among negatives */
+        p[N + i] = i % 10 == 0 ? 0.5 : (i % 3 == 0 ? 0.6 : 0.2 + 0.001 * (double)i);
+    }
+    double thr[3][NL], mi[3], ma[3];
+    static const enum slant_threshold_objective objs[3] = {
+        SLANT_THRESHOLD_MACRO, SLANT_THRESHOLD_MICRO, SLANT_THRESHOLD_BOTH};
+    for (int k = 0; k < 3; k++) {
+        cr_assert_eq(slantp_head_thresholds(p, y, NL, N, objs[k], thr[k]), 0);
+        head_f1(p, y, NL, N, thr[k], &mi[k], &ma[k]);
+    }
+    cr_assert_geq(ma[0], ma[1], "macro objective: macro-F1 %g < %g", ma[0], ma[1]);
+    cr_assert_gt(mi[1], mi[0], "micro objective: micro-F1 %g <= %g", mi[1], mi[0]);
+    cr_assert_geq(mi[2] + ma[2], mi[0] + ma[0] - 1e-12);
+    cr_assert_geq(mi[2] + ma[2], mi[1] + ma[1] - 1e-12);
+    /* a label no document has is never predicted */
+    signed char none[N];
+    memset(none, -1, sizeof none);
+    double t1;
+    cr_assert_eq(slantp_head_thresholds(p, none, 1, N, SLANT_THRESHOLD_BOTH, &t1), 0);
+    cr_assert_eq(t1, 1.0);
+}
