@@ -5,6 +5,7 @@
 #   make check      install missing packages, build, run every test (Criterion + CLI)
 #   make sanitize   the test suite under AddressSanitizer and UBSan (build-san/)
 #   make tsan       classify and train with two threads under ThreadSanitizer (build-tsan/)
+#   make fuzz       the libFuzzer harnesses of tests/fuzz, FUZZ_SECONDS each (build-fuzz/)
 #   make model      retrain models/default.slant from training/data and CORPUS (reproducible)
 #   make bench      speed and accuracy against fastText and scikit-learn
 #   make install PREFIX=/usr/local
@@ -12,6 +13,7 @@
 # Settings you may override:  make CC=clang OPT=-O0 SAN=address,undefined WERROR=-Werror
 #                             make model CORPUS=dir/with/real.jsonl
 
+SHELL   := /bin/bash
 CC      ?= cc
 OPT     ?= -O2 -g
 WERROR  ?=
@@ -28,7 +30,7 @@ PKGS  = jansson libutf8proc zlib
 DEFS  = -DSLANT_DATADIR='"$(PREFIX)/share/slant"'
 
 CPPFLAGS += -Iinclude -Isrc -MMD -MP
-CFLAGS   += $(STD) $(WARN) $(WERROR) $(OPT) -pthread \
+CFLAGS   += $(STD) $(WARN) $(WERROR) $(OPT) $(EXTRA_CFLAGS) -pthread \
             $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 LDFLAGS  += -pthread $(if $(SAN),-fsanitize=$(SAN))
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -51,7 +53,7 @@ DEPS = libsvm-dev libstemmer-dev libjansson-dev libcriterion-dev libutf8proc-dev
 # where 'make model' finds the real articles (training/SOURCES.md)
 CORPUS ?= ../shared/corpus
 
-.PHONY: all demo check test sanitize sanitize-run tsan tsan-run model deps bench install clean echo
+.PHONY: all demo check test sanitize sanitize-run tsan tsan-run fuzz fuzz-run model deps bench install clean echo
 
 all: slant
 
@@ -141,6 +143,33 @@ tsan-run: $(BUILD)/slant
 	    training/data/h3.jsonl training/data/h4.jsonl
 	@echo "tsan: no data races in classify -j 2 or train -j 2 (whole Gram matrix and Gram cache)"
 
+# libFuzzer harnesses (tests/fuzz/), each run FUZZ_SECONDS from its seed
+# corpus (tests/fuzz/corpus/NAME) under ASan and UBSan; a crash stops the run
+# and leaves its input in build-fuzz/. CI runs each for a short while.
+FUZZERS      = jsonl model classify dataset
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@for p in clang libclang-rt-14-dev; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q "ok installed" || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$p; }; done
+	$(MAKE) CC=clang BUILD=build-fuzz SAN=address,undefined \
+	    EXTRA_CFLAGS=-fsanitize=fuzzer-no-link fuzz-run
+
+fuzz-run: $(FUZZERS:%=$(BUILD)/fuzz_%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p $(BUILD)/fuzz-corpus/$$f $(BUILD)/fuzz-crashes/$$f; \
+	    echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+	    $(BUILD)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \
+	        -max_len=65536 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz-crashes/$$f/ \
+	        $(BUILD)/fuzz-corpus/$$f tests/fuzz/corpus/$$f 2>&1 | \
+	        grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|INFO: Running)' ; \
+	    [ "$${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: $$f failed"; exit 1; }; \
+	done; echo "fuzz: no crash, hang or sanitizer report in $(FUZZERS)"
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libslant.a
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(STD) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-omit-frame-pointer -o $@ $< $(BUILD)/libslant.a $(LDLIBS) -pthread
+
 model: deps slant
 	training/retrain.sh $(CORPUS) models/default.slant ./slant
 
@@ -160,6 +189,6 @@ echo:
 	@echo "CC=$(CC)"; echo "CFLAGS=$(CFLAGS)"; echo "LDLIBS=$(LDLIBS)"
 
 clean:
-	rm -rf build build-san build-tsan slant
+	rm -rf build build-san build-tsan build-fuzz slant
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
