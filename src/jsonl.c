@@ -23,6 +23,7 @@
 
 typedef struct scan {
     const unsigned char *p, *end;
+    int id;     /* decoding the id, where a NUL would cut the string jansson gives */
 } scan;
 
 static void ws(scan *s)
@@ -175,6 +176,8 @@ static int string(scan *s, slantp_buf *out, int *escaped)
                 v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
                 p += 6;
             }
+            if (v == 0 && s->id)
+                return -1;  /* an id with a NUL: jansson's cut string, as the slow path has it */
             if (v == 0)
                 v = ' ';    /* a NUL in a text reads as a space, as in training data */
             if (!o)
@@ -318,7 +321,7 @@ static int skip_value(scan *s, int depth)
 
 int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf *id, int *have_id)
 {
-    scan s = {(const unsigned char *)line, (const unsigned char *)line + len};
+    scan s = {(const unsigned char *)line, (const unsigned char *)line + len, 0};
     const unsigned char *keys[32];
     size_t klen[32], nkeys = 0;
     int have_text = 0, esc;
@@ -368,7 +371,10 @@ int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf 
         } else if (kl == 2 && memcmp(k, "id", 2) == 0) {
             if (*s.p == '"') {
                 s.p++;
-                if ((r = string(&s, id, &esc)) < 0)
+                s.id = 1;
+                r = string(&s, id, &esc);
+                s.id = 0;
+                if (r < 0)
                     return r;
                 *have_id = 1;
             } else if ((*s.p >= '0' && *s.p <= '9') || *s.p == '-') {

@@ -142,6 +142,8 @@ Test(jsonl, declines_what_it_leaves_to_jansson)
         "{\"text\": \"t\", \"meta\": {\"a\": 1, \"a\": 2}}",
         "{\"text\": \"t\", \"meta\": [{\"x\": {\"b\": 1, \"b\": 1}}]}",
         "{\"text\": \"t\", \"meta\": {\"\\u0061\": 1}}",
+        /* found by fuzz_jsonl: an id with a NUL, which jansson's string cuts */
+        "{\"text\": \"n\\u0000t\", \"id\": \"n\\u0000\\u0000t$\"}",
     };
     slantp_buf text = {0}, id = {0};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
