@@ -164,7 +164,8 @@ fuzz-run: $(FUZZERS:%=$(BUILD)/fuzz_%)
 	@for f in $(FUZZERS); do \
 	    mkdir -p $(BUILD)/fuzz-corpus/$$f $(BUILD)/fuzz-crashes/$$f; \
 	    echo "fuzz: $$f ($(FUZZ_LIMIT))"; \
-	    $(BUILD)/fuzz_$$f $(FUZZ_LIMIT) -seed=$(FUZZ_SEED) -timeout=20 -rss_limit_mb=2048 \
+	    dict=""; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
+	    $(BUILD)/fuzz_$$f $(FUZZ_LIMIT) -seed=$(FUZZ_SEED) $$dict -timeout=20 -rss_limit_mb=2048 \
 	        -max_len=65536 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz-crashes/$$f/ \
 	        $(BUILD)/fuzz-corpus/$$f tests/fuzz/corpus/$$f 2>&1 | \
 	        grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|INFO: Running)' ; \
