@@ -27,9 +27,15 @@ int slantp_stemmer_init(slantp_stemmer *s, const char *language, const slantp_st
 {
     memset(s, 0, sizeof *s);
     s->sb = sb_stemmer_new(language, NULL);
-    if (!s->sb)
+    if (!s->sb) {
+        /* NULL is also what an allocation failure gives: a language
+         * libstemmer lists was out of memory */
+        for (const char **l = sb_stemmer_list(); *l; l++)
+            if (strcmp(*l, language) == 0)
+                return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         return slantp_error(err, SLANT_ESTEMMER, NULL, -1, -1,
                             "no Snowball stemmer for language '%s'", language);
+    }
     s->cache_slots = 1 << 14;
     s->cache = calloc(s->cache_slots, sizeof *s->cache);
     if (!s->cache) {

@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,7 @@ int th_run(const char *const *argv, const char *input, char **out, char **err)
     while (argv[argc])
         argc++;
     char **av = calloc(argc + 2, sizeof *av);
+    cr_assert_not_null(av);
     av[0] = strdup(bin);
     for (size_t i = 0; i < argc; i++)
         av[i + 1] = strdup(argv[i]);
@@ -239,6 +241,8 @@ int th_run(const char *const *argv, const char *input, char **out, char **err)
 
 static _Atomic int alloc_counting;
 static _Atomic unsigned long alloc_calls;
+static _Atomic unsigned long alloc_fail_at;     /* 0: never */
+static _Atomic int alloc_failed;
 
 #if TH_COUNT_ALLOCS
 extern void *__libc_malloc(size_t n);
@@ -246,42 +250,63 @@ extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *p, size_t n);
 extern void *__libc_memalign(size_t align, size_t n);
 
-static void count_alloc(void)
+/* Count the call; 1 when it is the one to fail. */
+static int count_alloc(void)
 {
-    if (alloc_counting)
-        alloc_calls++;
+    if (!alloc_counting)
+        return 0;
+    unsigned long k = ++alloc_calls;
+    if (alloc_fail_at && k == alloc_fail_at) {
+        alloc_failed = 1;
+        errno = ENOMEM;
+        return 1;
+    }
+    return 0;
 }
 
 void *malloc(size_t n)
 {
-    count_alloc();
-    return __libc_malloc(n);
+    return count_alloc() ? NULL : __libc_malloc(n);
 }
 
 void *calloc(size_t count, size_t size)
 {
-    count_alloc();
-    return __libc_calloc(count, size);
+    return count_alloc() ? NULL : __libc_calloc(count, size);
 }
 
 void *realloc(void *p, size_t n)
 {
-    count_alloc();
-    return __libc_realloc(p, n);
+    return count_alloc() ? NULL : __libc_realloc(p, n);
 }
 
 void *aligned_alloc(size_t align, size_t n)
 {
-    count_alloc();
-    return __libc_memalign(align, n);
+    return count_alloc() ? NULL : __libc_memalign(align, n);
 }
 #endif
 
 int th_alloc_count_start(void)
 {
     alloc_calls = 0;
+    alloc_fail_at = 0;
     alloc_counting = TH_COUNT_ALLOCS;
     return TH_COUNT_ALLOCS;
+}
+
+int th_alloc_fail_start(unsigned long n)
+{
+    alloc_calls = 0;
+    alloc_failed = 0;
+    alloc_fail_at = n;
+    alloc_counting = TH_COUNT_ALLOCS;
+    return TH_COUNT_ALLOCS;
+}
+
+int th_alloc_fail_stop(void)
+{
+    alloc_counting = 0;
+    alloc_fail_at = 0;
+    return alloc_failed;
 }
 
 unsigned long th_alloc_count_stop(void)

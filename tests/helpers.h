@@ -35,5 +35,10 @@ int th_run(const char *const *argv, const char *input, char **out, char **err);
  * skips its test. Otherwise start returns 1. */
 int th_alloc_count_start(void);
 unsigned long th_alloc_count_stop(void);
+/* Fail the n-th allocation from now (1-based), as SQLite's fault
+ * injection does; returns 0 under a sanitizer (skip the test). stop says
+ * whether that allocation was reached. */
+int th_alloc_fail_start(unsigned long n);
+int th_alloc_fail_stop(void);
 
 #endif
