@@ -231,6 +231,58 @@ static int parse_args(train_args *a, int argc, char **argv)
     return -1;
 }
 
+static const slant_dataset *sorting;
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(slant_dataset_id(sorting, *(const size_t *)a),
+                  slant_dataset_id(sorting, *(const size_t *)b));
+}
+
+/* Do records i and j carry the same labels for every head? */
+static int same_labels(const slant_dataset *d, size_t i, size_t j)
+{
+    const char *a[64], *b[64];
+    for (size_t h = 0; h < slant_dataset_nheads(d); h++) {
+        long na = slant_dataset_labels(d, i, h, a, 64), nb = slant_dataset_labels(d, j, h, b, 64);
+        if (na != nb)
+            return 0;
+        for (long k = 0; k < na && k < 64; k++) {
+            long m = 0;
+            while (m < nb && m < 64 && strcmp(a[k], b[m]) != 0)
+                m++;
+            if (m == nb || m == 64)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* Records that share an id but not their labels are usually a merge gone
+ * wrong: say how many, and the first. */
+static void warn_conflicting_ids(const slant_dataset *d)
+{
+    size_t n = slant_dataset_size(d), conflicts = 0, first = 0;
+    size_t *order = malloc(n * sizeof *order);
+    if (!order)
+        return;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    sorting = d;
+    qsort(order, n, sizeof *order, by_id);
+    for (size_t k = 1; k < n; k++) {
+        size_t i = order[k - 1], j = order[k];
+        if (strcmp(slant_dataset_id(d, i), slant_dataset_id(d, j)) == 0 && !same_labels(d, i, j)) {
+            if (!conflicts++)
+                first = i;
+        }
+    }
+    if (conflicts)
+        cli_errorf("warning: %zu records share an id with another record but not its labels "
+                   "(the first: id '%s')", conflicts, slant_dataset_id(d, first));
+    free(order);
+}
+
 /* The data read and checked against what the options asked of it. */
 static int read_data(train_args *a, slant_dataset *d, char **files, int nfiles)
 {
@@ -256,6 +308,7 @@ static int read_data(train_args *a, slant_dataset *d, char **files, int nfiles)
     if (a->r.group_field && grouped < n)
         cli_errorf("warning: %zu of %zu records have no '%s': each is a group of its own",
                    n - grouped, n, a->r.group_field);
+    warn_conflicting_ids(d);
     return EXIT_OK;
 }
 

@@ -361,3 +361,30 @@ Test(cmd_train, odd_training_data_trains_or_is_refused_before_writing)
     free(lists);
     free(model);
 }
+
+/* Issue 29: duplicate ids with conflicting labels trained silently. */
+Test(cmd_train, records_sharing_an_id_but_not_labels_are_warned_about)
+{
+    size_t len;
+    char *text = th_read(corpus, &len);
+    char *more = malloc(len + 300);
+    snprintf(more, len + 300, "%s{\"id\": \"t0-wire-0\", \"text\": \"the same id again\", "
+                              "\"labels\": {\"outlet_type\": \"partisan\"}}\n", text);
+    char *p = write_file("dup.jsonl", more);
+    char *model = th_path(dir, "dup.slant"), *out, *err;
+    const char *argv[] = {"train", QUICK, "--out", model, p, NULL};
+    cr_assert_eq(run(argv, &out, &err), 0, "%s", err);
+    cr_assert(strstr(err, "warning: 1 records share an id with another record but not its labels "
+                          "(the first: id 't0-wire-0')"), "%s", err);
+    free(out);
+    free(err);
+    const char *clean[] = {"train", QUICK, "--out", model, corpus, NULL};
+    cr_assert_eq(run(clean, &out, &err), 0, "%s", err);
+    cr_assert(!strstr(err, "share an id"), "%s", err);
+    free(out);
+    free(err);
+    free(text);
+    free(more);
+    free(p);
+    free(model);
+}
