@@ -206,8 +206,13 @@ static int prepare_text(reader *rd, const char *text, size_t len, const char *ma
 static int add_record(reader *rd, const char *id, const char *text, size_t len,
                       const char *group, const char *mask_value, long lineno)
 {
-    if (prepare_text(rd, text, len, mask_value) < 0 ||
-        slantp_dataset_add(rd->d, id, rd->text.data, len, group, rd->src, lineno) < 0)
+    /* the dataset copies the text: copy it here first only to change it */
+    if (mask_value || rd->o->nmask_names || memchr(text, '\0', len)) {
+        if (prepare_text(rd, text, len, mask_value) < 0)
+            return -1;
+        text = rd->text.data;
+    }
+    if (slantp_dataset_add(rd->d, id, text, len, group, rd->src, lineno) < 0)
         return -1;
     rd->d->grouped += group != NULL;
     return 0;

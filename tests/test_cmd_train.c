@@ -42,6 +42,21 @@ static char *write_file(const char *name, const char *text)
     return p;
 }
 
+/* The corpus with 'extra' lines after it, written as 'name'. */
+static char *corpus_with(const char *name, const char *extra)
+{
+    size_t len;
+    char *text = th_read(corpus, &len);
+    char *all = malloc(len + strlen(extra) + 1);
+    cr_assert_not_null(all);
+    memcpy(all, text, len);
+    strcpy(all + len, extra);
+    char *p = write_file(name, all);
+    free(text);
+    free(all);
+    return p;
+}
+
 Test(cmd_train, a_group_field_no_record_has_is_a_usage_error)
 {
     char *out, *err;
@@ -114,12 +129,8 @@ Test(cmd_train, an_escaped_nul_in_a_text_reads_as_a_space)
 
 Test(cmd_train, skip_bad_skips_and_reports_each_malformed_record)
 {
-    size_t len;
-    char *text = th_read(corpus, &len);
-    char *bad = malloc(len + 200);
-    snprintf(bad, len + 200, "%s{\"text\": \"x\", \"labels\": {\"outlet_type\": 3}}\nnot json\n",
-             text);
-    char *p = write_file("bad.jsonl", bad);
+    char *p = corpus_with("bad.jsonl",
+                          "{\"text\": \"x\", \"labels\": {\"outlet_type\": 3}}\nnot json\n");
     char *model = th_path(dir, "bad.slant"), *out, *err;
     const char *strict[] = {"train", QUICK, "--out", model, p, NULL};
     cr_assert_eq(run(strict, &out, &err), 1, "%s", err);
@@ -134,8 +145,6 @@ Test(cmd_train, skip_bad_skips_and_reports_each_malformed_record)
     cr_assert(strstr(err, "trained 2 heads on 60 documents"), "%s", err);
     free(out);
     free(err);
-    free(text);
-    free(bad);
     free(p);
     free(model);
 }
@@ -158,12 +167,8 @@ Test(cmd_train, an_unwritable_out_fails_before_training)
 
 Test(cmd_train, a_label_with_one_document_is_warned_about)
 {
-    size_t len;
-    char *text = th_read(corpus, &len);
-    char *more = malloc(len + 200);
-    snprintf(more, len + 200, "%s{\"text\": \"a lone official notice\", "
-                              "\"labels\": {\"outlet_type\": \"official\"}}\n", text);
-    char *p = write_file("one.jsonl", more);
+    char *p = corpus_with("one.jsonl", "{\"text\": \"a lone official notice\", "
+                                       "\"labels\": {\"outlet_type\": \"official\"}}\n");
     char *model = th_path(dir, "one.slant"), *out, *err;
     const char *argv[] = {"train", QUICK, "--out", model, p, NULL};
     cr_assert_eq(run(argv, &out, &err), 0, "%s", err);
@@ -171,8 +176,6 @@ Test(cmd_train, a_label_with_one_document_is_warned_about)
                           "document"), "%s", err);
     free(out);
     free(err);
-    free(text);
-    free(more);
     free(p);
     free(model);
 }
@@ -365,12 +368,8 @@ Test(cmd_train, odd_training_data_trains_or_is_refused_before_writing)
 /* Issue 29: duplicate ids with conflicting labels trained silently. */
 Test(cmd_train, records_sharing_an_id_but_not_labels_are_warned_about)
 {
-    size_t len;
-    char *text = th_read(corpus, &len);
-    char *more = malloc(len + 300);
-    snprintf(more, len + 300, "%s{\"id\": \"t0-wire-0\", \"text\": \"the same id again\", "
-                              "\"labels\": {\"outlet_type\": \"partisan\"}}\n", text);
-    char *p = write_file("dup.jsonl", more);
+    char *p = corpus_with("dup.jsonl", "{\"id\": \"t0-wire-0\", \"text\": \"the same id again\", "
+                                       "\"labels\": {\"outlet_type\": \"partisan\"}}\n");
     char *model = th_path(dir, "dup.slant"), *out, *err;
     const char *argv[] = {"train", QUICK, "--out", model, p, NULL};
     cr_assert_eq(run(argv, &out, &err), 0, "%s", err);
@@ -383,8 +382,6 @@ Test(cmd_train, records_sharing_an_id_but_not_labels_are_warned_about)
     cr_assert(!strstr(err, "share an id"), "%s", err);
     free(out);
     free(err);
-    free(text);
-    free(more);
     free(p);
     free(model);
 }

@@ -19,7 +19,9 @@ static void ignore(void *ctx, const slant_error *e)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char path[] = "/tmp/slant-fuzz-XXXXXX";
+    static char path[4096];
+    const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(path, sizeof path, "%s/slant-fuzz-XXXXXX", tmpdir);
     int fd = mkstemp(path);
     if (fd < 0)
         return 0;

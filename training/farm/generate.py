@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate content_farm training records from real articles.
 
-    python3 training/farm/generate.py --corpus /work/shared/corpus/real.jsonl \\
+    python3 training/farm/generate.py --corpus ../shared/corpus/real.jsonl \\
         --out build/farm.jsonl --per-class 300 --seed 1
 
 Reads a JSONL corpus of real articles ({"id", "text": "title\\n\\nbody",
