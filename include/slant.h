@@ -50,8 +50,12 @@ enum slant_status {
     SLANT_EVERSION,  /* model written by an incompatible slant or stemmer */
     SLANT_EINVAL,    /* the caller passed an invalid argument */
     SLANT_ESTEMMER,  /* no Snowball stemmer for the requested language */
-    SLANT_ETRAIN     /* training could not proceed (too few labels, libsvm) */
+    SLANT_ETRAIN,    /* training could not proceed (too few labels, libsvm) */
+    SLANT_ESTOPPED   /* a callback asked to stop (a batch whose output failed) */
 };
+
+/* The most worker threads any operation starts. */
+#define SLANT_MAX_THREADS 64
 
 /* Details of a failure. line and column are 1-based positions inside
  * 'source' when the error is about a place in a text file, and -1
@@ -155,6 +159,142 @@ size_t slant_result_nfeatures(const slant_result *r);
  * workspace. Returns the number stored; NULL 'out' just counts. */
 size_t slant_result_terms(const slant_result *r, size_t head, size_t label,
                           slant_term *out, size_t max);
+
+/* ======================================================== batches */
+
+/* Many documents on many threads, results in input order: what
+ * `slant classify -j N` does, for any program. Documents are submitted one
+ * by one (raw text, or a JSONL line that is decoded on the workers) or a
+ * file at a time. Each is classified on a worker thread, where on_result
+ * turns it into bytes (an output record, formatted in parallel); on_output
+ * then receives each document's bytes on the submitting thread, strictly
+ * in submission order. Every document submitted reaches on_result and
+ * on_output exactly once: those that fail (a malformed line, a file that
+ * cannot be read) with their error and no result.
+ *
+ *     slant_batch_options o;
+ *     slant_batch_options_init(&o);
+ *     o.threads = 4;
+ *     o.on_result = format_one;      // on a worker
+ *     o.on_output = write_one;       // on this thread, in order
+ *     slant_batch *b = slant_batch_new(model, &o, &err);
+ *     slant_batch_submit_file(b, "corpus.jsonl", SLANT_INPUT_AUTO, &err);
+ *     slant_batch_finish(b, &err);
+ *     slant_batch_free(b);
+ */
+
+typedef struct slant_batch slant_batch;
+
+/* A growable byte buffer that on_result writes a document's output into.
+ * After a failed allocation 'failed' is set and further writes are
+ * ignored. data is NUL-terminated when not NULL. */
+typedef struct slant_buffer {
+    char *data;
+    size_t len, cap;
+    int failed;
+} slant_buffer;
+void slant_buffer_write(slant_buffer *b, const void *bytes, size_t n);
+void slant_buffer_release(slant_buffer *b);
+
+/* How a document was given. */
+enum slant_doc_kind {
+    SLANT_DOC_TEXT,     /* the bytes are the text */
+    SLANT_DOC_JSONL,    /* the bytes are a JSONL record: {"id":..., "text":..., ...} */
+    SLANT_DOC_ERROR     /* the document could not be read; see the error */
+};
+
+/* A document as the callbacks see it. Pointers are borrowed: valid
+ * during the callback only. */
+typedef struct slant_doc {
+    size_t index;           /* 0-based, in submission order */
+    enum slant_doc_kind kind;
+    const char *source;     /* file name, "<stdin>" */
+    long line;              /* 1-based line of a JSONL record; 0 otherwise */
+    long long offset;       /* byte offset of the record in its input; -1 if unknown */
+    /* The id: a JSONL record's "id" (a string, or an integer written in
+     * decimal with id_is_number set), else the line number for a JSONL
+     * record and the source name for a text. NULL when the record could
+     * not be decoded far enough to find it. */
+    const char *id;
+    int id_is_number;
+    /* The JSONL line as read (NULL for a text), and the decoded text with
+     * the names asked for blanked (NULL when the document failed). In
+     * on_output, only the fields above are set. */
+    const char *record;
+    size_t record_len;
+    const char *text;
+    size_t text_len;
+} slant_doc;
+
+typedef struct slant_batch_options {
+    int threads;            /* worker threads, 1..SLANT_MAX_THREADS; default 1 */
+    /* Names blanked from every text, and a JSONL field whose value (with
+     * its short forms) is blanked from its own record's text, as in
+     * slant_read_options. */
+    const char *const *mask_names;
+    size_t nmask_names;
+    const char *mask_field;
+    /* On worker 'worker' (0..threads-1): the document and its result, or
+     * r == NULL and the error that stopped it. Writes the document's
+     * output into 'out' (which starts empty). The result lives until the
+     * callback returns. May be NULL: then out stays empty. */
+    void (*on_result)(void *ctx, int worker, const slant_doc *doc, const slant_result *r,
+                      const slant_error *why, slant_buffer *out);
+    /* On the submitting thread, in submission order: the document (its
+     * position and id), the error if it failed (NULL otherwise), and the
+     * bytes on_result wrote. Return 0 to go on, non-zero to stop the
+     * batch: nothing more is classified and submitting returns
+     * SLANT_ESTOPPED. May be NULL. */
+    int (*on_output)(void *ctx, const slant_doc *doc, const slant_error *why,
+                     const char *bytes, size_t len);
+    void *ctx;
+} slant_batch_options;
+
+void slant_batch_options_init(slant_batch_options *o);
+
+/* A batch classifying with 'm' ('m' must outlive it). Threads start with
+ * the first documents; if some cannot start, those that did share the
+ * work. */
+slant_batch *slant_batch_new(const slant_model *m, const slant_batch_options *o,
+                             slant_error *err);
+
+/* Submit one document: 'len' bytes of 'kind' (TEXT or JSONL), copied.
+ * 'source', 'line' and 'offset' say where it came from (see slant_doc).
+ * Documents are classified a few hundred at a time, so on_output for
+ * earlier documents may run inside this call. Returns SLANT_OK,
+ * SLANT_ENOMEM or SLANT_ESTOPPED. */
+int slant_batch_submit(slant_batch *b, enum slant_doc_kind kind, const char *bytes, size_t len,
+                       const char *source, long line, long long offset, slant_error *err);
+
+/* Submit a document that could not be read, so that it still gets its
+ * place in the output: 'why' says what went wrong and where. */
+int slant_batch_submit_error(slant_batch *b, const slant_error *why, slant_error *err);
+
+/* How slant_batch_submit_file reads a file. AUTO: a name ending in
+ * .jsonl or .ndjson is JSONL (one document a line; blank lines and a
+ * byte-order mark skipped), anything else one TEXT document. */
+enum slant_input { SLANT_INPUT_AUTO, SLANT_INPUT_TEXT, SLANT_INPUT_JSONL };
+
+/* Submit the documents of 'path' ("-" is standard input). A file that
+ * cannot be read, a line over the length limit or a read error part way
+ * is submitted as a document that failed (slant_batch_submit_error), in
+ * its place; reading goes on where it can. Returns SLANT_OK, SLANT_ENOMEM
+ * or SLANT_ESTOPPED: problems with the input itself are never a failure
+ * of the call. */
+int slant_batch_submit_file(slant_batch *b, const char *path, enum slant_input how,
+                            slant_error *err);
+
+/* Classify everything submitted and deliver it; the batch can take more
+ * documents afterwards. */
+int slant_batch_finish(slant_batch *b, slant_error *err);
+
+/* Documents delivered so far, and how many of them failed. */
+size_t slant_batch_delivered(const slant_batch *b);
+size_t slant_batch_failed(const slant_batch *b);
+
+/* Stops the threads; documents submitted but not finished are dropped
+ * without reaching the callbacks. */
+void slant_batch_free(slant_batch *b);
 
 /* ======================================================== training */
 

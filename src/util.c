@@ -21,6 +21,7 @@ const char *slant_strerror(int status)
     case SLANT_EINVAL: return "invalid argument";
     case SLANT_ESTEMMER: return "stemmer not available";
     case SLANT_ETRAIN: return "training failed";
+    case SLANT_ESTOPPED: return "stopped by the caller";
     default: return "unknown error";
     }
 }
