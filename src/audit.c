@@ -161,7 +161,7 @@ static int ids_rehash(audit *a)
 }
 
 /* A new reference to the id (interned); UINT32_MAX when out of memory. */
-static uint32_t id_ref(audit *a, uint64_t hash, const char *id, size_t len)
+uint32_t audit_id_ref(audit *a, uint64_t hash, const char *id, size_t len)
 {
     if (2 * (a->ids_index_used + 1) > a->ids_index_cap && ids_rehash(a) < 0)
         return UINT32_MAX;
@@ -257,7 +257,7 @@ static int dim_reindex(audit_dim *d, size_t cap)
 }
 
 /* The cell of 'key' in d, made if new; NULL when out of memory. */
-static audit_cell *dim_cell(audit_dim *d, const audit_spec *s, const char *key, size_t len)
+audit_cell *audit_dim_cell(audit_dim *d, const audit_spec *s, const char *key, size_t len)
 {
     if (d->index_cap < 2 * (d->ncells + 1) && dim_reindex(d, d->index_cap ? 2 * d->index_cap : 16) < 0)
         return NULL;
@@ -300,7 +300,7 @@ static int tab_grow(audit_cell *c)
 }
 
 /* The entry of fid in c, made (count 0, no example) if new. */
-static audit_entry *cell_entry(audit_cell *c, uint32_t fid)
+audit_entry *audit_cell_entry(audit_cell *c, uint32_t fid)
 {
     if (2 * (c->tab_n + 1) > c->tab_cap && tab_grow(c) < 0)
         return NULL;
@@ -326,7 +326,7 @@ static int examples_offer(audit *a, uint32_t *ex, size_t *nex, size_t max, uint6
     if (pos > 0 && a->ids[ex[pos - 1]].hash == hash && strlen(a->ids[ex[pos - 1]].id) == len &&
         memcmp(a->ids[ex[pos - 1]].id, id, len) == 0)
         return 0;   /* the same id again */
-    if (*ref == UINT32_MAX && (*ref = id_ref(a, hash, id, len)) == UINT32_MAX)
+    if (*ref == UINT32_MAX && (*ref = audit_id_ref(a, hash, id, len)) == UINT32_MAX)
         return -1;
     if (*nex == max)
         id_unref(a, ex[--*nex]);
@@ -504,7 +504,7 @@ static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *re
 {
     for (size_t i = 0; i < d->nfeat; i++) {
         uint32_t fid = get_u32(d->feat + 8 * i), count = get_u32(d->feat + 8 * i + 4);
-        audit_entry *e = cell_entry(c, fid);
+        audit_entry *e = audit_cell_entry(c, fid);
         if (!e)
             return -1;
         e->count += count;
@@ -513,7 +513,7 @@ static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *re
         if (e->ex != UINT32_MAX &&
             !id_less(d->hash, d->id, d->id_len, a->ids[e->ex].hash, a->ids[e->ex].id))
             continue;
-        if (*ref == UINT32_MAX && (*ref = id_ref(a, d->hash, d->id, d->id_len)) == UINT32_MAX)
+        if (*ref == UINT32_MAX && (*ref = audit_id_ref(a, d->hash, d->id, d->id_len)) == UINT32_MAX)
             return -1;
         if (e->ex != UINT32_MAX)
             id_unref(a, e->ex);
@@ -576,7 +576,7 @@ int audit_add(audit *a, const audit_doc *d)
         audit_dim *dim = &a->dims[i];
         size_t len;
         const char *k = doc_key(a, dim, d, &key, &len);
-        audit_cell *c = k ? dim_cell(dim, &a->spec, k, len) : NULL;
+        audit_cell *c = k ? audit_dim_cell(dim, &a->spec, k, len) : NULL;
         if (!c)
             goto out;
         add_labels(&a->spec, c, d);
@@ -652,7 +652,7 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
         const audit_entry *se = &s->tab[i];
         if (se->fid == UINT32_MAX)
             continue;
-        audit_entry *de = cell_entry(d, se->fid);
+        audit_entry *de = audit_cell_entry(d, se->fid);
         if (!de)
             return -1;
         de->count += se->count;
@@ -661,7 +661,7 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
         if (de->ex != UINT32_MAX &&
             !id_less(x->hash, x->id, strlen(x->id), dst->ids[de->ex].hash, dst->ids[de->ex].id))
             continue;
-        uint32_t ref = id_ref(dst, x->hash, x->id, strlen(x->id));
+        uint32_t ref = audit_id_ref(dst, x->hash, x->id, strlen(x->id));
         if (ref == UINT32_MAX)
             return -1;
         if (de->ex != UINT32_MAX)
@@ -691,7 +691,7 @@ int audit_merge(audit *dst, const audit *src)
         const audit_dim *sd = &src->dims[i];
         for (size_t c = 0; c < sd->ncells; c++) {
             const char *k = sd->cells[c]->key;
-            audit_cell *dc = dim_cell(dd, &dst->spec, k, strlen(k));
+            audit_cell *dc = audit_dim_cell(dd, &dst->spec, k, strlen(k));
             if (!dc || merge_cell(dst, src, dc, sd->cells[c]) < 0)
                 return -1;
         }

@@ -180,6 +180,13 @@ int audit_add_failure(audit *a, const char *id, const char *text);
 /* Add everything of 'src' to 'dst' (equal specs). -1 when out of memory. */
 int audit_merge(audit *dst, const audit *src);
 
+/* For readers of partial files: the cell of 'key' (made if new), the
+ * entry of a phrase (made with count 0 and no example if new), and a new
+ * reference to an interned id; NULL or UINT32_MAX when out of memory. */
+audit_cell *audit_dim_cell(audit_dim *d, const audit_spec *s, const char *key, size_t len);
+audit_entry *audit_cell_entry(audit_cell *c, uint32_t fid);
+uint32_t audit_id_ref(audit *a, uint64_t hash, const char *id, size_t len);
+
 /* The entries of a cell sorted by fid, and the cells of a dimension
  * sorted by key (the canonical orders of files and renders); malloc'd. */
 audit_entry *audit_cell_sorted(const audit_cell *c, size_t *n);
