@@ -21,6 +21,8 @@ static const char help_text[] =
     "  train --out MODEL DATA... train a model on labelled data (JSONL, fastText, TSV, dirs)\n"
     "  eval --model MODEL DATA.. precision, recall, F1 and confusion on labelled data\n"
     "  inspect [--model MODEL]   heads, labels, settings and the heaviest phrases per label\n"
+    "  audit --out DIR FILE...   classify a JSONL corpus and aggregate it by group and time:\n"
+    "                            summary.json, CSV tables, report.html (see below)\n"
     "\n"
     "classify options:\n"
     "  -m, --model FILE          model file (default: $SLANT_MODEL, else the shipped model)\n"
@@ -62,6 +64,20 @@ static const char help_text[] =
     "      --format FMT          table (default) or json\n"
     "      --mask-field, --mask-names  as for train (eval)\n"
     "  -k, --top K               phrases per label for inspect (default 10)\n"
+    "\n";
+
+/* apart: one string may not pass 4095 bytes in C11 */
+static const char help_audit[] =
+    "audit options (also: slant audit merge --out DIR SHARD...; slant audit report DIR):\n"
+    "  -o, --out DIR             where the audit goes (partial.slaud, tables, report.html)\n"
+    "  -b, --by FIELD            group by this JSONL field (repeatable, up to 8)\n"
+    "  -t, --time FIELD:UNIT     group by a date field per day, week, month or year\n"
+    "      --resume              continue the audit in DIR after a crash or a kill\n"
+    "      --checkpoint N        save the aggregate every N records (default 100000)\n"
+    "  -k, --top K               distinctive phrases per group (default 20)\n"
+    "      --link URL            link example ids to URL, with {id} replaced\n"
+    "  -q, --quiet               no progress lines on a terminal\n"
+    "  -m, --model, -j, --threads  as for classify\n"
     "\n"
     "  -h, --help                this help;  -V, --version  the version\n"
     "\n"
@@ -71,6 +87,7 @@ static const char help_text[] =
 int cli_help(void)
 {
     fputs(help_text, stdout);
+    fputs(help_audit, stdout);
     return cli_close_stdout();
 }
 
@@ -94,5 +111,7 @@ int slant_cli_main(int argc, char **argv)
         return cli_cmd_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0)
         return cli_cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "audit") == 0)
+        return cli_cmd_audit(argc - 1, argv + 1);
     return cli_usage_error("slant <command> [options] [file ...]", "unknown command '%s'", cmd);
 }

@@ -19,6 +19,7 @@ int cli_cmd_classify(int argc, char **argv);
 int cli_cmd_train(int argc, char **argv);
 int cli_cmd_eval(int argc, char **argv);
 int cli_cmd_inspect(int argc, char **argv);
+int cli_cmd_audit(int argc, char **argv);
 
 /* "slant: file:line:col: text" (or "slant: file: byte N: text", or
  * "slant: text") on stderr. */
