@@ -300,20 +300,6 @@ static int tab_grow(audit_cell *c)
 }
 
 /* The entry of fid in c, made (count 0, no example) if new. */
-audit_entry *audit_cell_entry(audit_cell *c, uint32_t fid)
-{
-    if (2 * (c->tab_n + 1) > c->tab_cap && tab_grow(c) < 0)
-        return NULL;
-    size_t k = slantp_hash_u64(fid) & (c->tab_cap - 1);
-    while (c->tab[k].fid != UINT32_MAX && c->tab[k].fid != fid)
-        k = (k + 1) & (c->tab_cap - 1);
-    if (c->tab[k].fid == UINT32_MAX) {
-        c->tab[k] = (audit_entry){fid, UINT32_MAX, 0, 0};
-        c->tab_n++;
-    }
-    return &c->tab[k];
-}
-
 /* Offer the example (hash, id) to a bounded list sorted by (hash, id). */
 static int examples_offer(audit *a, uint32_t *ex, size_t *nex, size_t max, uint64_t hash,
                           const char *id, size_t len, uint32_t *ref)
@@ -356,7 +342,7 @@ static int add_dim(audit *a, const char *name, enum audit_dim_kind kind, size_t 
 
 /* The dimensions of a spec: all; each --by field; the time; each --by
  * field by time; the predicted label of each single-label head. Phrases
- * are counted for the --by fields and the predicted labels. */
+ * are counted for the --by fields. */
 static int make_dims(audit *a)
 {
     const audit_spec *s = &a->spec;
@@ -380,7 +366,10 @@ static int make_dims(audit *a)
         if (s->multilabel[h])
             continue;
         snprintf(name, sizeof name, "predicted %s", s->head[h]);
-        bad = add_dim(a, name, AUDIT_DIM_PRED, h, 1);
+        /* no phrases: the model's own weights already say which phrases
+         * make each prediction, and counting them would double the cost
+         * of aggregating */
+        bad = add_dim(a, name, AUDIT_DIM_PRED, h, 0);
     }
     return bad;
 }
@@ -500,13 +489,48 @@ static uint32_t get_u32(const unsigned char *p)
     return v;
 }
 
+/* The slot of fid in c's table: its own, or the empty one it would take.
+ * The table has room (at most half full). */
+static audit_entry *slot_of(audit_cell *c, uint32_t fid)
+{
+    size_t k = slantp_hash_u64(fid) & (c->tab_cap - 1);
+    while (c->tab[k].fid != UINT32_MAX && c->tab[k].fid != fid)
+        k = (k + 1) & (c->tab_cap - 1);
+    return &c->tab[k];
+}
+
+audit_entry *audit_cell_entry(audit_cell *c, uint32_t fid)
+{
+    if (2 * (c->tab_n + 1) > c->tab_cap && tab_grow(c) < 0)
+        return NULL;
+    audit_entry *e = slot_of(c, fid);
+    if (e->fid == UINT32_MAX) {
+        *e = (audit_entry){fid, UINT32_MAX, 0, 0};
+        c->tab_n++;
+    }
+    return e;
+}
+
 static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *ref)
 {
-    for (size_t i = 0; i < d->nfeat; i++) {
-        uint32_t fid = get_u32(d->feat + 8 * i), count = get_u32(d->feat + 8 * i + 4);
-        audit_entry *e = audit_cell_entry(c, fid);
-        if (!e)
+    /* room for every phrase of the document first: then the slots can be
+     * asked for ahead (tables of big groups do not fit in the caches) */
+    while (2 * (c->tab_n + d->nfeat + 1) > c->tab_cap)
+        if (tab_grow(c) < 0)
             return -1;
+    enum { AHEAD = 16 };
+    for (size_t i = 0; i < d->nfeat && i < AHEAD; i++)
+        slantp_prefetch(&c->tab[slantp_hash_u64(get_u32(d->feat + 8 * i)) & (c->tab_cap - 1)]);
+    for (size_t i = 0; i < d->nfeat; i++) {
+        if (i + AHEAD < d->nfeat)
+            slantp_prefetch(&c->tab[slantp_hash_u64(get_u32(d->feat + 8 * (i + AHEAD))) &
+                                    (c->tab_cap - 1)]);
+        uint32_t fid = get_u32(d->feat + 8 * i), count = get_u32(d->feat + 8 * i + 4);
+        audit_entry *e = slot_of(c, fid);
+        if (e->fid == UINT32_MAX) {
+            *e = (audit_entry){fid, UINT32_MAX, 0, 0};
+            c->tab_n++;
+        }
         e->count += count;
         e->ndocs++;
         c->ntokens += count;
@@ -714,22 +738,48 @@ int audit_merge(audit *dst, const audit *src)
 
 /* ======================================================== canonical orders */
 
+/* Sort entries by fid: many with two passes of a radix sort on 16 bits,
+ * few with qsort (clearing the counts would cost more). */
 static int by_fid(const void *x, const void *y)
 {
     const audit_entry *a = x, *b = y;
     return (a->fid > b->fid) - (a->fid < b->fid);
 }
 
+static void sort_by_fid(audit_entry *v, audit_entry *tmp, size_t n)
+{
+    static _Thread_local size_t count[65537];
+    if (n < 16384) {
+        qsort(v, n, sizeof *v, by_fid);
+        return;
+    }
+    for (unsigned shift = 0; shift < 32; shift += 16) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[((v[i].fid >> shift) & 0xFFFF) + 1]++;
+        for (size_t k = 1; k <= 65536; k++)
+            count[k] += count[k - 1];
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(v[i].fid >> shift) & 0xFFFF]++] = v[i];
+        memcpy(v, tmp, n * sizeof *v);
+    }
+}
+
 audit_entry *audit_cell_sorted(const audit_cell *c, size_t *n)
 {
     audit_entry *v = malloc((c->tab_n + 1) * sizeof *v);
+    audit_entry *tmp = malloc((c->tab_n + 1) * sizeof *tmp);
     *n = 0;
-    if (!v)
+    if (!v || !tmp) {
+        free(v);
+        free(tmp);
         return NULL;
+    }
     for (size_t i = 0; i < c->tab_cap; i++)
         if (c->tab[i].fid != UINT32_MAX)
             v[(*n)++] = c->tab[i];
-    qsort(v, *n, sizeof *v, by_fid);
+    sort_by_fid(v, tmp, *n);
+    free(tmp);
     return v;
 }
 

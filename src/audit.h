@@ -282,7 +282,12 @@ typedef struct audit_phrase {
     uint64_t count, rest;   /* in the group, in the other groups */
     uint32_t ndocs, ex;
 } audit_phrase;
-size_t audit_top_phrases(const audit *a, const audit_dim *d, const audit_cell *c,
+/* Phrase occurrences of every feature over all the groups of d (malloc'd;
+ * NULL when out of memory), and their sum in *n. */
+uint64_t *audit_dim_totals(const audit *a, const audit_dim *d, uint64_t *n);
+/* The best o->top_phrases phrases of cell c (out has room for them),
+ * given its dimension's totals. */
+size_t audit_top_phrases(const audit_cell *c, const uint64_t *tot, uint64_t ntot,
                          const audit_render_options *o, audit_phrase *out);
 
 /* report.html into a buffer (audit_html.c). */

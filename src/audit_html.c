@@ -563,9 +563,11 @@ static void section_phrases(slant_buffer *b, const audit *a, const slant_model *
     for (size_t k = 0; ph && k < ndims; k++) {
         const audit_dim *d = dims[k];
         audit_cell **cells = largest(d);
+        uint64_t ntot;
+        uint64_t *tot = audit_dim_totals(a, d, &ntot);
         size_t n = d->ncells < o->max_groups ? d->ncells : o->max_groups;
-        for (size_t i = 0; cells && i < n; i++) {
-            size_t np = audit_top_phrases(a, d, cells[i], o, ph);
+        for (size_t i = 0; cells && tot && i < n; i++) {
+            size_t np = audit_top_phrases(cells[i], tot, ntot, o, ph);
             put(b, "<h3>");
             esc(b, d->name);
             put(b, ": ");
@@ -577,6 +579,7 @@ static void section_phrases(slant_buffer *b, const audit *a, const slant_model *
             else
                 put(b, "<p class=note>No phrase stands out.</p>\n");
         }
+        free(tot);
         free(cells);
     }
     free(ph);

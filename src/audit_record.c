@@ -13,6 +13,7 @@
  * surface is sent only when this document could still be the one that
  * gives its phrase's surface form (its id hash below the current one).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,9 +83,28 @@ static int put_utf8(audit_fieldbuf *b, uint32_t cp)
     return put(b, u, n);
 }
 
+/* Skip a string at s->p (after its quote): find each quote with memchr
+ * and count the backslashes before it (an odd number escapes it). */
+static int skip_string(jscan *s)
+{
+    for (;;) {
+        const char *q = memchr(s->p, '"', (size_t)(s->end - s->p));
+        if (!q)
+            return -1;
+        size_t nb = 0;
+        while (q - nb > s->p && q[-1 - (ptrdiff_t)nb] == '\\')
+            nb++;
+        s->p = q + 1;
+        if (nb % 2 == 0)
+            return 0;
+    }
+}
+
 /* A string at s->p (after its quote); decoded into b when b is not NULL. */
 static int scan_string(jscan *s, audit_fieldbuf *b)
 {
+    if (!b)
+        return skip_string(s);
     while (s->p < s->end) {
         const char *q = s->p;
         while (q < s->end && *q != '"' && *q != '\\')
@@ -374,17 +394,25 @@ void audit_record_write(const audit *a, const slant_result *r, const char *id,
             unsigned char pr = slant_result_predicted(r, h, l) != 0;
             slant_buffer_write(out, &pr, 1);
         }
-    /* the phrases: a count, then the pairs; the count is patched after */
+    /* the phrases: a count, then the pairs, written a block at a time;
+     * the count is patched after */
     size_t nf = slant_result_nfeatures(r), at = out->len, n = 0, nsurf = 0;
+    uint32_t block[512];
+    size_t nb = 0;
     put_u32(out, 0);
     for (size_t i = 0; i < nf; i++) {
         size_t count, fid = slant_result_feature(r, i, &count);
         if (a->style && a->style[fid])
             continue;
-        put_u32(out, (uint32_t)fid);
-        put_u32(out, (uint32_t)count);
+        block[nb++] = (uint32_t)fid;
+        block[nb++] = (uint32_t)count;
         n++;
+        if (nb == 512) {
+            slant_buffer_write(out, block, sizeof block);
+            nb = 0;
+        }
     }
+    slant_buffer_write(out, block, nb * sizeof *block);
     size_t at2 = out->len;
     put_u32(out, 0);
     for (size_t i = 0; i < nf; i++) {

@@ -82,7 +82,7 @@ void audit_render_options_init(audit_render_options *o)
 /* ======================================================== phrases */
 
 /* Phrase occurrences of every feature over all the groups of d. */
-static uint64_t *dim_totals(const audit *a, const audit_dim *d, uint64_t *n)
+uint64_t *audit_dim_totals(const audit *a, const audit_dim *d, uint64_t *n)
 {
     uint64_t *t = calloc(a->spec.nfeatures + 1, sizeof *t);
     *n = 0;
@@ -104,10 +104,12 @@ static int phrase_better(const audit_phrase *x, const audit_phrase *y)
     return x->z > y->z || (x->z == y->z && x->fid < y->fid);
 }
 
-static size_t top_of(const audit *a, const audit_cell *c, const uint64_t *tot, uint64_t ntot,
-                     const audit_render_options *o, audit_phrase *out)
+size_t audit_top_phrases(const audit_cell *c, const uint64_t *tot, uint64_t ntot,
+                         const audit_render_options *o, audit_phrase *out)
 {
     size_t n = 0, k = o->top_phrases;
+    if (!ntot)
+        return 0;
     for (size_t i = 0; i < c->tab_cap && k; i++) {
         const audit_entry *e = &c->tab[i];
         if (e->fid == UINT32_MAX || e->count < o->min_count)
@@ -123,19 +125,6 @@ static size_t top_of(const audit *a, const audit_cell *c, const uint64_t *tot, u
             out[j] = out[j - 1];
         out[j] = p;
     }
-    (void)a;
-    return n;
-}
-
-size_t audit_top_phrases(const audit *a, const audit_dim *d, const audit_cell *c,
-                         const audit_render_options *o, audit_phrase *out)
-{
-    uint64_t ntot;
-    uint64_t *tot = dim_totals(a, d, &ntot);
-    if (!tot)
-        return 0;
-    size_t n = ntot ? top_of(a, c, tot, ntot, o, out) : 0;
-    free(tot);
     return n;
 }
 
@@ -229,7 +218,7 @@ static json_t *dim_json(const audit *a, const slant_model *m, const audit_dim *d
     json_t *groups = json_array();
     audit_cell **cells = audit_dim_sorted(d);
     uint64_t ntot = 0;
-    uint64_t *tot = d->phrases ? dim_totals(a, d, &ntot) : NULL;
+    uint64_t *tot = d->phrases ? audit_dim_totals(a, d, &ntot) : NULL;
     if (!cells || (d->phrases && !tot)) {
         free(cells);
         free(tot);
@@ -249,7 +238,7 @@ static json_t *dim_json(const audit *a, const slant_model *m, const audit_dim *d
                               (json_int_t)c->ntokens, "examples", ex, "heads",
                               cell_heads_json(a, c));
         if (d->phrases) {
-            size_t n = ntot ? top_of(a, c, tot, ntot, o, ph) : 0;
+            size_t n = audit_top_phrases(c, tot, ntot, o, ph);
             json_object_set_new(g, "phrases", phrases_json(a, m, ph, n));
         }
         json_array_append_new(groups, g);
@@ -433,7 +422,7 @@ static int csv_tables(const audit *a, const slant_model *m, const audit_render_o
         const audit_dim *d = &a->dims[i];
         audit_cell **cells = audit_dim_sorted(d);
         uint64_t ntot = 0;
-        uint64_t *tot = d->phrases ? dim_totals(a, d, &ntot) : NULL;
+        uint64_t *tot = d->phrases ? audit_dim_totals(a, d, &ntot) : NULL;
         if (!cells || (d->phrases && !tot)) {
             free(cells);
             free(ph);
@@ -448,7 +437,7 @@ static int csv_tables(const audit *a, const slant_model *m, const audit_render_o
                 csv_int(&t[0], c->nabstain[h]);
             slant_buffer_write(&t[0], "\n", 1);
             csv_labels_rows(&t[1], a, d, c);
-            size_t n = d->phrases && ntot ? top_of(a, c, tot, ntot, o, ph) : 0;
+            size_t n = d->phrases && audit_top_phrases(c, tot, ntot, o, ph);
             csv_phrase_rows(&t[2], a, m, d, c, ph, n);
             for (size_t e = 0; e < c->nex; e++) {
                 csv_key(&t[3], d, c);
