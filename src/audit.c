@@ -390,7 +390,7 @@ audit *audit_new(audit_spec *spec)
     }
     for (size_t f = 0; f < nf; f++) {
         a->surface[f] = (audit_surface){UINT64_MAX, NULL};
-        atomic_init(&a->surface_bar[f].hash, UINT64_MAX);
+        atomic_init(&a->surface_bar[f].v, UINT32_MAX);
     }
     return a;
 }
@@ -400,11 +400,9 @@ int audit_use_model(audit *a, const slant_model *m)
     size_t nf = slant_model_nfeatures(m);
     if (nf != a->spec.nfeatures)
         return -1;
-    free(a->style);
-    if (!(a->style = malloc(nf + 1)))
-        return -1;
     for (size_t f = 0; f < nf; f++)
-        a->style[f] = (unsigned char)slant_model_feature_style(m, f);
+        if (slant_model_feature_style(m, f))
+            atomic_store(&a->surface_bar[f].v, 0);
     return 0;
 }
 
@@ -427,7 +425,6 @@ void audit_free(audit *a)
             free(a->surface[f].text);
     free(a->surface);
     free(a->surface_bar);
-    free(a->style);
     for (size_t i = 0; i < a->nids; i++)
         if (a->ids[i].refs)
             free(a->ids[i].id);
@@ -584,7 +581,7 @@ static int add_surfaces(audit *a, const audit_doc *d)
         free(s->text);
         s->text = copy;
         s->hash = d->hash;
-        atomic_store_explicit(&a->surface_bar[fid].hash, d->hash, memory_order_relaxed);
+        atomic_store_explicit(&a->surface_bar[fid].v, audit_bar_of(d->hash), memory_order_relaxed);
     }
     return 0;
 }
@@ -731,7 +728,7 @@ int audit_merge(audit *dst, const audit *src)
         free(d->text);
         d->text = copy;
         d->hash = s->hash;
-        atomic_store_explicit(&dst->surface_bar[f].hash, s->hash, memory_order_relaxed);
+        atomic_store_explicit(&dst->surface_bar[f].v, audit_bar_of(s->hash), memory_order_relaxed);
     }
     return 0;
 }

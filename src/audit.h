@@ -89,6 +89,8 @@ typedef struct audit_cell {
     size_t nex;
     audit_entry *tab;       /* open addressing on fid; NULL if no phrases */
     size_t tab_cap, tab_n;
+    struct audit_phrase *top;   /* while rendering: the distinctive phrases */
+    size_t ntop;
 } audit_cell;
 
 enum audit_dim_kind { AUDIT_DIM_ALL, AUDIT_DIM_BY, AUDIT_DIM_TIME, AUDIT_DIM_CROSS,
@@ -119,10 +121,20 @@ typedef struct audit_failure {
     char *text;
 } audit_failure;
 
-/* One feature's surface hash as the workers see it. */
+/* What a worker needs to know of a feature, in 4 bytes so that the table
+ * stays in the caches: 0 for a phrase that is not counted (function words
+ * and numbers); else the top 32 bits of its surface's hash plus one
+ * (UINT32_MAX while it has none), so that a document whose hash's top
+ * bits are not below it cannot give a better surface. */
 typedef struct audit_bar {
-    _Atomic uint64_t hash;
+    _Atomic uint32_t v;
 } audit_bar;
+
+static inline uint32_t audit_bar_of(uint64_t surface_hash)
+{
+    uint32_t top = (uint32_t)(surface_hash >> 32);
+    return top == UINT32_MAX ? top : top + 1;
+}
 
 typedef struct audit {
     audit_spec spec;
@@ -134,10 +146,9 @@ typedef struct audit {
     audit_dim *dims;
     size_t ndims;
     audit_surface *surface;     /* per feature */
-    /* the hash of each feature's surface so far, for the workers to skip
-     * surfaces that cannot win; written only by the aggregating thread */
+    /* per feature, for the workers: whether it is counted, and which
+     * surfaces could still win; written only by the aggregating thread */
     audit_bar *surface_bar;
-    unsigned char *style;       /* per feature: 1 = function words and numbers, not counted */
     audit_id *ids;
     size_t nids, ids_cap;
     uint32_t *ids_index;        /* open addressing on hash: index + 1 */
@@ -272,7 +283,7 @@ void audit_render_options_init(audit_render_options *o);
 /* Write summary.json, groups.csv, labels.csv, phrases.csv and report.html
  * into 'dir', each atomically. 'm' gives the phrases' weights: it must be
  * the model of the audit (same checksum). */
-int audit_render(const audit *a, const slant_model *m, const audit_render_options *o,
+int audit_render(audit *a, const slant_model *m, const audit_render_options *o,
                  const char *dir, slant_error *err);
 
 /* The distinctive phrases of one cell (audit_report.c), best first. */
@@ -290,7 +301,8 @@ uint64_t *audit_dim_totals(const audit *a, const audit_dim *d, uint64_t *n);
 size_t audit_top_phrases(const audit_cell *c, const uint64_t *tot, uint64_t ntot,
                          const audit_render_options *o, audit_phrase *out);
 
-/* report.html into a buffer (audit_html.c). */
+/* report.html into a buffer (audit_html.c), once audit_render has found
+ * each cell's top phrases. */
 int audit_html(const audit *a, const slant_model *m, const audit_render_options *o,
                slant_buffer *out);
 

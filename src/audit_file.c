@@ -463,7 +463,7 @@ static void get_body(rd *r, audit *a)
         }
         a->surface[f].hash = get_w(r);
         a->surface[f].text = get_s(r);
-        atomic_store(&a->surface_bar[f].hash, a->surface[f].hash);
+        atomic_store(&a->surface_bar[f].v, audit_bar_of(a->surface[f].hash));
     }
     if (get_n(r, 64) != a->ndims)
         r->bad = 1;

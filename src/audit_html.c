@@ -559,15 +559,15 @@ static void section_phrases(slant_buffer *b, const audit *a, const slant_model *
            "Dirichlet prior (Monroe et al. 2008), ranked by z-score; in the documents' own "
            "words. The model's weight shows the label each phrase pushes a document's score "
            "towards most.</p>\n");
-    audit_phrase *ph = malloc((o->top_phrases + 1) * sizeof *ph);
-    for (size_t k = 0; ph && k < ndims; k++) {
+    for (size_t k = 0; k < ndims; k++) {
         const audit_dim *d = dims[k];
+        if (!d->phrases)
+            continue;
         audit_cell **cells = largest(d);
-        uint64_t ntot;
-        uint64_t *tot = audit_dim_totals(a, d, &ntot);
         size_t n = d->ncells < o->max_groups ? d->ncells : o->max_groups;
-        for (size_t i = 0; cells && tot && i < n; i++) {
-            size_t np = audit_top_phrases(cells[i], tot, ntot, o, ph);
+        for (size_t i = 0; cells && i < n; i++) {
+            size_t np = cells[i]->ntop;
+            const audit_phrase *ph = cells[i]->top;
             put(b, "<h3>");
             esc(b, d->name);
             put(b, ": ");
@@ -579,10 +579,8 @@ static void section_phrases(slant_buffer *b, const audit *a, const slant_model *
             else
                 put(b, "<p class=note>No phrase stands out.</p>\n");
         }
-        free(tot);
         free(cells);
     }
-    free(ph);
 }
 
 static void section_examples(slant_buffer *b, const audit *a, const audit_render_options *o,

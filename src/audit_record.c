@@ -11,7 +11,9 @@
  *   u32 n, n x (u32 feature id, u32 length, surface bytes).
  * Phrases made of function words and numbers only are left out. A
  * surface is sent only when this document could still be the one that
- * gives its phrase's surface form (its id hash below the current one).
+ * gives its phrase's surface form (its id hash below the current one's):
+ * the bar a worker reads may be stale, but bars only go down, so a stale
+ * one lets more surfaces through, never fewer.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -395,14 +397,18 @@ void audit_record_write(const audit *a, const slant_result *r, const char *id,
             slant_buffer_write(out, &pr, 1);
         }
     /* the phrases: a count, then the pairs, written a block at a time;
-     * the count is patched after */
-    size_t nf = slant_result_nfeatures(r), at = out->len, n = 0, nsurf = 0;
-    uint32_t block[512];
+     * the count is patched after. One look at each feature's bar says
+     * whether it is counted and whether its surface is worth sending. */
+    size_t nf = slant_result_nfeatures(r), at = out->len, n = 0, nsurf = 0, ncand = 0;
+    uint32_t block[512], cand[1024];
+    uint32_t top = (uint32_t)(hash >> 32);
     size_t nb = 0;
+    int more = 0;       /* candidates beyond cand[]: look at every feature again */
     put_u32(out, 0);
     for (size_t i = 0; i < nf; i++) {
         size_t count, fid = slant_result_feature(r, i, &count);
-        if (a->style && a->style[fid])
+        uint32_t bar = atomic_load_explicit(&a->surface_bar[fid].v, memory_order_relaxed);
+        if (bar == 0)
             continue;
         block[nb++] = (uint32_t)fid;
         block[nb++] = (uint32_t)count;
@@ -411,16 +417,18 @@ void audit_record_write(const audit *a, const slant_result *r, const char *id,
             slant_buffer_write(out, block, sizeof block);
             nb = 0;
         }
+        if (top < bar && ncand < 1024)
+            cand[ncand++] = (uint32_t)i;
+        else if (top < bar)
+            more = 1;
     }
     slant_buffer_write(out, block, nb * sizeof *block);
     size_t at2 = out->len;
     put_u32(out, 0);
-    for (size_t i = 0; i < nf; i++) {
-        size_t fid = slant_result_feature(r, i, NULL);
-        if ((a->style && a->style[fid]) ||
-            hash >= atomic_load_explicit(&a->surface_bar[fid].hash, memory_order_relaxed))
-            continue;
-        const char *text = slant_result_feature_text(r, i);
+    for (size_t k = 0; k < (more ? nf : ncand); k++) {
+        size_t i = more ? k : cand[k], fid = slant_result_feature(r, i, NULL);
+        uint32_t bar = atomic_load_explicit(&a->surface_bar[fid].v, memory_order_relaxed);
+        const char *text = top < bar ? slant_result_feature_text(r, i) : NULL;
         if (!text)
             continue;
         put_u32(out, (uint32_t)fid);

@@ -212,16 +212,11 @@ static json_t *phrases_json(const audit *a, const slant_model *m, const audit_ph
     return arr;
 }
 
-static json_t *dim_json(const audit *a, const slant_model *m, const audit_dim *d,
-                        const audit_render_options *o, audit_phrase *ph)
+static json_t *dim_json(const audit *a, const slant_model *m, const audit_dim *d)
 {
     json_t *groups = json_array();
     audit_cell **cells = audit_dim_sorted(d);
-    uint64_t ntot = 0;
-    uint64_t *tot = d->phrases ? audit_dim_totals(a, d, &ntot) : NULL;
-    if (!cells || (d->phrases && !tot)) {
-        free(cells);
-        free(tot);
+    if (!cells) {
         json_decref(groups);
         return NULL;
     }
@@ -237,14 +232,11 @@ static json_t *dim_json(const audit *a, const slant_model *m, const audit_dim *d
                               "documents", (json_int_t)c->ndocs, "phrase_occurrences",
                               (json_int_t)c->ntokens, "examples", ex, "heads",
                               cell_heads_json(a, c));
-        if (d->phrases) {
-            size_t n = audit_top_phrases(c, tot, ntot, o, ph);
-            json_object_set_new(g, "phrases", phrases_json(a, m, ph, n));
-        }
+        if (d->phrases)
+            json_object_set_new(g, "phrases", phrases_json(a, m, c->top, c->ntop));
         json_array_append_new(groups, g);
     }
     free(cells);
-    free(tot);
     return json_pack("{s:s,s:s,s:o}", "name", d->name, "kind", kind_names[d->kind], "groups",
                      groups);
 }
@@ -265,14 +257,12 @@ static json_t *summary_json(const audit *a, const slant_model *m, const audit_re
         json_array_append_new(by, json_string(s->by[i]));
     for (size_t i = 0; i < a->nfail; i++)
         json_array_append_new(fails, json_string(a->fail[i].text));
-    audit_phrase *ph = malloc((o->top_phrases + 1) * sizeof *ph);
-    for (size_t i = 0; ph && i < a->ndims; i++) {
-        json_t *d = dim_json(a, m, &a->dims[i], o, ph);
+    for (size_t i = 0; i < a->ndims; i++) {
+        json_t *d = dim_json(a, m, &a->dims[i]);
         if (!d)
             break;
         json_array_append_new(dims, d);
     }
-    free(ph);
     json_t *time = s->time_field ? json_pack("{s:s,s:s}", "field", s->time_field, "unit",
                                              audit_unit_name(s->unit))
                                  : json_null();
@@ -411,23 +401,14 @@ static void csv_headers(const audit *a, slant_buffer *groups, slant_buffer *labe
 }
 
 /* The four tables, row by row in the canonical order. */
-static int csv_tables(const audit *a, const slant_model *m, const audit_render_options *o,
-                      slant_buffer t[4])
+static int csv_tables(const audit *a, const slant_model *m, slant_buffer t[4])
 {
-    audit_phrase *ph = malloc((o->top_phrases + 1) * sizeof *ph);
-    if (!ph)
-        return -1;
     csv_headers(a, &t[0], &t[1], &t[2], &t[3]);
     for (size_t i = 0; i < a->ndims; i++) {
         const audit_dim *d = &a->dims[i];
         audit_cell **cells = audit_dim_sorted(d);
-        uint64_t ntot = 0;
-        uint64_t *tot = d->phrases ? audit_dim_totals(a, d, &ntot) : NULL;
-        if (!cells || (d->phrases && !tot)) {
-            free(cells);
-            free(ph);
+        if (!cells)
             return -1;
-        }
         for (size_t k = 0; k < d->ncells; k++) {
             const audit_cell *c = cells[k];
             csv_key(&t[0], d, c);
@@ -447,10 +428,8 @@ static int csv_tables(const audit *a, const slant_model *m, const audit_render_o
                 slant_buffer_write(&t[3], "\n", 1);
             }
         }
-        free(tot);
         free(cells);
     }
-    free(ph);
     return 0;
 }
 
@@ -463,7 +442,42 @@ static int write_in(const char *dir, const char *name, const char *p, size_t n, 
     return slantp_write_atomic(path, p, n, err);
 }
 
-int audit_render(const audit *a, const slant_model *m, const audit_render_options *o,
+/* Each phrase group's distinctive phrases, once for all the renders. */
+static int find_tops(audit *a, const audit_render_options *o)
+{
+    for (size_t i = 0; i < a->ndims; i++) {
+        audit_dim *d = &a->dims[i];
+        if (!d->phrases)
+            continue;
+        uint64_t ntot;
+        uint64_t *tot = audit_dim_totals(a, d, &ntot);
+        if (!tot)
+            return -1;
+        for (size_t c = 0; c < d->ncells; c++) {
+            audit_cell *cell = d->cells[c];
+            cell->top = malloc((o->top_phrases + 1) * sizeof *cell->top);
+            if (!cell->top) {
+                free(tot);
+                return -1;
+            }
+            cell->ntop = audit_top_phrases(cell, tot, ntot, o, cell->top);
+        }
+        free(tot);
+    }
+    return 0;
+}
+
+static void free_tops(audit *a)
+{
+    for (size_t i = 0; i < a->ndims; i++)
+        for (size_t c = 0; c < a->dims[i].ncells; c++) {
+            free(a->dims[i].cells[c]->top);
+            a->dims[i].cells[c]->top = NULL;
+            a->dims[i].cells[c]->ntop = 0;
+        }
+}
+
+int audit_render(audit *a, const slant_model *m, const audit_render_options *o,
                  const char *dir, slant_error *err)
 {
     static const char *const names[4] = {"groups.csv", "labels.csv", "phrases.csv",
@@ -473,10 +487,14 @@ int audit_render(const audit *a, const slant_model *m, const audit_render_option
     slant_buffer t[4] = {{0}};
     slant_buffer html = {0};
     int rc = SLANT_OK;
+    if (find_tops(a, o) < 0) {
+        free_tops(a);
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
     json_t *j = summary_json(a, m, o);
-    char *js = j ? json_dumps(j, JSON_SORT_KEYS | JSON_INDENT(1) | JSON_REAL_PRECISION(6)) : NULL;
+    char *js = j ? json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(j);
-    if (!js || csv_tables(a, m, o, t) < 0 || audit_html(a, m, o, &html) < 0 || t[0].failed ||
+    if (!js || csv_tables(a, m, t) < 0 || audit_html(a, m, o, &html) < 0 || t[0].failed ||
         t[1].failed || t[2].failed || t[3].failed || html.failed) {
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         goto out;
@@ -487,6 +505,7 @@ int audit_render(const audit *a, const slant_model *m, const audit_render_option
     if (rc == SLANT_OK)
         rc = write_in(dir, "report.html", html.data, html.len, err);
 out:
+    free_tops(a);
     free(js);
     for (int i = 0; i < 4; i++)
         slant_buffer_release(&t[i]);

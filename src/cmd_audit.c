@@ -445,7 +445,7 @@ static void final_line(const run *r, const char *out)
             r->a->ndims > 1 ? r->a->dims[1].name : "all", out);
 }
 
-static int render(const audit *a, const slant_model *m, const char *out, const char *link,
+static int render(audit *a, const slant_model *m, const char *out, const char *link,
                   long top)
 {
     audit_render_options ro;
