@@ -418,8 +418,7 @@ static int csv_tables(const audit *a, const slant_model *m, slant_buffer t[4])
                 csv_int(&t[0], c->nabstain[h]);
             slant_buffer_write(&t[0], "\n", 1);
             csv_labels_rows(&t[1], a, d, c);
-            size_t n = d->phrases && audit_top_phrases(c, tot, ntot, o, ph);
-            csv_phrase_rows(&t[2], a, m, d, c, ph, n);
+            csv_phrase_rows(&t[2], a, m, d, c, c->top, c->ntop);
             for (size_t e = 0; e < c->nex; e++) {
                 csv_key(&t[3], d, c);
                 csv_int(&t[3], e + 1);
