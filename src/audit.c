@@ -496,6 +496,14 @@ static audit_entry *slot_of(audit_cell *c, uint32_t fid)
     return &c->tab[k];
 }
 
+int audit_cell_reserve(audit_cell *c, size_t n)
+{
+    while (2 * (c->tab_n + n + 1) > c->tab_cap)
+        if (tab_grow(c) < 0)
+            return -1;
+    return 0;
+}
+
 audit_entry *audit_cell_entry(audit_cell *c, uint32_t fid)
 {
     if (2 * (c->tab_n + 1) > c->tab_cap && tab_grow(c) < 0)
@@ -512,9 +520,8 @@ static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *re
 {
     /* room for every phrase of the document first: then the slots can be
      * asked for ahead (tables of big groups do not fit in the caches) */
-    while (2 * (c->tab_n + d->nfeat + 1) > c->tab_cap)
-        if (tab_grow(c) < 0)
-            return -1;
+    if (audit_cell_reserve(c, d->nfeat) < 0)
+        return -1;
     enum { AHEAD = 16 };
     for (size_t i = 0; i < d->nfeat && i < AHEAD; i++)
         slantp_prefetch(&c->tab[slantp_hash_u64(get_u32(d->feat + 8 * i)) & (c->tab_cap - 1)]);

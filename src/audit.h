@@ -196,6 +196,8 @@ int audit_merge(audit *dst, const audit *src);
  * reference to an interned id; NULL or UINT32_MAX when out of memory. */
 audit_cell *audit_dim_cell(audit_dim *d, const audit_spec *s, const char *key, size_t len);
 audit_entry *audit_cell_entry(audit_cell *c, uint32_t fid);
+/* Room for n more phrases in c's table; -1 when out of memory. */
+int audit_cell_reserve(audit_cell *c, size_t n);
 uint32_t audit_id_ref(audit *a, uint64_t hash, const char *id, size_t len);
 
 /* The entries of a cell sorted by fid, and the cells of a dimension

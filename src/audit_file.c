@@ -423,6 +423,8 @@ static void get_cell(rd *r, audit *a, audit_dim *d, const uint32_t *ref, size_t 
             a->ids[ref[k]].refs++;
     }
     size_t ne = get_n(r, s->nfeatures);
+    if (ne && audit_cell_reserve(c, ne) < 0)
+        r->bad = 1;
     uint64_t fid = 0;
     for (size_t i = 0; i < ne && !r->bad; i++) {
         fid += get_u(r);
