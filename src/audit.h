@@ -211,7 +211,7 @@ uint64_t audit_id_hash(const char *id, size_t len);
 
 /* The fields of a JSONL line: the value of each name in 'names', decoded
  * when a string, as written otherwise; NULL when absent or null. Values
- * are written into 'buf'. Returns 0, or -1 when the line is not a JSON
+ * are written into 'buf', each NUL-terminated (the length excludes it). Returns 0, or -1 when the line is not a JSON
  * object or out of memory. */
 typedef struct audit_fieldbuf {
     char *data;

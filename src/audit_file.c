@@ -232,6 +232,7 @@ out:
 
 int audit_save(const audit *a, const audit_progress *pr, const char *path, slant_error *err)
 {
+    slantp_error_clear(err);
     slant_buffer b = {0};
     int rc;
     if (audit_save_bytes(a, pr, &b) < 0)
@@ -531,6 +532,7 @@ static audit *parse(const char *p, size_t n, audit_progress *pr, const char *sou
 
 audit *audit_load(const char *path, audit_progress *pr, slant_error *err)
 {
+    slantp_error_clear(err);
     slantp_buf b = {0};
     if (slantp_read_file(path, (size_t)1 << 40, &b, err) != SLANT_OK)
         return NULL;

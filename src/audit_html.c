@@ -503,7 +503,7 @@ static void pushes(slant_buffer *b, const audit *a, const slant_model *m, size_t
 {
     const audit_spec *s = &a->spec;
     size_t best = 0;
-    double bw = -INFINITY;
+    double bw = -HUGE_VAL;
     for (size_t l = 0; l < s->nlabels[h]; l++) {
         double w = slant_model_weight(m, h, l, fid);
         if (w > bw)

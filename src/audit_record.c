@@ -227,6 +227,8 @@ int audit_fields(const char *line, size_t len, const char *const *names, size_t 
             if (take_value(&s, buf, &is_null) < 0)
                 goto out;
             val_len[i] = buf->len - start[i];
+            if (put(buf, "", 1) < 0)    /* each value NUL-terminated */
+                goto out;
             found[i] = is_null ? 0 : 1;
         } else if (skip_value(&s) < 0) {
             goto out;

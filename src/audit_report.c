@@ -479,6 +479,7 @@ static void free_tops(audit *a)
 int audit_render(audit *a, const slant_model *m, const audit_render_options *o,
                  const char *dir, slant_error *err)
 {
+    slantp_error_clear(err);
     static const char *const names[4] = {"groups.csv", "labels.csv", "phrases.csv",
                                          "examples.csv"};
     if (slant_model_nfeatures(m) != a->spec.nfeatures)

@@ -58,6 +58,7 @@ void slant_batch_options_init(slant_batch_options *o)
 
 slant_batch *slant_batch_new(const slant_model *m, const slant_batch_options *o, slant_error *err)
 {
+    slantp_error_clear(err);
     if (o->threads < 1 || o->threads > SLANT_MAX_THREADS || o->nmask_names || o->mask_field) {
         slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "unsupported batch options");
         return NULL;
@@ -137,6 +138,7 @@ static int decode(slant_batch *b, slant_doc *d, const char *bytes, size_t len, s
 int slant_batch_submit(slant_batch *b, enum slant_doc_kind kind, const char *bytes, size_t len,
                        const char *source, long line, long long offset, slant_error *err)
 {
+    slantp_error_clear(err);
     if (b->stopped)
         return slantp_error(err, SLANT_ESTOPPED, NULL, -1, -1, "the batch was stopped");
     char idbuf[32];
@@ -162,6 +164,7 @@ int slant_batch_submit(slant_batch *b, enum slant_doc_kind kind, const char *byt
 
 int slant_batch_submit_error(slant_batch *b, const slant_error *why, slant_error *err)
 {
+    slantp_error_clear(err);
     slant_doc d = {b->delivered, SLANT_DOC_ERROR, why->source, why->line, -1, NULL, 0,
                    NULL, 0, NULL, 0};
     return deliver(b, &d, NULL, why, err);
@@ -170,6 +173,7 @@ int slant_batch_submit_error(slant_batch *b, const slant_error *why, slant_error
 int slant_batch_submit_file(slant_batch *b, const char *path, enum slant_input how,
                             slant_error *err)
 {
+    slantp_error_clear(err);
     (void)how;
     slantp_lines lr;
     slant_error why;
@@ -195,7 +199,7 @@ int slant_batch_submit_file(slant_batch *b, const char *path, enum slant_input h
 
 int slant_batch_finish(slant_batch *b, slant_error *err)
 {
-    (void)err;
+    slantp_error_clear(err);
     return b->stopped ? SLANT_ESTOPPED : SLANT_OK;
 }
 

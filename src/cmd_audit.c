@@ -44,6 +44,7 @@ typedef struct run {
     uint64_t bytes_total, bytes_done, bytes_before;
     struct timespec t0, last_print;
     uint64_t records_at_start;
+    uint64_t fault_after;       /* tests: die like a killed process after this record */
 } run;
 
 static double seconds_since(const struct timespec *t)
@@ -143,6 +144,8 @@ static int on_output(void *ctx, const slant_doc *doc, const slant_error *why, co
     }
     if (r->a->nrecords % r->checkpoint == 0 && save_partial(r) < 0)
         return 1;
+    if (r->fault_after && r->a->nrecords == r->fault_after)
+        _exit(137);     /* as SIGKILL would: no final save, no cleanup */
     show_progress(r, 0);
     return 0;
 }
@@ -475,6 +478,8 @@ static int cmd_run(int argc, char **argv)
     audit_spec spec = {0};
     slant_model *m = NULL;
     r.checkpoint = (size_t)o.checkpoint;
+    const char *fault = getenv("SLANT_AUDIT_FAULT_AFTER");
+    r.fault_after = fault ? (uint64_t)strtoull(fault, NULL, 10) : 0;
     r.progress = !o.quiet && isatty(2);
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     cli_remove_temporaries_on_signals();
