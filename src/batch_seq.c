@@ -177,6 +177,7 @@ int slant_batch_submit_file(slant_batch *b, const char *path, enum slant_input h
     (void)how;
     slantp_lines lr;
     slant_error why;
+    slantp_error_clear(&why);
     if (slantp_lines_open(&lr, path, SLANTP_MAX_DOC, &why) != SLANT_OK)
         return slant_batch_submit_error(b, &why, err);
     int rc = SLANT_OK;
