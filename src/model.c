@@ -13,15 +13,14 @@
  * file is an error, never a crash.
  * libsvm never sees a model file (svm_load_model trusts its input).
  */
-#define _GNU_SOURCE     /* sched_getcpu, pthread_attr_setaffinity_np */
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "slant_private.h"
+#include "threads.h"
 
 #define MAGIC "SLANTMDL"
 #define TRAILER "SLNTEND\n"
@@ -466,7 +465,6 @@ typedef struct checksum {
     size_t n;
     uint32_t want;
     int ok;
-    pthread_t tid;
 } checksum;
 
 static void *sum_bytes(void *arg)
@@ -477,27 +475,6 @@ static void *sum_bytes(void *arg)
 }
 
 static slant_model *parse_fields(reader *r, int alias);
-
-/* Start a thread on another core than the caller's, where there is one:
- * a thread started early in a process tends to land on its parent's core
- * (load tracking has not seen the parent busy yet), and the two then take
- * turns instead of running side by side. */
-static int start_elsewhere(pthread_t *tid, void *(*fn)(void *), void *arg)
-{
-    pthread_attr_t attr;
-    cpu_set_t cpus;
-    int here = sched_getcpu(), rc;
-    if (pthread_attr_init(&attr) != 0)
-        return -1;
-    if (here >= 0 && here < CPU_SETSIZE && sched_getaffinity(0, sizeof cpus, &cpus) == 0 &&
-        CPU_ISSET((size_t)here, &cpus) && CPU_COUNT(&cpus) > 1) {
-        CPU_CLR((size_t)here, &cpus);
-        pthread_attr_setaffinity_np(&attr, sizeof cpus, &cpus);
-    }
-    rc = pthread_create(tid, &attr, fn, arg);
-    pthread_attr_destroy(&attr);
-    return rc;
-}
 
 slant_model *slantp_model_parse_threads(const char *data, size_t n, const char *source, int alias,
                                         int threads, slant_error *err)
@@ -543,15 +520,15 @@ slant_model *slantp_model_parse_threads(const char *data, size_t n, const char *
     }
     /* with a second thread, the checksum is summed while the fields are
      * read; a mismatch then replaces whatever the fields said */
-    checksum sum = {data, n - TRAILER_BYTES, le32((const unsigned char *)data + n - 12), 0, 0};
-    int summing = threads > 1 && start_elsewhere(&sum.tid, sum_bytes, &sum) == 0;
+    checksum sum = {data, n - TRAILER_BYTES, le32((const unsigned char *)data + n - 12), 0};
+    slantp_threads summer = {.n = 0};
+    int summing = threads > 1 && slantp_thread_start(&summer, sum_bytes, &sum, 1) == 0;
     if (!summing)
         sum_bytes(&sum);
     r->n = n - TRAILER_BYTES;
     if (summing || sum.ok)
         m = parse_fields(r, alias);
-    if (summing)
-        pthread_join(sum.tid, NULL);
+    slantp_threads_join(&summer);
     if (!sum.ok) {
         slant_model_free(m);
         slantp_error_clear(err);

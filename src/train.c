@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "slant_private.h"
+#include "threads.h"
 
 static const double default_c_grid[] = {0.1, 0.3, 1.0, 3.0, 10.0};
 
@@ -353,15 +354,7 @@ static int run_jobs(struct fit_job *jobs, size_t njobs, size_t nfeatures,
                     const slant_train_options *o, slant_error *err)
 {
     struct pool p = {jobs, njobs, 0, PTHREAD_MUTEX_INITIALIZER, nfeatures, o, 0, 0};
-    int nt = o->threads < 1 ? 1 : o->threads > 16 ? 16 : o->threads;
-    pthread_t tid[16];
-    int started[16] = {0};
-    for (int t = 1; t < nt; t++)
-        started[t] = pthread_create(&tid[t], NULL, pool_worker, &p) == 0;
-    pool_worker(&p);
-    for (int t = 1; t < nt; t++)
-        if (started[t])
-            pthread_join(tid[t], NULL);
+    slantp_threads_run(o->threads, pool_worker, &p);
     for (size_t i = 0; i < njobs; i++)
         if (jobs[i].rc) {
             if (err && err->code == SLANT_OK)
