@@ -376,7 +376,7 @@ int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf 
                 s.id = 0;
                 if (r < 0)
                     return r;
-                *have_id = 1;
+                *have_id = SLANTP_JSONL_ID_STRING;
             } else if ((*s.p >= '0' && *s.p <= '9') || *s.p == '-') {
                 /* plain integers as jansson prints them: no fraction, no
                  * "-0", at most 18 digits; the rest go to jansson */
@@ -386,7 +386,7 @@ int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf 
                     return -1;
                 if (slantp_buf_append(id, n0, (size_t)(s.p - n0)) < 0)
                     return SLANTP_JSONL_NOMEM;
-                *have_id = 1;
+                *have_id = SLANTP_JSONL_ID_NUMBER;
             } else if (s.end - s.p >= 4 && memcmp(s.p, "null", 4) == 0) {
                 s.p += 4;
             } else {

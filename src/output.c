@@ -142,23 +142,7 @@ int cli_use_color(FILE *f)
 
 void out_write_grow(cli_out *o, const char *s, size_t n)
 {
-    if (o->failed)
-        return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 256;
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        char *p = realloc(o->p, cap);
-        if (!p) {
-            o->failed = 1;
-            return;
-        }
-        o->p = p;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = '\0';
+    slant_buffer_write(o, s, n);
 }
 
 void out_printf(cli_out *o, const char *fmt, ...)
@@ -361,8 +345,7 @@ void out_json_double(cli_out *o, double d)
 
 void out_release(cli_out *o)
 {
-    free(o->p);
-    memset(o, 0, sizeof *o);
+    slant_buffer_release(o);
 }
 
 /* ---------------------------------------------------------------- output files */
