@@ -80,6 +80,9 @@ typedef struct slant_model slant_model;
  * its checksum verified, and every field checked; a malformed, truncated or
  * foreign file gives SLANT_EFORMAT or SLANT_EVERSION and NULL. */
 slant_model *slant_model_load(const char *path, slant_error *err);
+/* The same, on up to 'threads' threads (the checksum is summed beside
+ * the parse). */
+slant_model *slant_model_load_threads(const char *path, int threads, slant_error *err);
 
 /* Write the model to 'path' atomically: a temporary file in the same
  * directory, fsync, rename, fsync of the directory. On failure the old file,

@@ -22,7 +22,10 @@
 #include <string.h>
 
 #include "record.h"
-#include "slant_private.h"
+#include "core.h"
+#include "classify.h"
+#include "mask.h"
+#include "model.h"
 #include "threads.h"
 
 enum {

@@ -13,7 +13,12 @@
 #include <emmintrin.h>
 #endif
 
-#include "slant_private.h"
+#include "core.h"
+#include "calibrate.h"
+#include "classify.h"
+#include "features.h"
+#include "model.h"
+#include "stem.h"
 
 struct slantp_termtmp {
     size_t occ;         /* index in doc.occ; then the offset of its surface in surf */

@@ -14,7 +14,11 @@
 #include <sys/stat.h>
 
 #include "record.h"
-#include "slant_private.h"
+#include "core.h"
+#include "dataset.h"
+#include "io.h"
+#include "mask.h"
+#include "vocab.h"
 
 slant_dataset *slant_dataset_new(void)
 {

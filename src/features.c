@@ -16,7 +16,26 @@
 #include <emmintrin.h>
 #endif
 
-#include "slant_private.h"
+#include "core.h"
+#include "features.h"
+#include "stem.h"
+#include "text.h"
+#include "vocab.h"
+
+/* What the phrase index looks up for one token (features.c). */
+struct slantp_probe {
+    uint64_t pk;                /* bigram key, or 0 */
+    uint32_t pair_home, triple_home;    /* buckets where the searches start */
+    uint32_t c1;                /* third stem id + 1 of a possible trigram, or 0 */
+    int32_t unigram;            /* unigram feature id, or -1 */
+};
+
+/* A trigram to look up (features.c): where its hit goes in the hit
+ * list, its token, its key and the bucket where the search starts. */
+struct slantp_tri_probe {
+    uint64_t key;
+    uint32_t hit_at, tok, home;
+};
 
 void slantp_docfeat_release(slantp_docfeat *d)
 {

@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "dataset.h"
+#include "folds.h"
+#include "vocab.h"
 
 static uint64_t splitmix(uint64_t *s)
 {

@@ -26,7 +26,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "gram.h"
+#include "svm.h"
 #include "threads.h"
 
 #define NONE ((size_t)-1)

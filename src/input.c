@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "record.h"
-#include "slant_private.h"
+#include "core.h"
+#include "io.h"
 
 static int has_suffix(const char *path, const char *suffix)
 {

@@ -19,7 +19,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "slant_private.h"
+#include "core.h"
+#include "jsonl.h"
 
 typedef struct scan {
     const unsigned char *p, *end;

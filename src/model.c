@@ -19,7 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "features.h"
+#include "io.h"
+#include "model.h"
+#include "stem.h"
+#include "vocab.h"
 #include "threads.h"
 
 #define MAGIC "SLANTMDL"
@@ -752,10 +757,10 @@ slant_model *slantp_model_parse(const char *data, size_t n, const char *source, 
 
 slant_model *slant_model_load(const char *path, slant_error *err)
 {
-    return slantp_model_load_threads(path, 1, err);
+    return slant_model_load_threads(path, 1, err);
 }
 
-slant_model *slantp_model_load_threads(const char *path, int threads, slant_error *err)
+slant_model *slant_model_load_threads(const char *path, int threads, slant_error *err)
 {
     const char *bytes;
     size_t len;

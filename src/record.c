@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonl.h"
 #include "record.h"
 
 int slantp_records_next(slantp_lines *lr, const char **line, size_t *len, slant_error *err)

@@ -7,7 +7,8 @@
 
 #include <jansson.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "io.h"
 
 /* The next record line of 'lr': a UTF-8 byte-order mark at the start of
  * the input is dropped, and lines of nothing but spaces, tabs and a

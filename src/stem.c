@@ -18,7 +18,30 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "features.h"
+#include "stem.h"
+#include "text.h"
+#include "vocab.h"
+
+/* One cached token: its raw bytes (inline up to 20, else in the arena),
+ * hash and stem id. 32 bytes, so a probe touches one cache line. */
+struct slantp_cache_entry {
+    uint64_t hash;            /* 0 = empty slot */
+    int32_t sid;
+    uint32_t len;
+    union {
+        char inl[16];         /* up to 16 bytes, zero-padded */
+        uint64_t w[2];        /* the same, as two words */
+        uint64_t off;         /* into cache_arena when len > 16 */
+    } key;
+};
+
+struct slantp_share_entry {
+    _Atomic uint64_t hash;    /* 0 = empty */
+    uint64_t rec;             /* the token's record (below), with no sentence start */
+    uint64_t w[2];            /* the token's bytes, zero-padded (tokens hold no NUL) */
+};
 
 #define CACHE_LIMIT (1u << 20)
 

@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "gram.h"
+#include "svm.h"
 
 static void print_nothing(const char *s) { (void)s; }
 

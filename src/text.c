@@ -18,7 +18,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "slant_private.h"
+#include "core.h"
+#include "text.h"
 
 enum { C_SEP = 0, C_WORD = 1, C_DIGIT = 2, C_BREAK = 4, C_NL = 8 };
 

@@ -20,7 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "calibrate.h"
+#include "dataset.h"
+#include "features.h"
+#include "folds.h"
+#include "model.h"
+#include "stem.h"
+#include "svm.h"
+#include "text.h"
+#include "vocab.h"
 #include "threads.h"
 
 static const double default_c_grid[] = {0.1, 0.3, 1.0, 3.0, 10.0};

@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "jsonl.h"
 
 /* What jansson makes of the line: text and id (a string id as it is, a
  * number as its digits), as the fast path must give them. */

@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "slant_private.h"
 #include "cli.h"
 
 void cli_report(const slant_error *err)
@@ -109,7 +108,7 @@ slant_model *cli_load_model(const char *given, int threads)
 {
     slant_error err;
     const char *path = cli_default_model(given);
-    slant_model *m = slantp_model_load_threads(path, threads, &err);
+    slant_model *m = slant_model_load_threads(path, threads, &err);
     if (!m)
         cli_report(&err);
     return m;
@@ -458,18 +457,37 @@ int cli_check_writable(const char *path)
 
 /* ---------------------------------------------------------------- name lists */
 
+/* The whole of a small text file, NUL-terminated; reports why not. */
+static char *read_text_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_errorf("cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    cli_out text = {0};
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        out_write(&text, chunk, got);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed || text.failed) {
+        cli_errorf(failed ? "cannot read '%s'" : "out of memory reading '%s'", path);
+        out_release(&text);
+        return NULL;
+    }
+    *len = text.len;
+    return text.data ? text.data : calloc(1, 1);
+}
+
 int cli_read_names(const char *path, cli_names *names)
 {
-    slant_error err;
-    slantp_buf file = {0};
+    size_t len = 0, cap = 0;
     memset(names, 0, sizeof *names);
-    if (slantp_read_file(path, SLANTP_MAX_DOC, &file, &err) != SLANT_OK) {
-        cli_report(&err);
+    if (!(names->text = read_text_file(path, &len)))
         return -1;
-    }
-    names->text = file.data;
-    size_t cap = 0;
-    for (char *line = file.data, *end = file.data + file.len; line && line < end;) {
+    for (char *line = names->text, *end = names->text + len; line && line < end;) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         if (nl)
             *nl = '\0';
@@ -479,10 +497,16 @@ int cli_read_names(const char *path, cli_names *names)
         while (*line == ' ' || *line == '\t')
             line++;
         if (*line && *line != '#') {
-            if (slantp_grow(&names->v, &cap, names->n + 1, sizeof *names->v) < 0) {
-                cli_errorf("out of memory");
-                cli_names_release(names);
-                return -1;
+            if (names->n == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                const char **v = realloc(names->v, ncap * sizeof *v);
+                if (!v) {
+                    cli_errorf("out of memory");
+                    cli_names_release(names);
+                    return -1;
+                }
+                names->v = v;
+                cap = ncap;
             }
             names->v[names->n++] = line;
         }
