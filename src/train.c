@@ -1,15 +1,19 @@
 /* train.c - from labelled records to a model.
  *
- *  1. stem every document and count the document frequency of each 1..n
- *     gram; prune by min_df / max_df / max_features; IDF = ln((1+N)/(1+df))+1
- *  2. vectorize (sublinear TF-IDF, L2) into one sparse matrix, then its
+ * slantp_train_subset runs these stages, each a function below:
+ *  1. count_ngrams: stem every document and count the document frequency
+ *     of each 1..n gram; choose_features: prune by min_df / max_df /
+ *     max_features, IDF = ln((1+N)/(1+df))+1
+ *  2. vectorize: sublinear TF-IDF, L2, into one sparse matrix, and its
  *     Gram matrix (svm.c, gram.c), shared by every head, label, fold and C,
  *     or past the memory budget a cache of its rows
- *  3. per head, inner K-fold cross-validation over the C grid gives
- *     out-of-fold decision values: they choose C (macro-F1 of the arg-max for
- *     single-label heads, best F1 per label for multi-label ones), fit Platt
- *     scaling, and pick each multi-label threshold
- *  4. retrain each label on all documents with its C, collapse to weights.
+ *  3. train_head, per head: head_inner_cv runs inner K-fold cross-validation
+ *     over the C grid; its out-of-fold decision values choose C
+ *     (head_choose_costs: macro-F1 of the arg-max for single-label heads,
+ *     best F1 per label for multi-label ones), fit Platt scaling and pick
+ *     each multi-label threshold (head_calibrate)
+ *  4. head_final_fits: retrain each label on all documents with its C,
+ *     collapse to weights
  * Folds are seeded, libsvm is deterministic, and every table is built in
  * input order, so the same data and options give the same model bytes.
  */
@@ -649,11 +653,11 @@ static int head_calibrate(head_fit *hf, const train_ctx *c)
     const slantp_head *mh = &m->heads[hf->h];
     size_t nl = hf->nl, nh = hf->nh;
     double *p = malloc(nl * nh * sizeof *p), *thr = malloc(nl * sizeof *thr);
+    int rc = SLANT_OK;
     hf->backwards = calloc(nl, 1);
     if (!p || !thr || !hf->backwards) {
-        free(p);
-        free(thr);
-        return slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        rc = slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        goto out;
     }
     for (size_t l = 0; l < nl; l++) {
         size_t g = mh->first + l;
@@ -665,13 +669,13 @@ static int head_calibrate(head_fit *hf, const train_ctx *c)
             p[l * nh + j] = slantp_platt(dv[j], m->platt_a[g], m->platt_b[g]);
         m->threshold[g] = 0;
     }
-    int rc = SLANT_OK;
     if (mh->multilabel) {
         if (slantp_head_thresholds(p, hf->y, nl, nh, c->o->threshold_objective, thr) < 0)
             rc = slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         for (size_t l = 0; rc == SLANT_OK && l < nl; l++)
             m->threshold[mh->first + l] = hf->backwards[l] ? 0.5 : thr[l];
     }
+out:
     free(p);
     free(thr);
     return rc;
