@@ -29,7 +29,7 @@ WARN  = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 PKGS  = jansson libutf8proc zlib
 DEFS  = -DSLANT_DATADIR='"$(PREFIX)/share/slant"'
 
-CPPFLAGS += -Iinclude -Isrc -MMD -MP
+CPPFLAGS += -Iinclude -MMD -MP
 CFLAGS   += $(STD) $(WARN) $(WERROR) $(OPT) $(EXTRA_CFLAGS) -pthread \
             $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 LDFLAGS  += -pthread $(if $(SAN),-fsanitize=$(SAN))
@@ -40,14 +40,14 @@ LDLIBS   += $(PKG_LIBS) -lsvm -lstemmer -lm
 
 LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/gram.c src/calibrate.c \
-          src/train.c src/model.c src/style.c src/classify.c src/metrics.c \
-          src/audit.c src/audit_record.c src/audit_file.c src/audit_report.c src/audit_html.c src/batch_seq.c
-CLI_SRC = src/cli.c src/cmd_classify.c src/cmd_train.c src/cmd_report.c src/output.c \
-          src/cmd_audit.c
+          src/train.c src/threads.c src/model.c src/record.c src/batch.c src/input.c src/style.c src/classify.c src/metrics.c \
+          src/audit.c src/audit_record.c src/audit_file.c src/audit_report.c src/audit_html.c src/audit_run.c
+CLI_SRC = src/cli/cli.c src/cli/cmd_classify.c src/cli/cmd_train.c src/cli/cmd_report.c src/cli/output.c \
+          src/cli/cmd_audit.c
 TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
-CLI_OBJ  = $(CLI_SRC:src/%.c=$(BUILD)/%.o)
+CLI_OBJ  = $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
 DEPS = libsvm-dev libstemmer-dev libjansson-dev libcriterion-dev libutf8proc-dev zlib1g-dev \
@@ -65,20 +65,25 @@ slant: $(BUILD)/slant
 $(BUILD)/libslant.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/slant: $(BUILD)/main.o $(CLI_OBJ) $(BUILD)/libslant.a
+$(BUILD)/slant: $(BUILD)/cli/main.o $(CLI_OBJ) $(BUILD)/libslant.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(DEFS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
+# The command line (src/cli/) is built on the public API alone,
+# include/slant.h: the library's private headers are out of its reach.
+$(BUILD)/cli/%.o: src/cli/%.c | $(BUILD)/cli
+	$(CC) $(CPPFLAGS) $(DEFS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(shell pkg-config --cflags criterion 2>/dev/null) \
+	$(CC) $(CPPFLAGS) -iquote src -iquote src/cli $(PKG_CFLAGS) $(shell pkg-config --cflags criterion 2>/dev/null) \
 	    $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(BUILD)/slant-tests: $(TEST_OBJ) $(CLI_OBJ) $(BUILD)/libslant.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion) $(LDLIBS)
 
-$(BUILD) $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests $(BUILD)/cli:
 	mkdir -p $@
 
 # Install what a fresh Debian 12 machine lacks (as root, or with sudo).
@@ -175,7 +180,7 @@ fuzz-run: $(FUZZERS:%=$(BUILD)/fuzz_%)
 	done; echo "fuzz: no crash, hang or sanitizer report in $(FUZZERS)"
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libslant.a
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(STD) -g -O1 -fsanitize=fuzzer,address,undefined \
+	$(CC) $(CPPFLAGS) -iquote src $(PKG_CFLAGS) $(STD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-omit-frame-pointer -o $@ $< $(BUILD)/libslant.a $(LDLIBS) -pthread
 
 model: deps slant
@@ -199,4 +204,4 @@ echo:
 clean:
 	rm -rf build build-san build-tsan build-fuzz slant
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/cli/*.d $(BUILD)/tests/*.d)

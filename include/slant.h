@@ -80,6 +80,9 @@ typedef struct slant_model slant_model;
  * its checksum verified, and every field checked; a malformed, truncated or
  * foreign file gives SLANT_EFORMAT or SLANT_EVERSION and NULL. */
 slant_model *slant_model_load(const char *path, slant_error *err);
+/* The same, on up to 'threads' threads (the checksum is summed beside
+ * the parse). */
+slant_model *slant_model_load_threads(const char *path, int threads, slant_error *err);
 
 /* Write the model to 'path' atomically: a temporary file in the same
  * directory, fsync, rename, fsync of the directory. On failure the old file,
@@ -286,8 +289,10 @@ int slant_batch_submit(slant_batch *b, enum slant_doc_kind kind, const char *byt
                        const char *source, long line, long long offset, slant_error *err);
 
 /* Submit a document that could not be read, so that it still gets its
- * place in the output: 'why' says what went wrong and where. */
-int slant_batch_submit_error(slant_batch *b, const slant_error *why, slant_error *err);
+ * place in the output: 'why' says what went wrong; 'source', 'line' and
+ * 'offset' where the document was, as for slant_batch_submit. */
+int slant_batch_submit_error(slant_batch *b, const slant_error *why, const char *source,
+                             long line, long long offset, slant_error *err);
 
 /* How slant_batch_submit_file reads a file. AUTO: a name ending in
  * .jsonl or .ndjson is JSONL (one document a line; blank lines and a
@@ -311,8 +316,8 @@ int slant_batch_finish(slant_batch *b, slant_error *err);
 size_t slant_batch_delivered(const slant_batch *b);
 size_t slant_batch_failed(const slant_batch *b);
 
-/* Stops the threads; documents submitted but not finished are dropped
- * without reaching the callbacks. */
+/* Stops the threads. Documents submitted since the last finish may be
+ * dropped: on_output is not called for them. */
 void slant_batch_free(slant_batch *b);
 
 /* ======================================================== training */

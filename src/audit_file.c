@@ -26,7 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "io.h"
 #include "audit.h"
 
 #define MAGIC "SLANTAUD"

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "io.h"
 #include "audit.h"
 
 /* a categorical palette readable on white, in an order where neighbours differ */

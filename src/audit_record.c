@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "io.h"
 #include "audit.h"
 
 /* ======================================================== JSONL fields */

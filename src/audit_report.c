@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "io.h"
 #include "audit.h"
 
 #define Z95 1.959963984540054

@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "calibrate.h"
 
 static double log1pexp(double z)
 {

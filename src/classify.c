@@ -14,7 +14,12 @@
 #include <emmintrin.h>
 #endif
 
-#include "slant_private.h"
+#include "core.h"
+#include "calibrate.h"
+#include "classify.h"
+#include "features.h"
+#include "model.h"
+#include "stem.h"
 
 struct slantp_termtmp {
     size_t occ;         /* index in doc.occ; then the offset of its surface in surf */
@@ -78,11 +83,9 @@ static inline void prefetch_row(const double *W, size_t L, const slantp_feat *v)
 }
 
 /* dec += W[v.id] * v.value over the document's features. The rows are
- * scattered over megabytes, so each is asked for AHEAD features early;
- * the label loop runs two doubles at a time. AHEAD: 8 or 12 rows left
- * the loop waiting on memory with a model of 54 MB of weights (206,501
- * phrases, 33 labels); 20 to 64 were all alike, about 35% faster than 12
- * there, and no slower with the shipped model's 8.9 MB. */
+ * scattered over megabytes, so each is asked for AHEAD features early
+ * (fewer left the loop waiting on memory with a large model); the label
+ * loop runs two doubles at a time. */
 static void accumulate_rows(double *restrict dec, size_t L, const double *restrict W,
                             const slantp_feat *restrict v, size_t nv)
 {
@@ -90,9 +93,8 @@ static void accumulate_rows(double *restrict dec, size_t L, const double *restri
     for (size_t i = 0; i < nv && i < AHEAD; i++)
         prefetch_row(W, L, &v[i]);
     /* four features per step: each sum is still added to in feature order,
-     * (((dec + a) + b) + c) + d, but is loaded and stored once for all four.
-     * Against two a step: 13% less time on the shipped model, 12% less on
-     * one of 33 labels (best of 15, in one process on 16 MB of articles). */
+     * (((dec + a) + b) + c) + d, but is loaded and stored once for all four,
+     * which is the same sum in less time. */
     size_t i = 0;
     for (; i + 4 <= nv; i += 4) {
         for (size_t k = i + AHEAD; k < i + AHEAD + 4 && k < nv; k++)

@@ -13,7 +13,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "slant_private.h"
+#include "record.h"
+#include "core.h"
+#include "dataset.h"
+#include "io.h"
+#include "mask.h"
+#include "vocab.h"
 
 slant_dataset *slant_dataset_new(void)
 {
@@ -184,6 +189,7 @@ typedef struct reader {
     const slant_read_options *o;
     const char *src;
     slantp_buf text;        /* the record's text with NULs and names blanked */
+    slantp_jsonl_record rec;    /* the JSONL record being read */
 } reader;
 
 /* The text as the dataset keeps it: NUL bytes as spaces, names masked. */
@@ -294,66 +300,36 @@ static int jsonl_labels(slant_dataset *d, json_t *labels, const char *const *key
     return SLANT_OK;
 }
 
-/* A string or integer field as text (integers into buf), or NULL. */
-static const char *field_text(json_t *root, const char *field, char *buf, size_t size)
-{
-    json_t *v = field ? json_object_get(root, field) : NULL;
-    if (json_is_string(v))
-        return json_string_value(v);
-    if (json_is_integer(v)) {
-        snprintf(buf, size, "%lld", (long long)json_integer_value(v));
-        return buf;
-    }
-    return NULL;
-}
-
 /* Checks the whole record before adding any of it, so a record refused
  * (and skipped, with skip_bad) leaves nothing behind. */
 static int jsonl_record(reader *rd, const char *line, size_t len, long lineno, slant_error *err)
 {
-    json_error_t je;
-    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
-    int rc = SLANT_OK;
+    slantp_jsonl_record *rec = &rd->rec;
     char idbuf[64], gbuf[64];
     const char *keys[SLANTP_MAX_HEADS];
     size_t nk = 0;
-    if (!root)
-        return slantp_error(err, SLANT_EFORMAT, rd->src, lineno, je.column > 0 ? je.column : 1,
-                            "%s", je.text);
-    if (!json_is_object(root)) {
-        rc = slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1, "expected a JSON object");
-        goto out;
-    }
-    json_t *text = json_object_get(root, "text");
-    if (!json_is_string(text)) {
-        rc = slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1,
-                          text ? "field 'text' is not a string" : "missing field 'text'");
-        goto out;
-    }
-    json_t *jid = json_object_get(root, "id");
-    const char *id = field_text(root, "id", idbuf, sizeof idbuf);
-    if (!id && jid && !json_is_null(jid)) {
-        rc = slantp_error(err, SLANT_EFORMAT, rd->src, lineno, 1, "field 'id' is not a string");
-        goto out;
-    }
-    if (!id) {
+    int rc = slantp_record_decode(rec, line, len, 1, rd->src, lineno, err);
+    if (rc)
+        return rc;
+    const char *id = rec->id.data;
+    if (!rec->has_id) {
         snprintf(idbuf, sizeof idbuf, "%ld", lineno);
         id = idbuf;
     }
-    json_t *labels = json_object_get(root, "labels");
+    json_t *labels = json_object_get(rec->root, "labels");
     rc = jsonl_heads(rd, labels, lineno, keys, &nk, err);
     if (rc)
         goto out;
-    const char *group = field_text(root, rd->o->group_field, gbuf, sizeof gbuf);
-    json_t *mask = rd->o->mask_field ? json_object_get(root, rd->o->mask_field) : NULL;
-    if (add_record(rd, id, json_string_value(text), json_string_length(text), group,
+    const char *group = slantp_record_field(rec, rd->o->group_field, gbuf, sizeof gbuf);
+    json_t *mask = rd->o->mask_field ? json_object_get(rec->root, rd->o->mask_field) : NULL;
+    if (add_record(rd, id, rec->text.data, rec->text.len, group,
                    json_is_string(mask) ? json_string_value(mask) : NULL, lineno) < 0) {
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         goto out;
     }
     rc = jsonl_labels(rd->d, labels, keys, nk, err);
 out:
-    json_decref(root);
+    slantp_record_clear(rec);
     return rc;
 }
 
@@ -451,16 +427,10 @@ static int read_lines(reader *rd, const char *path, slant_error *err)
     const char *line;
     size_t len;
     int r;
-    while ((r = slantp_lines_next(&lr, &line, &len, err)) == 1) {
-        if (lr.lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-            line += 3;
-            len -= 3;
-        }
+    while ((r = slantp_records_next(&lr, &line, &len, err)) == 1) {
         size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
+        while (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')
             k++;
-        if (k == len)
-            continue;   /* blank lines separate nothing and are skipped */
         if (fmt == SLANT_FORMAT_AUTO)
             fmt = line[k] == '{' ? SLANT_FORMAT_JSONL
                   : (len - k >= 9 && memcmp(line + k, "__label__", 9) == 0) ? SLANT_FORMAT_FASTTEXT
@@ -601,7 +571,7 @@ int slant_dataset_read_with(slant_dataset *d, const char *path, const slant_read
         slant_read_options_init(&def);
         o = &def;
     }
-    reader rd = {d, o, path, {0}};
+    reader rd = {.d = d, .o = o, .src = path};
     int rc;
     if (o->format == SLANT_FORMAT_DIR ||
         (o->format == SLANT_FORMAT_AUTO && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
@@ -610,6 +580,7 @@ int slant_dataset_read_with(slant_dataset *d, const char *path, const slant_read
     else
         rc = read_lines(&rd, path, err);
     slantp_buf_release(&rd.text);
+    slantp_record_release(&rd.rec);
     return rc;
 }
 

@@ -16,7 +16,26 @@
 #include <emmintrin.h>
 #endif
 
-#include "slant_private.h"
+#include "core.h"
+#include "features.h"
+#include "stem.h"
+#include "text.h"
+#include "vocab.h"
+
+/* What the phrase index looks up for one token (features.c). */
+struct slantp_probe {
+    uint64_t pk;                /* bigram key, or 0 */
+    uint32_t pair_home, triple_home;    /* buckets where the searches start */
+    uint32_t c1;                /* third stem id + 1 of a possible trigram, or 0 */
+    int32_t unigram;            /* unigram feature id, or -1 */
+};
+
+/* A trigram to look up (features.c): where its hit goes in the hit
+ * list, its token, its key and the bucket where the search starts. */
+struct slantp_tri_probe {
+    uint64_t key;
+    uint32_t hit_at, tok, home;
+};
 
 void slantp_docfeat_release(slantp_docfeat *d)
 {
@@ -356,16 +375,12 @@ int slantp_phrase_index_build(slantp_phrase_index *x, const uint64_t *keys, size
  * lookup only after a prefix, at about one token in four: the second pass
  * keeps a place in the hits for each such trigram and lists it, and the
  * third looks the listed ones up, into their places, so the hits stay in
- * token order. Against a branch on the prefix around the lookup in the
- * second pass, which mispredicted often: 3.7% less time for classify and
- * terms with the shipped model, 1.3% with one trained on allsides (ablh,
- * median of 15 and 9 ratios, 16 MB). Returns the number of hits.
+ * token order. A branch on the prefix around the lookup in the second
+ * pass would be mispredicted often. Returns the number of hits.
  *
- * AHEAD, here and in the two loops below: 8 was tuned on the shipped
- * model, whose tables fit in cache. With a model trained on allsides
- * (206,501 phrases) they do not, and 32 took the whole classify run from
- * 1.22 to 1.05 s on 64 MB (median of 7 alternating runs), and the shipped
- * model's from 0.70 to 0.66 s. */
+ * AHEAD, here and in the two loops below, is sized for a model whose
+ * tables do not fit in cache (a few hundred thousand phrases); one whose
+ * tables fit loses nothing by it. */
 static size_t hits_from_index(slantp_docfeat *d, const slantp_phrase_index *x, int ngram_max,
                               uint32_t none)
 {
@@ -389,8 +404,8 @@ static size_t hits_from_index(slantp_docfeat *d, const slantp_phrase_index *x, i
          * as later ones (none after a sentence start); bit 0 of 'both':
          * a pair is worth a lookup, bit 1: a and b can start a trigram */
         uint64_t both = ra >> SLANTP_REC_FIRST & rb >> SLANTP_REC_LATER;
-        /* (against five-bit fields and && of their tests: 4.9% less time
-         * for classify and terms, ablh median of 15 ratios, 16 MB) */
+        /* (masks rather than five-bit fields and && of their tests: no
+         * branch on the text) */
         uint64_t pair_ok = -(both & 1);
         uint64_t tri_ok = -(both >> 1 & rc >> (SLANTP_REC_LATER + 2) & 1);
         uint64_t pk = ((ra & SLANTP_REC_SID_MASK) | (rb & SLANTP_REC_SID_MASK) << s) & pair_ok &

@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "dataset.h"
+#include "folds.h"
+#include "vocab.h"
 
 static uint64_t splitmix(uint64_t *s)
 {
@@ -179,35 +182,17 @@ static int by_size_then_order(const void *x, const void *y)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
-/* Deal units to folds, largest first, each to the fold least full of its
- * stratum and of records (the lowest number on ties), among the folds it
- * does not take past an even share when there are any. */
-static int deal(const size_t *unit, const size_t *stratum, size_t n, size_t nunits, size_t nstrata,
-                int k, unsigned seed, int *fold)
+/* Each unit's stratum: that of most of its records (the rarest on ties).
+ * A pass per unit over all records would be quadratic, so the records are
+ * chained by unit first. Returns 0, or -1 out of memory. */
+static int majority_strata(const size_t *unit, const size_t *stratum, size_t n, size_t nunits,
+                           size_t nstrata, unit_info *u)
 {
-    unit_info *u = calloc(nunits ? nunits : 1, sizeof *u);
-    size_t *ufold = malloc((nunits ? nunits : 1) * sizeof *ufold);
-    size_t *per = calloc((size_t)k * nstrata, sizeof *per), *tot = calloc((size_t)k, sizeof *tot);
-    /* each unit's stratum: that of most of its records (the rarest on ties) */
     size_t *votes = calloc(nstrata, sizeof *votes);
-    int rc = -1;
-    if (!u || !ufold || !per || !tot || !votes)
-        goto out;
-    uint64_t s = seed;
-    for (size_t q = 0; q < nunits; q++) {
-        u[q].id = q;
-        u[q].order = splitmix(&s);
-    }
-    for (size_t i = 0; i < n; i++)
-        u[unit[i]].size++;
-    /* majority stratum: a pass per unit over its records would be
-     * quadratic, so tally records in unit order */
     size_t *first = malloc((nunits ? nunits : 1) * sizeof *first), *next = malloc((n ? n : 1) * sizeof *next);
-    if (!first || !next) {
-        free(first);
-        free(next);
+    int rc = -1;
+    if (!votes || !first || !next)
         goto out;
-    }
     for (size_t q = 0; q < nunits; q++)
         first[q] = (size_t)-1;
     for (size_t i = n; i-- > 0;) {
@@ -227,10 +212,35 @@ static int deal(const size_t *unit, const size_t *stratum, size_t n, size_t nuni
             votes[stratum[i]] = 0;
         u[q].stratum = best;
     }
+    rc = 0;
+out:
+    free(votes);
     free(first);
     free(next);
+    return rc;
+}
+
+/* Deal units to folds, largest first, each to the fold least full of its
+ * stratum and of records (the lowest number on ties), among the folds it
+ * does not take past an even share when there are any. */
+static int deal(const size_t *unit, const size_t *stratum, size_t n, size_t nunits, size_t nstrata,
+                int k, unsigned seed, int *fold)
+{
+    unit_info *u = calloc(nunits ? nunits : 1, sizeof *u);
+    size_t *ufold = malloc((nunits ? nunits : 1) * sizeof *ufold);
+    size_t *per = calloc((size_t)k * nstrata, sizeof *per), *tot = calloc((size_t)k, sizeof *tot);
     size_t *in_stratum = calloc(nstrata, sizeof *in_stratum);
-    if (!in_stratum)
+    int rc = -1;
+    if (!u || !ufold || !per || !tot || !in_stratum)
+        goto out;
+    uint64_t s = seed;
+    for (size_t q = 0; q < nunits; q++) {
+        u[q].id = q;
+        u[q].order = splitmix(&s);
+    }
+    for (size_t i = 0; i < n; i++)
+        u[unit[i]].size++;
+    if (majority_strata(unit, stratum, n, nunits, nstrata, u) < 0)
         goto out;
     for (size_t q = 0; q < nunits; q++)
         in_stratum[u[q].stratum] += u[q].size;
@@ -257,7 +267,6 @@ static int deal(const size_t *unit, const size_t *stratum, size_t n, size_t nuni
         per[bf * nstrata + st] += u[r].size;
         tot[bf] += u[r].size;
     }
-    free(in_stratum);
     for (size_t i = 0; i < n; i++)
         fold[i] = (int)ufold[unit[i]];
     rc = 0;
@@ -266,7 +275,7 @@ out:
     free(ufold);
     free(per);
     free(tot);
-    free(votes);
+    free(in_stratum);
     return rc;
 }
 

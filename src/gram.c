@@ -26,7 +26,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "gram.h"
+#include "svm.h"
+#include "threads.h"
 
 #define NONE ((size_t)-1)
 
@@ -167,14 +170,7 @@ int slantp_gram_triangle(const slantp_trainset *ts, const slantp_postings *post,
                          struct svm_node **row, size_t m, int threads)
 {
     struct triangle t = {ts, post, row, m, 0, PTHREAD_MUTEX_INITIALIZER, 0};
-    pthread_t tid[16];
-    int nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, started[16] = {0};
-    for (int k = 1; k < nt; k++)
-        started[k] = pthread_create(&tid[k], NULL, triangle_worker, &t) == 0;
-    triangle_worker(&t);
-    for (int k = 1; k < nt; k++)
-        if (started[k])
-            pthread_join(tid[k], NULL);
+    slantp_threads_run(threads, triangle_worker, &t);
     pthread_mutex_destroy(&t.mu);
     return t.failed ? -1 : 0;
 }

@@ -22,7 +22,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "io.h"
 
 uint32_t slantp_crc32(const void *p, size_t n)
 {

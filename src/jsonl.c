@@ -1,8 +1,8 @@
 /* jsonl.c - a fast reader for the common JSONL document line:
  * {"id": ..., "text": "...", ...other fields...}.
  *
- * jansson builds a full tree per line and runs at about 80 MB/s, slower
- * than the whole rest of classification; this scanner only decodes the two
+ * jansson builds a full tree per line, which takes longer than the whole
+ * rest of classification; this scanner only decodes the two
  * fields slant needs and skips the others. It accepts a strict subset of
  * what jansson accepts: anything unusual (invalid UTF-8, control
  * characters, lone surrogates, duplicate or escaped keys at any depth,
@@ -19,7 +19,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "slant_private.h"
+#include "core.h"
+#include "jsonl.h"
 
 typedef struct scan {
     const unsigned char *p, *end;
@@ -88,10 +89,8 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
  * The decoded string is never longer than the raw rest of the line, so
  * room for that (and one vector more) is made once, and plain text is
  * copied by storing each 16 bytes scanned before looking at them: bytes
- * stored past a stop are written over by what follows. Against appending
- * each run between escapes (some 75 runs a document in the benchmark
- * corpus): 2.7% less CPU time for the whole classify command (median of
- * 11 alternating runs, 64 MB). */
+ * stored past a stop are written over by what follows: one copy per
+ * string instead of one per run between escapes. */
 static int string(scan *s, slantp_buf *out, int *escaped)
 {
     const unsigned char *p = s->p;
@@ -376,7 +375,7 @@ int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf 
                 s.id = 0;
                 if (r < 0)
                     return r;
-                *have_id = 1;
+                *have_id = SLANTP_JSONL_ID_STRING;
             } else if ((*s.p >= '0' && *s.p <= '9') || *s.p == '-') {
                 /* plain integers as jansson prints them: no fraction, no
                  * "-0", at most 18 digits; the rest go to jansson */
@@ -386,7 +385,7 @@ int slantp_jsonl_doc(const char *line, size_t len, slantp_buf *text, slantp_buf 
                     return -1;
                 if (slantp_buf_append(id, n0, (size_t)(s.p - n0)) < 0)
                     return SLANTP_JSONL_NOMEM;
-                *have_id = 1;
+                *have_id = SLANTP_JSONL_ID_NUMBER;
             } else if (s.end - s.p >= 4 && memcmp(s.p, "null", 4) == 0) {
                 s.p += 4;
             } else {

@@ -22,7 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "mask.h"
 
 static int is_word_byte(unsigned char c)
 {

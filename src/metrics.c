@@ -12,7 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "classify.h"
+#include "dataset.h"
+#include "folds.h"
+#include "metrics.h"
+#include "model.h"
+#include "vocab.h"
 
 /* An empty head: its name and label names are copied. */
 static int metrics_set_head(slant_metrics *mt, size_t h, const char *name, int multilabel,

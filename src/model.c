@@ -13,15 +13,19 @@
  * file is an error, never a crash.
  * libsvm never sees a model file (svm_load_model trusts its input).
  */
-#define _GNU_SOURCE     /* sched_getcpu, pthread_attr_setaffinity_np */
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "features.h"
+#include "io.h"
+#include "model.h"
+#include "stem.h"
+#include "vocab.h"
+#include "threads.h"
 
 #define MAGIC "SLANTMDL"
 #define TRAILER "SLNTEND\n"
@@ -32,12 +36,10 @@
 #define HEAD_MAY_BE_EMPTY 2u
 #define TRAILER_BYTES 12
 
-/* 2^18 slots of 32 bytes: 8 MB of address space, 131,072 words; the
- * 64 MB benchmark corpus has about 54,000 distinct short tokens. At that
- * fill (one slot in five) a word is found in its first slot more often
- * than at 2^17 (two in five), and the branch on it mispredicts less:
- * 3.1% less CPU time for the whole classify command (median of 11
- * alternating runs, 64 MB) for 4 MB more peak RSS (29.9 to 33.9 MB). */
+/* 2^18 slots of 32 bytes: 8 MB of address space, 131,072 words, about
+ * twice the distinct short tokens of a large news corpus. At that fill a
+ * word is found in its first slot more often than at 2^17, and the branch
+ * on it mispredicts less, for a few MB more memory. */
 #define STEM_SHARE_LOG2 18
 
 slant_model *slantp_model_alloc(void)
@@ -329,9 +331,9 @@ static size_t get_count(reader *r, size_t min_bytes, uint64_t max, const char *w
 }
 
 /* Whether any of FINITE_BLOCK doubles is infinite or NaN (exponent bits
- * all ones). A fixed count and no branch: gcc vectorizes it at -O2 and the
- * check runs at memory speed over the weight matrix (it was a third of
- * the parse as a loop of isfinite). */
+ * all ones). A fixed count and no branch: gcc vectorizes it at -O2, so
+ * the check over the weight matrix, most of the file, runs at memory
+ * speed where a loop of isfinite would not. */
 enum { FINITE_BLOCK = 512 };
 
 static int block_not_finite(const double *w)
@@ -466,7 +468,6 @@ typedef struct checksum {
     size_t n;
     uint32_t want;
     int ok;
-    pthread_t tid;
 } checksum;
 
 static void *sum_bytes(void *arg)
@@ -477,27 +478,6 @@ static void *sum_bytes(void *arg)
 }
 
 static slant_model *parse_fields(reader *r, int alias);
-
-/* Start a thread on another core than the caller's, where there is one:
- * a thread started early in a process tends to land on its parent's core
- * (load tracking has not seen the parent busy yet), and the two then take
- * turns instead of running side by side. */
-static int start_elsewhere(pthread_t *tid, void *(*fn)(void *), void *arg)
-{
-    pthread_attr_t attr;
-    cpu_set_t cpus;
-    int here = sched_getcpu(), rc;
-    if (pthread_attr_init(&attr) != 0)
-        return -1;
-    if (here >= 0 && here < CPU_SETSIZE && sched_getaffinity(0, sizeof cpus, &cpus) == 0 &&
-        CPU_ISSET((size_t)here, &cpus) && CPU_COUNT(&cpus) > 1) {
-        CPU_CLR((size_t)here, &cpus);
-        pthread_attr_setaffinity_np(&attr, sizeof cpus, &cpus);
-    }
-    rc = pthread_create(tid, &attr, fn, arg);
-    pthread_attr_destroy(&attr);
-    return rc;
-}
 
 slant_model *slantp_model_parse_threads(const char *data, size_t n, const char *source, int alias,
                                         int threads, slant_error *err)
@@ -543,15 +523,15 @@ slant_model *slantp_model_parse_threads(const char *data, size_t n, const char *
     }
     /* with a second thread, the checksum is summed while the fields are
      * read; a mismatch then replaces whatever the fields said */
-    checksum sum = {data, n - TRAILER_BYTES, le32((const unsigned char *)data + n - 12), 0, 0};
-    int summing = threads > 1 && start_elsewhere(&sum.tid, sum_bytes, &sum) == 0;
+    checksum sum = {data, n - TRAILER_BYTES, le32((const unsigned char *)data + n - 12), 0};
+    slantp_threads summer = {.n = 0};
+    int summing = threads > 1 && slantp_thread_start(&summer, sum_bytes, &sum, 1) == 0;
     if (!summing)
         sum_bytes(&sum);
     r->n = n - TRAILER_BYTES;
     if (summing || sum.ok)
         m = parse_fields(r, alias);
-    if (summing)
-        pthread_join(sum.tid, NULL);
+    slantp_threads_join(&summer);
     if (!sum.ok) {
         slant_model_free(m);
         slantp_error_clear(err);
@@ -562,23 +542,18 @@ slant_model *slantp_model_parse_threads(const char *data, size_t n, const char *
     return m;
 }
 
-/* The fields after the header, up to the checksum: a model, or NULL with
- * the error of the first bad field. */
-static slant_model *parse_fields(reader *r, int alias)
-{
-    slant_model *m = NULL;
-    slant_error *err = r->err;
-    const char *source = r->source;
+/* The parts of the fields, in file order. Each returns 0, -1 on bad data
+ * (the reader holds the error) or -2 out of memory, as get_surfaces does. */
 
-    m = slantp_model_alloc();
-    if (!m)
-        goto nomem;
+/* The settings training used: stemmer, n-grams, pruning, folds. */
+static int get_settings(reader *r, slant_model *m)
+{
     size_t len;
     const char *s = get_str(r, &len, "language");
     if (s && (len == 0 || len >= sizeof m->language))
         fail3(r, 24, SLANT_EFORMAT, "", "bad stemmer language name", "");
     if (r->failed)
-        goto fail;
+        return -1;
     memcpy(m->language, s, len);
     size_t at = r->pos;
     m->ngram_max = (int)get_u32(r, "n-gram length");
@@ -591,114 +566,139 @@ static slant_model *parse_fields(reader *r, int alias)
     m->ndocs = (size_t)get_u64(r, "document count");
     m->folds = (int)get_u32(r, "folds");
     m->used_gram = (int)get_u32(r, "kernel flag");
+    return r->failed ? -1 : 0;
+}
 
-    size_t nstems = get_count(r, 4, SLANTP_MAX_STEMS, "stem count");
+/* The stems, each once, their ids in file order. */
+static int get_stems(reader *r, slant_model *m, size_t *nstems)
+{
+    size_t n = *nstems = get_count(r, 4, SLANTP_MAX_STEMS, "stem count");
     if (r->failed)
-        goto fail;
-    if (slantp_strtab_init(&m->stems, nstems + 1) < 0)
-        goto nomem;
-    for (size_t i = 0; i < nstems; i++) {
-        at = r->pos;
-        s = get_str(r, &len, "stem");
+        return -1;
+    if (slantp_strtab_init(&m->stems, n + 1) < 0)
+        return -2;
+    for (size_t i = 0; i < n; i++) {
+        size_t at = r->pos, len;
+        const char *s = get_str(r, &len, "stem");
         if (r->failed)
-            goto fail;
+            return -1;
         long id = slantp_strtab_intern(&m->stems, s, len);
         if (id < 0)
-            goto nomem;
-        if ((size_t)id != i) {
-            fail3(r, at, SLANT_EFORMAT, "", "duplicate stem", "");
-            goto fail;
-        }
+            return -2;
+        if ((size_t)id != i)
+            return fail3(r, at, SLANT_EFORMAT, "", "duplicate stem", "");
     }
+    return 0;
+}
+
+/* The features: keys, idf, surface forms. */
+static int get_features(reader *r, slant_model *m, size_t nstems)
+{
     size_t nf = get_count(r, 20, UINT32_MAX - 1, "feature count");
     if (r->failed)
-        goto fail;
+        return -1;
     m->nfeatures = nf;
     m->feat_keys = malloc((nf ? nf : 1) * sizeof *m->feat_keys);
     m->idf = malloc((nf ? nf : 1) * sizeof *m->idf);
     m->surface = calloc(nf ? nf : 1, sizeof *m->surface);
     if (!m->feat_keys || !m->idf || !m->surface)
-        goto nomem;
+        return -2;
     /* keys and idf are in bounds: get_count saw room for nf * 20 bytes */
     if (get_keys(r, m, nstems) || get_idf(r, m))
-        goto fail;
-    switch (get_surfaces(r, m)) {
-    case -1: goto fail;
-    case -2: goto nomem;
-    }
+        return -1;
+    return get_surfaces(r, m);
+}
 
+/* The labels of head mh, nl of them: named, each name once. */
+static int get_labels(reader *r, slantp_head *mh, uint32_t nl)
+{
+    mh->labels = calloc(nl, sizeof *mh->labels);
+    if (!mh->labels)
+        return -2;
+    mh->nlabels = nl;
+    for (size_t l = 0; l < nl; l++) {
+        size_t at = r->pos, len;
+        const char *s = get_str(r, &len, "label name");
+        if (r->failed)
+            return -1;
+        if (len == 0)
+            return fail3(r, at, SLANT_EFORMAT, "", "empty label name", "");
+        if (!(mh->labels[l] = slantp_strndup(s, len)))
+            return -2;
+        for (size_t q = 0; q < l; q++)
+            if (strcmp(mh->labels[q], mh->labels[l]) == 0)
+                return fail3(r, at, SLANT_EFORMAT, "", "duplicate label name", "");
+    }
+    return 0;
+}
+
+/* Head h: its name (each head's once), flags and labels, which start at
+ * global label 'first'. */
+static int get_head(reader *r, slant_model *m, size_t h, size_t first)
+{
+    slantp_head *mh = &m->heads[h];
+    size_t at = r->pos, len;
+    const char *s = get_str(r, &len, "head name");
+    if (r->failed)
+        return -1;
+    if (len == 0)
+        return fail3(r, at, SLANT_EFORMAT, "", "empty head name", "");
+    if (!(mh->name = slantp_strndup(s, len)))
+        return -2;
+    m->nheads = h + 1;
+    for (size_t g = 0; g < h; g++)
+        if (strcmp(m->heads[g].name, mh->name) == 0)
+            return fail3(r, at, SLANT_EFORMAT, "", "duplicate head name", "");
+    uint32_t ml = get_u32(r, "head flags");
+    uint32_t maxl = get_u32(r, "labels per document");
     at = r->pos;
+    uint32_t nl = get_u32(r, "label count");
+    if (!r->failed && ((ml & ~(uint32_t)(HEAD_MULTILABEL | HEAD_MAY_BE_EMPTY)) ||
+                       ml == HEAD_MAY_BE_EMPTY))
+        fail3(r, at - 8, SLANT_EFORMAT, "", "unknown head flags", "");
+    if (!r->failed && (nl == 0 || nl > SLANTP_MAX_LABELS))
+        fail3(r, at, SLANT_EFORMAT, "", "label count out of range", "");
+    if (!r->failed && (maxl == 0 || maxl > nl))
+        fail3(r, at - 4, SLANT_EFORMAT, "", "labels per document out of range", "");
+    if (r->failed)
+        return -1;
+    mh->multilabel = (ml & HEAD_MULTILABEL) != 0;
+    mh->may_be_empty = (ml & HEAD_MAY_BE_EMPTY) != 0;
+    mh->max_labels = maxl;
+    mh->first = first;
+    return get_labels(r, mh, nl);
+}
+
+/* The heads, and the label total that must match them. */
+static int get_heads(reader *r, slant_model *m)
+{
+    size_t at = r->pos;
     uint32_t nheads = get_u32(r, "head count");
     if (!r->failed && (nheads == 0 || nheads > SLANTP_MAX_HEADS))
         fail3(r, at, SLANT_EFORMAT, "", "head count out of range", "");
     if (r->failed)
-        goto fail;
+        return -1;
     size_t total = 0;
     for (size_t h = 0; h < nheads; h++) {
-        slantp_head *mh = &m->heads[h];
-        at = r->pos;
-        s = get_str(r, &len, "head name");
-        if (r->failed)
-            goto fail;
-        if (len == 0) {
-            fail3(r, at, SLANT_EFORMAT, "", "empty head name", "");
-            goto fail;
-        }
-        if (!(mh->name = slantp_strndup(s, len)))
-            goto nomem;
-        m->nheads = h + 1;
-        for (size_t g = 0; g < h; g++)
-            if (strcmp(m->heads[g].name, mh->name) == 0) {
-                fail3(r, at, SLANT_EFORMAT, "", "duplicate head name", "");
-                goto fail;
-            }
-        uint32_t ml = get_u32(r, "head flags");
-        uint32_t maxl = get_u32(r, "labels per document");
-        at = r->pos;
-        uint32_t nl = get_u32(r, "label count");
-        if (!r->failed && ((ml & ~(uint32_t)(HEAD_MULTILABEL | HEAD_MAY_BE_EMPTY)) ||
-                           ml == HEAD_MAY_BE_EMPTY))
-            fail3(r, at - 8, SLANT_EFORMAT, "", "unknown head flags", "");
-        if (!r->failed && (nl == 0 || nl > SLANTP_MAX_LABELS))
-            fail3(r, at, SLANT_EFORMAT, "", "label count out of range", "");
-        if (!r->failed && (maxl == 0 || maxl > nl))
-            fail3(r, at - 4, SLANT_EFORMAT, "", "labels per document out of range", "");
-        if (r->failed)
-            goto fail;
-        mh->multilabel = (ml & HEAD_MULTILABEL) != 0;
-        mh->may_be_empty = (ml & HEAD_MAY_BE_EMPTY) != 0;
-        mh->max_labels = maxl;
-        mh->first = total;
-        mh->labels = calloc(nl, sizeof *mh->labels);
-        if (!mh->labels)
-            goto nomem;
-        mh->nlabels = nl;
-        for (size_t l = 0; l < nl; l++) {
-            at = r->pos;
-            s = get_str(r, &len, "label name");
-            if (r->failed)
-                goto fail;
-            if (len == 0) {
-                fail3(r, at, SLANT_EFORMAT, "", "empty label name", "");
-                goto fail;
-            }
-            if (!(mh->labels[l] = slantp_strndup(s, len)))
-                goto nomem;
-            for (size_t q = 0; q < l; q++)
-                if (strcmp(mh->labels[q], mh->labels[l]) == 0) {
-                    fail3(r, at, SLANT_EFORMAT, "", "duplicate label name", "");
-                    goto fail;
-                }
-        }
-        total += nl;
+        int bad = get_head(r, m, h, total);
+        if (bad)
+            return bad;
+        total += m->heads[h].nlabels;
     }
     at = r->pos;
     uint64_t nlab = get_u64(r, "label total");
     if (!r->failed && nlab != total)
         fail3(r, at, SLANT_EFORMAT, "", "label total does not match the heads", "");
     if (r->failed)
-        goto fail;
+        return -1;
     m->nlabels = total;
+    return 0;
+}
+
+/* Per label: bias, Platt A and B, threshold, C, document count. */
+static int get_label_params(reader *r, slant_model *m)
+{
+    size_t total = m->nlabels;
     m->bias = malloc(total * sizeof *m->bias);
     m->platt_a = malloc(total * sizeof *m->platt_a);
     m->platt_b = malloc(total * sizeof *m->platt_b);
@@ -706,38 +706,42 @@ static slant_model *parse_fields(reader *r, int alias)
     m->cost = malloc(total * sizeof *m->cost);
     m->label_docs = malloc(total * sizeof *m->label_docs);
     if (!m->bias || !m->platt_a || !m->platt_b || !m->threshold || !m->cost || !m->label_docs)
-        goto nomem;
+        return -2;
     for (size_t g = 0; g < total; g++) {
         m->bias[g] = get_f64(r, "bias");
         m->platt_a[g] = get_f64(r, "Platt A");
         m->platt_b[g] = get_f64(r, "Platt B");
-        at = r->pos;
+        size_t at = r->pos;
         m->threshold[g] = get_f64(r, "threshold");
         if (!r->failed && !(m->threshold[g] >= 0 && m->threshold[g] <= 1))
             fail3(r, at, SLANT_EFORMAT, "", "threshold outside [0, 1]", "");
         m->cost[g] = get_f64(r, "C");
         m->label_docs[g] = (size_t)get_u64(r, "label document count");
         if (r->failed)
-            goto fail;
+            return -1;
     }
-    if (nf && total > (SIZE_MAX / 8) / nf) {
-        fail3(r, r->pos, SLANT_EFORMAT, "", "weight matrix too large", "");
-        goto fail;
-    }
+    return 0;
+}
+
+/* The weight matrix, 8-byte aligned after zero padding, up to the
+ * checksum: used in place when 'alias' allows, else copied. */
+static int get_weights(reader *r, slant_model *m, int alias)
+{
+    size_t nf = m->nfeatures, total = m->nlabels;
+    if (nf && total > (SIZE_MAX / 8) / nf)
+        return fail3(r, r->pos, SLANT_EFORMAT, "", "weight matrix too large", "");
     size_t nw = nf * total;
     while (r->pos % 8 && r->pos < r->n) {
-        if (r->p[r->pos] != 0) {
-            fail3(r, r->pos, SLANT_EFORMAT, "", "padding before the weights is not zero", "");
-            goto fail;
-        }
+        if (r->p[r->pos] != 0)
+            return fail3(r, r->pos, SLANT_EFORMAT, "", "padding before the weights is not zero",
+                         "");
         r->pos++;
     }
     if (need(r, nw * 8, "weight matrix"))
-        goto fail;
-    if (r->n - r->pos != nw * 8) {
-        fail3(r, r->pos + nw * 8, SLANT_EFORMAT, "", "unexpected bytes after the weights", "");
-        goto fail;
-    }
+        return -1;
+    if (r->n - r->pos != nw * 8)
+        return fail3(r, r->pos + nw * 8, SLANT_EFORMAT, "", "unexpected bytes after the weights",
+                     "");
     if (alias && little_endian() && ((uintptr_t)(r->p + r->pos) % sizeof(double)) == 0) {
         /* the caller keeps the bytes alive (a mapped file): use them in place */
         m->W = (double *)(uintptr_t)(r->p + r->pos);
@@ -745,7 +749,7 @@ static slant_model *parse_fields(reader *r, int alias)
     } else {
         m->W = malloc((nw ? nw : 1) * sizeof *m->W);
         if (!m->W)
-            goto nomem;
+            return -2;
         if (little_endian())
             memcpy(m->W, r->p + r->pos, nw * 8);
         else
@@ -753,16 +757,36 @@ static slant_model *parse_fields(reader *r, int alias)
                 m->W[i] = get_f64(r, "weight");
     }
     size_t bad = first_not_finite(m->W, nw);
-    if (bad < nw) {
-        fail3(r, r->pos + bad * 8, SLANT_EFORMAT, "", "weight is not a finite number", "");
-        goto fail;
-    }
-    if (slantp_model_index(m, err))
-        goto fail;
-    return m;
-nomem:
-    slantp_error(err, SLANT_ENOMEM, source, -1, -1, "out of memory loading the model");
-fail:
+    if (bad < nw)
+        return fail3(r, r->pos + bad * 8, SLANT_EFORMAT, "", "weight is not a finite number", "");
+    return 0;
+}
+
+/* The fields after the header, up to the checksum: a model, or NULL with
+ * the error of the first bad field. */
+static slant_model *parse_fields(reader *r, int alias)
+{
+    slant_model *m = slantp_model_alloc();
+    size_t nstems = 0;
+    int bad = m ? 0 : -2;
+    if (!bad)
+        bad = get_settings(r, m);
+    if (!bad)
+        bad = get_stems(r, m, &nstems);
+    if (!bad)
+        bad = get_features(r, m, nstems);
+    if (!bad)
+        bad = get_heads(r, m);
+    if (!bad)
+        bad = get_label_params(r, m);
+    if (!bad)
+        bad = get_weights(r, m, alias);
+    if (!bad && slantp_model_index(m, r->err))
+        bad = -1;
+    if (!bad)
+        return m;
+    if (bad == -2)
+        slantp_error(r->err, SLANT_ENOMEM, r->source, -1, -1, "out of memory loading the model");
     slant_model_free(m);
     return NULL;
 }
@@ -775,10 +799,10 @@ slant_model *slantp_model_parse(const char *data, size_t n, const char *source, 
 
 slant_model *slant_model_load(const char *path, slant_error *err)
 {
-    return slantp_model_load_threads(path, 1, err);
+    return slant_model_load_threads(path, 1, err);
 }
 
-slant_model *slantp_model_load_threads(const char *path, int threads, slant_error *err)
+slant_model *slant_model_load_threads(const char *path, int threads, slant_error *err)
 {
     const char *bytes;
     size_t len;

@@ -18,7 +18,30 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "features.h"
+#include "stem.h"
+#include "text.h"
+#include "vocab.h"
+
+/* One cached token: its raw bytes (inline up to 20, else in the arena),
+ * hash and stem id. 32 bytes, so a probe touches one cache line. */
+struct slantp_cache_entry {
+    uint64_t hash;            /* 0 = empty slot */
+    int32_t sid;
+    uint32_t len;
+    union {
+        char inl[16];         /* up to 16 bytes, zero-padded */
+        uint64_t w[2];        /* the same, as two words */
+        uint64_t off;         /* into cache_arena when len > 16 */
+    } key;
+};
+
+struct slantp_share_entry {
+    _Atomic uint64_t hash;    /* 0 = empty */
+    uint64_t rec;             /* the token's record (below), with no sentence start */
+    uint64_t w[2];            /* the token's bytes, zero-padded (tokens hold no NUL) */
+};
 
 #define CACHE_LIMIT (1u << 20)
 
@@ -112,10 +135,8 @@ static int cache_grow(slantp_stemmer *s)
 /* The cache key of a token of up to 16 bytes is the bytes themselves as
  * two zero-padded words; longer tokens hash their bytes. The short hash
  * is two multiplies, byte-swapped: the tables index by the low bits, and
- * a product's top bytes are the ones every input bit reaches. Against
- * the multiply and murmur finalizer it replaced, with the masks below
- * taken from a table: 3.0% less time for classify and terms (ablh,
- * median of 15 ratios, 16 MB), the same output. */
+ * a product's top bytes are the ones every input bit reaches. It is
+ * cheaper than a general finalizer and spreads short words as well. */
 static inline uint64_t short_hash(uint64_t w0, uint64_t w1, size_t n)
 {
     uint64_t x = ((w0 ^ n) * 0x9e3779b97f4a7c15ULL + w1) * 0xc2b2ae3d27d4eb4fULL;
@@ -136,9 +157,7 @@ static uint64_t token_hash(const char *p, size_t n)
  * for as 2 MB pages where the kernel has them: on 4 KB pages, the first
  * word written to each page replaced the zero page a read had mapped
  * there, and each such copy-on-write sent the other thread's core a TLB
- * flush (perf on `classify -j 2`: 2.4% of the CPU samples went to those
- * IPIs; with 2 MB pages, 0.3%, and 3% less CPU over 31 alternating
- * runs on 64 MB). Without transparent huge pages the advice is ignored. */
+ * flush. Without transparent huge pages the advice is ignored. */
 static void *map_zeroed_table(size_t bytes)
 {
     const size_t huge = (size_t)2 << 20;
@@ -337,9 +356,9 @@ static inline __attribute__((always_inline)) int stem_loop(
     slantp_stemmer *s, const char *text, size_t len, const slantp_token *toks, size_t n,
     int32_t *ids, uint64_t *recs, const slantp_share_entry *slot, size_t mask)
 {
-    /* Keys are computed AHEAD tokens early and their slots prefetched (16
-     * tokens, some 150 ns, is about what a miss to memory takes): the
-     * table outgrows L2 on a large corpus. */
+    /* Keys are computed AHEAD tokens early and their slots prefetched
+     * (about as long as a miss to memory takes): the table outgrows L2 on
+     * a large corpus. */
     enum { AHEAD = 16 };
     struct { uint64_t w[2], h; int ok; } ring[AHEAD];
     for (size_t t = 0; t < n && t < AHEAD; t++) {

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "model.h"
+#include "vocab.h"
 
 static const char *const english_function_words[] = {
     "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any",

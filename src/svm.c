@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "gram.h"
+#include "svm.h"
 
 static void print_nothing(const char *s) { (void)s; }
 
@@ -373,6 +375,11 @@ static void binary_param(struct svm_parameter *param, int kernel, double C, int 
     param->svm_type = C_SVC;
     param->kernel_type = kernel;
     param->C = C;
+    /* One stopping tolerance for the out-of-fold runs that choose C and
+     * the final fit, so the model shipped is trained the way the one that
+     * was validated was. 0.1 is liblinear's default for its dual
+     * solvers: much cheaper than libsvm's 0.001, for the same quality on
+     * held-out data (bench/README.md). */
     param->eps = 0.1;
     param->cache_size = 256;
     param->shrinking = 1;
@@ -403,6 +410,63 @@ static int train_cached(const slantp_trainset *ts, const size_t *idx, const sign
 
 /* ---------------------------------------------------------------- binary problems */
 
+/* The weights and bias of a model trained by libsvm, w = sum of coef_k
+ * x_k over its support vectors, turned so that a positive decision means
+ * +1 (libsvm's first label is whichever class it met first). Returns the
+ * sign that turns libsvm's coefficients. w may be NULL: only the bias. */
+static double collapse(const slantp_trainset *ts, const size_t *idx,
+                       const struct svm_model *model, double *w, double *b)
+{
+    double sign = model->label[0] == +1 ? 1.0 : -1.0;
+    for (int k = 0; w && k < model->l; k++) {
+        size_t doc = idx[model->sv_indices[k] - 1];
+        double coef = sign * model->sv_coef[0][k];
+        for (size_t j = ts->row_start[doc]; j < ts->row_start[doc + 1]; j++)
+            w[ts->col[j]] += coef * ts->val[j];
+    }
+    *b = -sign * model->rho[0];
+    return sign;
+}
+
+/* The decisions on rows test[0..ntest): from the weights, or without
+ * them from the kernel, sum of coef_k K(sv_k, x). */
+static void decisions(const slantp_trainset *ts, const size_t *idx,
+                      const struct svm_model *model, double sign, const double *w, double b,
+                      const size_t *test, size_t ntest, double *dec)
+{
+    for (size_t i = 0; i < ntest; i++) {
+        if (w) {
+            dec[i] = slantp_trainset_decision(ts, test[i], w, b);
+            continue;
+        }
+        const struct svm_node *row = ts->gram[test[i]];
+        double s = b;
+        for (int k = 0; k < model->l; k++)
+            s += sign * model->sv_coef[0][k] * row[idx[model->sv_indices[k] - 1] + 1].value;
+        dec[i] = s;
+    }
+}
+
+/* Hand the model and its problem to the caller, with copies of the class
+ * weights: the parameter block must outlive the trainer's frame. */
+static void keep_model(slantp_binary_keep *keep, struct svm_model *model,
+                       const struct svm_problem *prob, const struct svm_parameter *param,
+                       const int *weight_label, const double *weight)
+{
+    keep->model = model;
+    keep->prob = *prob;
+    keep->param = *param;
+    keep->param.weight_label = malloc(2 * sizeof(int));
+    keep->param.weight = malloc(2 * sizeof(double));
+    if (keep->param.weight_label && keep->param.weight) {
+        memcpy(keep->param.weight_label, weight_label, 2 * sizeof *weight_label);
+        memcpy(keep->param.weight, weight, 2 * sizeof *weight);
+    }
+    keep->model->param.weight_label = keep->param.weight_label;
+    keep->model->param.weight = keep->param.weight;
+    keep->model->param.nr_weight = keep->param.weight ? 2 : 0;
+}
+
 int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const signed char *y,
                         size_t n, double C, double *w, double *b, const size_t *test, size_t ntest,
                         double *dec, slantp_binary_keep *keep, slant_error *err)
@@ -424,11 +488,10 @@ int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const sign
     if (!ts->gram && ts->cache)
         return train_cached(ts, idx, y, n, npos, C, w, b, test, ntest, dec, err);
     struct svm_problem prob = {0};
-    struct svm_parameter param = {0};
-    int weight_label[2] = {+1, -1};
+    struct svm_parameter param;
+    int weight_label[2];
     double weight[2];
-    weight[0] = (double)n / (2.0 * (double)npos);
-    weight[1] = (double)n / (2.0 * (double)(n - npos));
+    binary_param(&param, ts->gram ? PRECOMPUTED : LINEAR, C, weight_label, weight, n, npos);
     prob.l = (int)n;
     prob.y = malloc(n * sizeof *prob.y);
     prob.x = malloc(n * sizeof *prob.x);
@@ -441,67 +504,19 @@ int slantp_train_binary(const slantp_trainset *ts, const size_t *idx, const sign
         prob.y[i] = y[i] > 0 ? +1.0 : -1.0;
         prob.x[i] = ts->gram ? ts->gram[idx[i]] : ts->sparse[idx[i]];
     }
-    param.svm_type = C_SVC;
-    param.kernel_type = ts->gram ? PRECOMPUTED : LINEAR;
-    param.C = C;
-    /* One stopping tolerance for the out-of-fold runs that choose C and
-     * the final fit, so the model shipped is trained the way the one that
-     * was validated was. 0.1 (liblinear's default for its dual solvers)
-     * instead of libsvm's 0.001 takes a third of training time off with
-     * the same benchmark quality (issue 4's note has the figures). */
-    param.eps = 0.1;
-    param.cache_size = 256;
-    param.shrinking = 1;
-    param.probability = 0;
-    param.nr_weight = 2;
-    param.weight_label = weight_label;
-    param.weight = weight;
     const char *bad = svm_check_parameter(&prob, &param);
-    if (bad) {
-        free(prob.y);
-        free(prob.x);
-        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "libsvm: %s", bad);
-    }
-    struct svm_model *model = svm_train(&prob, &param);
+    struct svm_model *model = bad ? NULL : svm_train(&prob, &param);
     if (!model) {
         free(prob.y);
         free(prob.x);
-        return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "libsvm could not train");
+        return bad ? slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "libsvm: %s", bad)
+                   : slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "libsvm could not train");
     }
-    double sign = model->label[0] == +1 ? 1.0 : -1.0;
-    for (int k = 0; w && k < model->l; k++) {
-        size_t doc = idx[model->sv_indices[k] - 1];
-        double coef = sign * model->sv_coef[0][k];
-        for (size_t j = ts->row_start[doc]; j < ts->row_start[doc + 1]; j++)
-            w[ts->col[j]] += coef * ts->val[j];
-    }
-    *b = -sign * model->rho[0];
-    for (size_t i = 0; dec && i < ntest; i++) {
-        if (w) {
-            dec[i] = slantp_trainset_decision(ts, test[i], w, *b);
-            continue;
-        }
-        /* from the kernel: sum of coef_k K(sv_k, x), no weight vector needed */
-        const struct svm_node *row = ts->gram[test[i]];
-        double s = *b;
-        for (int k = 0; k < model->l; k++)
-            s += sign * model->sv_coef[0][k] * row[idx[model->sv_indices[k] - 1] + 1].value;
-        dec[i] = s;
-    }
+    double sign = collapse(ts, idx, model, w, b);
+    if (dec)
+        decisions(ts, idx, model, sign, w, *b, test, ntest, dec);
     if (keep) {
-        keep->model = model;
-        keep->prob = prob;
-        keep->param = param;
-        /* the parameter block must outlive this frame */
-        keep->param.weight_label = malloc(2 * sizeof(int));
-        keep->param.weight = malloc(2 * sizeof(double));
-        if (keep->param.weight_label && keep->param.weight) {
-            memcpy(keep->param.weight_label, weight_label, sizeof weight_label);
-            memcpy(keep->param.weight, weight, sizeof weight);
-        }
-        keep->model->param.weight_label = keep->param.weight_label;
-        keep->model->param.weight = keep->param.weight;
-        keep->model->param.nr_weight = keep->param.weight ? 2 : 0;
+        keep_model(keep, model, &prob, &param, weight_label, weight);
         return SLANT_OK;
     }
     svm_free_and_destroy_model(&model);

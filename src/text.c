@@ -9,7 +9,7 @@
  *
  * Two loops give the same tokens: a general one that takes a code point
  * at a time and knows every rule, and a fast one over bitmaps of the
- * text that handles plain ASCII words (96% of the words of news text)
+ * text that handles plain ASCII words (nearly all the words of news text)
  * and hands everything else to the general one.
  */
 #include <string.h>
@@ -18,7 +18,8 @@
 #include <emmintrin.h>
 #endif
 
-#include "slant_private.h"
+#include "core.h"
+#include "text.h"
 
 enum { C_SEP = 0, C_WORD = 1, C_DIGIT = 2, C_BREAK = 4, C_NL = 8 };
 
@@ -234,10 +235,8 @@ static inline int plain_separator(unsigned char c)
  *          followed by a word character or non-ASCII, or non-ASCII itself
  *
  * Two kinds of non-ASCII and joiners are common enough in news text to
- * be read into the maps rather than left to the general loop (one in 130
- * bytes of news; the tokenizer went to the general loop 151,611 times in
- * 16 MB of articles, now 17,485 times, and takes 8-10% less time there,
- * 6% more on text that has none of them):
+ * be read into the maps rather than left to the general loop, which would
+ * otherwise be entered several times in every article:
  *   - the typographic quotes and dashes U+2013 to U+2015, U+2018, U+201C
  *     and U+201D part words as a space does: their bytes are a plain gap;
  *   - a hyphen between two ASCII word characters, and an apostrophe (' or
@@ -476,6 +475,86 @@ static inline long tokenize_fast(const unsigned char *s, size_t len, size_t i, c
 #define FAST_PATH 0
 #endif
 
+/* The end of the URL at i: up to a space, a quote or a closing bracket,
+ * without trailing punctuation. */
+static inline __attribute__((always_inline)) size_t url_end(const unsigned char *s, size_t len,
+                                                            size_t i)
+{
+    size_t end = i;
+    while (end < len && s[end] > ' ' && s[end] != '"' && s[end] != '<' &&
+           s[end] != '>' && s[end] != ')' && s[end] != ']') {
+        if (s[end] >= 0x80) {
+            /* stop at invalid UTF-8 and at non-ASCII spaces */
+            int32_t ucp;
+            size_t uk = decode(s + end, len - end, &ucp);
+            if (ucp < 0 || (classify_cp(ucp) & C_NL) ||
+                utf8proc_category(ucp) == UTF8PROC_CATEGORY_ZS)
+                break;
+            end += uk;
+            continue;
+        }
+        end++;
+    }
+    while (end > i && (s[end - 1] == '.' || s[end - 1] == ',' || s[end - 1] == ';' ||
+                       s[end - 1] == ':' || s[end - 1] == '!' || s[end - 1] == '?'))
+        end--;
+    return end;
+}
+
+/* The end of the word at i: word characters, and the joiners between
+ * them (hyphens, apostrophes, decimal points and commas, the dots of
+ * acronyms). */
+static inline __attribute__((always_inline)) size_t word_end(const unsigned char *s, size_t len,
+                                                             size_t i)
+{
+    size_t end = i;
+    size_t seg_letters = 0;     /* letters since the last '.', for acronyms like U.S.A */
+    int32_t prev = 0;
+    while (end < len) {
+        size_t kk;
+        int32_t cc;
+        /* plain ASCII letters and digits: the bulk of every text */
+        if (s[end] < 128 && (ascii_class[s[end]] & C_WORD)) {
+            const unsigned char *q = ascii_word_end(s + end, s + len);
+            seg_letters += (size_t)(q - (s + end));
+            prev = q[-1];
+            end = (size_t)(q - s);
+            /* most words end at an ASCII character that joins nothing */
+            if (end < len && *q < 128 && *q != '-' && *q != '\'' && *q != '.' && *q != ',')
+                break;
+            continue;
+        }
+        unsigned char cl = class_at(s, len, end, &kk, &cc);
+        if (cl & C_WORD) {
+            seg_letters++;
+            prev = cc;
+            end += kk;
+            continue;
+        }
+        /* joiners: need a word character right after */
+        if (end + kk >= len)
+            break;
+        size_t k3;
+        int32_t next;
+        unsigned char nc = class_at(s, len, end + kk, &k3, &next);
+        if (!(nc & C_WORD))
+            break;
+        int prev_digit = prev >= '0' && prev <= '9';
+        int next_digit = next >= '0' && next <= '9';
+        if (is_hyphen(cc) || (is_apostrophe(cc) && !(nc & C_DIGIT)) ||
+            ((cc == '.' || cc == ',') && prev_digit && next_digit) ||
+            (cc == '.' && seg_letters == 1 && !prev_digit && !next_digit &&
+             (end + kk + k3 >= len || !(class_at(s, len, end + kk + k3, &k3, NULL) & C_WORD)))) {
+            if (cc == '.')
+                seg_letters = 0;
+            end += kk;
+            continue;
+        }
+        break;
+    }
+    return end;
+}
+
 /* The general loop, one code point or one token a step; with 'fast', the
  * fast path runs first at every step and leaves it only what it must. */
 static inline __attribute__((always_inline)) int tokenize(const char *text, size_t len,
@@ -515,7 +594,7 @@ static inline __attribute__((always_inline)) int tokenize(const char *text, size
             i++;
             continue;
         }
-        size_t k;
+        size_t k, k2;
         int32_t cp;
         unsigned char c = class_at(s, len, i, &k, &cp);
         size_t start = i;
@@ -532,89 +611,16 @@ static inline __attribute__((always_inline)) int tokenize(const char *text, size
             continue;
         }
         if ((s[i] == 'h' || s[i] == 'w') && starts_url(s, len, i)) {
-            end = i;
-            while (end < len && s[end] > ' ' && s[end] != '"' && s[end] != '<' &&
-                   s[end] != '>' && s[end] != ')' && s[end] != ']') {
-                if (s[end] >= 0x80) {
-                    /* stop at invalid UTF-8 and at non-ASCII spaces */
-                    int32_t ucp;
-                    size_t uk = decode(s + end, len - end, &ucp);
-                    if (ucp < 0 || (classify_cp(ucp) & C_NL) ||
-                        utf8proc_category(ucp) == UTF8PROC_CATEGORY_ZS)
-                        break;
-                    end += uk;
-                    continue;
-                }
-                end++;
-            }
-            while (end > i && (s[end - 1] == '.' || s[end - 1] == ',' || s[end - 1] == ';' ||
-                               s[end - 1] == ':' || s[end - 1] == '!' || s[end - 1] == '?'))
-                end--;
-            goto emit;
-        }
-        if ((cp == '@' || cp == '#') && i + 1 < len) {
-            size_t k2;
-            unsigned char c2 = class_at(s, len, i + 1, &k2, NULL);
-            if (c2 & C_WORD) {
-                i += 1;
-                c = c2;
-                k = k2;
-                /* fall into the word loop with the sigil included */
-                goto word;
-            }
-        }
-        if (!(c & C_WORD)) {
+            end = url_end(s, len, i);
+        } else if ((cp == '@' || cp == '#') && i + 1 < len &&
+                   (class_at(s, len, i + 1, &k2, NULL) & C_WORD)) {
+            end = word_end(s, len, i + 1);      /* the word with its sigil */
+        } else if (c & C_WORD) {
+            end = word_end(s, len, i);
+        } else {
             i += k;
             continue;
         }
-    word:;
-        /* letters since the last '.', for acronyms like U.S.A */
-        size_t seg_letters = 0;
-        int32_t prev = 0;
-        end = i;
-        while (end < len) {
-            size_t kk;
-            int32_t cc;
-            /* plain ASCII letters and digits: the bulk of every text */
-            if (s[end] < 128 && (ascii_class[s[end]] & C_WORD)) {
-                const unsigned char *q = ascii_word_end(s + end, s + len);
-                seg_letters += (size_t)(q - (s + end));
-                prev = q[-1];
-                end = (size_t)(q - s);
-                /* most words end at an ASCII character that joins nothing */
-                if (end < len && *q < 128 && *q != '-' && *q != '\'' && *q != '.' && *q != ',')
-                    break;
-                continue;
-            }
-            unsigned char cl = class_at(s, len, end, &kk, &cc);
-            if (cl & C_WORD) {
-                seg_letters++;
-                prev = cc;
-                end += kk;
-                continue;
-            }
-            /* joiners: need a word character right after */
-            if (end + kk >= len)
-                break;
-            size_t k3;
-            int32_t next;
-            unsigned char nc = class_at(s, len, end + kk, &k3, &next);
-            if (!(nc & C_WORD))
-                break;
-            int prev_digit = prev >= '0' && prev <= '9';
-            int next_digit = next >= '0' && next <= '9';
-            if (is_hyphen(cc) || (is_apostrophe(cc) && !(nc & C_DIGIT)) ||
-                ((cc == '.' || cc == ',') && prev_digit && next_digit) ||
-                (cc == '.' && seg_letters == 1 && !prev_digit && !next_digit &&
-                 (end + kk + k3 >= len || !(class_at(s, len, end + kk + k3, &k3, NULL) & C_WORD)))) {
-                if (cc == '.')
-                    seg_letters = 0;
-                end += kk;
-                continue;
-            }
-            break;
-        }
-    emit:;
         int32_t first = 0;
         if (newlines == 1) {
             size_t k1;

@@ -1,15 +1,19 @@
 /* train.c - from labelled records to a model.
  *
- *  1. stem every document and count the document frequency of each 1..n
- *     gram; prune by min_df / max_df / max_features; IDF = ln((1+N)/(1+df))+1
- *  2. vectorize (sublinear TF-IDF, L2) into one sparse matrix, then its
+ * slantp_train_subset runs these stages, each a function below:
+ *  1. count_ngrams: stem every document and count the document frequency
+ *     of each 1..n gram; choose_features: prune by min_df / max_df /
+ *     max_features, IDF = ln((1+N)/(1+df))+1
+ *  2. vectorize: sublinear TF-IDF, L2, into one sparse matrix, and its
  *     Gram matrix (svm.c, gram.c), shared by every head, label, fold and C,
  *     or past the memory budget a cache of its rows
- *  3. per head, inner K-fold cross-validation over the C grid gives
- *     out-of-fold decision values: they choose C (macro-F1 of the arg-max for
- *     single-label heads, best F1 per label for multi-label ones), fit Platt
- *     scaling, and pick each multi-label threshold
- *  4. retrain each label on all documents with its C, collapse to weights.
+ *  3. train_head, per head: head_inner_cv runs inner K-fold cross-validation
+ *     over the C grid; its out-of-fold decision values choose C
+ *     (head_choose_costs: macro-F1 of the arg-max for single-label heads,
+ *     best F1 per label for multi-label ones), fit Platt scaling and pick
+ *     each multi-label threshold (head_calibrate)
+ *  4. head_final_fits: retrain each label on all documents with its C,
+ *     collapse to weights
  * Folds are seeded, libsvm is deterministic, and every table is built in
  * input order, so the same data and options give the same model bytes.
  */
@@ -20,7 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "calibrate.h"
+#include "dataset.h"
+#include "features.h"
+#include "folds.h"
+#include "model.h"
+#include "stem.h"
+#include "svm.h"
+#include "text.h"
+#include "vocab.h"
+#include "threads.h"
 
 static const double default_c_grid[] = {0.1, 0.3, 1.0, 3.0, 10.0};
 
@@ -353,15 +367,7 @@ static int run_jobs(struct fit_job *jobs, size_t njobs, size_t nfeatures,
                     const slant_train_options *o, slant_error *err)
 {
     struct pool p = {jobs, njobs, 0, PTHREAD_MUTEX_INITIALIZER, nfeatures, o, 0, 0};
-    int nt = o->threads < 1 ? 1 : o->threads > 16 ? 16 : o->threads;
-    pthread_t tid[16];
-    int started[16] = {0};
-    for (int t = 1; t < nt; t++)
-        started[t] = pthread_create(&tid[t], NULL, pool_worker, &p) == 0;
-    pool_worker(&p);
-    for (int t = 1; t < nt; t++)
-        if (started[t])
-            pthread_join(tid[t], NULL);
+    slantp_threads_run(o->threads, pool_worker, &p);
     for (size_t i = 0; i < njobs; i++)
         if (jobs[i].rc) {
             if (err && err->code == SLANT_OK)
@@ -656,11 +662,11 @@ static int head_calibrate(head_fit *hf, const train_ctx *c)
     const slantp_head *mh = &m->heads[hf->h];
     size_t nl = hf->nl, nh = hf->nh;
     double *p = malloc(nl * nh * sizeof *p), *thr = malloc(nl * sizeof *thr);
+    int rc = SLANT_OK;
     hf->backwards = calloc(nl, 1);
     if (!p || !thr || !hf->backwards) {
-        free(p);
-        free(thr);
-        return slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        rc = slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        goto out;
     }
     for (size_t l = 0; l < nl; l++) {
         size_t g = mh->first + l;
@@ -672,13 +678,13 @@ static int head_calibrate(head_fit *hf, const train_ctx *c)
             p[l * nh + j] = slantp_platt(dv[j], m->platt_a[g], m->platt_b[g]);
         m->threshold[g] = 0;
     }
-    int rc = SLANT_OK;
     if (mh->multilabel) {
         if (slantp_head_thresholds(p, hf->y, nl, nh, c->o->threshold_objective, thr) < 0)
             rc = slantp_error(c->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         for (size_t l = 0; rc == SLANT_OK && l < nl; l++)
             m->threshold[mh->first + l] = hf->backwards[l] ? 0.5 : thr[l];
     }
+out:
     free(p);
     free(thr);
     return rc;
@@ -827,224 +833,291 @@ static void progress(const slant_train_options *o, const char *what, size_t done
         o->progress(o->progress_ctx, what, done, total);
 }
 
-int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
-                        slant_model **out, slant_error *err)
-{
-    slant_train_options o = *opt;
-    const slant_dataset *d = s->d;
-    size_t N = s->n;
-    int rc = SLANT_OK;
-    slant_model *m = NULL;
+/* What the stages of one training share, released in one place
+ * (trainer_release) whether training succeeds or not. */
+typedef struct trainer {
+    const slantp_subset *s;
+    slant_train_options o;      /* the caller's, with defaults filled in */
+    slant_error *err;
+    slant_model *m;             /* being built; NULL once handed to the caller */
     slantp_stemmer st;
-    slantp_docfeat doc = {0};
-    df_table dft = {0};
-    struct doc_keys dkeys = {0};
-    size_t ngram_total = 0;     /* n-grams counted in pass 1, repeats included */
-    slantp_kernel kern = {0};
-    struct kept *kept = NULL;
-    slantp_trainset ts = {0};
-    surface_votes votes = {0};
-    slantp_feat *sorted = NULL;
-    size_t sorted_cap = 0;
-    int have_stemmer = 0;
+    int have_stemmer;
+    slantp_docfeat doc;         /* the current document's stems and vector */
+    size_t ngram_total;         /* n-grams counted in pass 1, repeats included */
+    slantp_kernel kern;
+    slantp_trainset ts;
+    surface_votes votes;
+} trainer;
 
-    *out = NULL;
-    slantp_svm_quiet();     /* libsvm prints progress on stdout otherwise */
-    if (!o.language)
-        o.language = "english";
-    if (o.ngram_max < 1 || o.ngram_max > SLANTP_MAX_NGRAM)
+static void trainer_release(trainer *t)
+{
+    slantp_kernel_abort(&t->kern);      /* before the rows its workers read are freed */
+    slant_model_free(t->m);
+    if (t->have_stemmer)
+        slantp_stemmer_release(&t->st);
+    slantp_docfeat_release(&t->doc);
+    slantp_trainset_release(&t->ts);
+    surface_votes_release(&t->votes);
+}
+
+static int nomem(const trainer *t)
+{
+    return slantp_error(t->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory while training");
+}
+
+/* Fill in the defaults of 'o' and reject what cannot be trained. */
+static int check_options(slant_train_options *o, const slantp_subset *s, slant_error *err)
+{
+    if (!o->language)
+        o->language = "english";
+    if (o->ngram_max < 1 || o->ngram_max > SLANTP_MAX_NGRAM)
         return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "n-gram length must be 1 to %d",
                             SLANTP_MAX_NGRAM);
-    if (o.folds < 2)
-        o.folds = 2;
-    if (!o.c_grid || o.c_grid_n == 0) {
-        o.c_grid = default_c_grid;
-        o.c_grid_n = sizeof default_c_grid / sizeof default_c_grid[0];
+    if (o->folds < 2)
+        o->folds = 2;
+    if (!o->c_grid || o->c_grid_n == 0) {
+        o->c_grid = default_c_grid;
+        o->c_grid_n = sizeof default_c_grid / sizeof default_c_grid[0];
     }
-    for (size_t c = 0; c < o.c_grid_n; c++)
-        if (!(o.c_grid[c] > 0) || !isfinite(o.c_grid[c]))
+    for (size_t c = 0; c < o->c_grid_n; c++)
+        if (!(o->c_grid[c] > 0) || !isfinite(o->c_grid[c]))
             return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "C must be a positive number");
-    if (N < 2)
+    if (s->n < 2)
         return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "need at least 2 training documents");
-    if (d->nheads == 0)
+    if (s->d->nheads == 0)
         return slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "the training data has no labels");
+    return SLANT_OK;
+}
 
-    m = slantp_model_alloc();
+/* An empty model with the settings, and the stemmer that fills its stems. */
+static int start_model(trainer *t)
+{
+    const slant_train_options *o = &t->o;
+    slant_model *m = t->m = slantp_model_alloc();
     if (!m)
-        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-    snprintf(m->language, sizeof m->language, "%s", o.language);
-    m->ngram_max = o.ngram_max;
-    m->min_df = o.min_df;
-    m->max_df = o.max_df;
-    m->max_features = o.max_features;
-    m->ndocs = N;
-    m->folds = o.folds;
+        return slantp_error(t->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    snprintf(m->language, sizeof m->language, "%s", o->language);
+    m->ngram_max = o->ngram_max;
+    m->min_df = o->min_df;
+    m->max_df = o->max_df;
+    m->max_features = o->max_features;
+    m->ndocs = t->s->n;
+    m->folds = o->folds;
     if (slantp_strtab_init(&m->stems, 1 << 14) < 0)
-        goto nomem;
-    rc = slantp_stemmer_init(&st, o.language, &m->stems, &m->stems, err);
+        return nomem(t);
+    int rc = slantp_stemmer_init(&t->st, o->language, &m->stems, &m->stems, t->err);
     if (rc)
-        goto fail;
-    have_stemmer = 1;
-    m->stem_fingerprint = slantp_stemmer_fingerprint(&st);
+        return rc;
+    t->have_stemmer = 1;
+    m->stem_fingerprint = slantp_stemmer_fingerprint(&t->st);
+    return SLANT_OK;
+}
 
-    /* 1. document frequencies; the table starts at about one entry per
-     * four bytes of text, past what n-grams of real text need */
+/* Pass 1: the document frequency of every n-gram. The table starts at
+ * about one entry per four bytes of text, past what n-grams of real text
+ * need. */
+static int count_ngrams(trainer *t, df_table *dft)
+{
+    const slant_dataset *d = t->s->d;
+    size_t N = t->s->n;
+    struct doc_keys dkeys = {0};
+    int rc = SLANT_OK;
     size_t text_bytes = 0;
     for (size_t i = 0; i < N; i++)
-        text_bytes += d->recs[s->idx[i]].len;
-    if (df_init(&dft, text_bytes / 4 < (1u << 23) ? text_bytes / 4 : (1u << 23)) < 0)
-        goto nomem;
+        text_bytes += d->recs[t->s->idx[i]].len;
+    if (df_init(dft, text_bytes / 4 < (1u << 23) ? text_bytes / 4 : (1u << 23)) < 0)
+        return nomem(t);
     for (size_t i = 0; i < N; i++) {
-        const slantp_record *r = &d->recs[s->idx[i]];
-        if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0)
-            goto nomem;
+        const slantp_record *r = &d->recs[t->s->idx[i]];
         dkeys.n = 0;
-        if (slantp_doc_ngrams(&doc, o.ngram_max, collect_key, &dkeys) < 0 ||
-            df_count_doc(&dft, &dkeys, (uint32_t)i + 1) < 0)
-            goto nomem;
-        ngram_total += dkeys.n;
+        if (slantp_doc_stem(&t->doc, &t->st, r->text, r->len) < 0 ||
+            slantp_doc_ngrams(&t->doc, t->o.ngram_max, collect_key, &dkeys) < 0 ||
+            df_count_doc(dft, &dkeys, (uint32_t)i + 1) < 0) {
+            rc = nomem(t);
+            break;
+        }
+        t->ngram_total += dkeys.n;
         if ((i & 255) == 0)
-            progress(&o, "reading documents", i, N);
+            progress(&t->o, "reading documents", i, N);
     }
-    double maxdf = o.max_df * (double)N;
-    size_t nkept = 0;
-    kept = malloc((dft.n ? dft.n : 1) * sizeof *kept);
+    free(dkeys.key);
+    return rc;
+}
+
+/* The n-grams that pass min_df and max_df, the max_features most frequent
+ * of them if there are more, in key order: the model's features, with
+ * their IDF. Frees the table. */
+static int choose_features(trainer *t, df_table *dft)
+{
+    const slant_train_options *o = &t->o;
+    slant_model *m = t->m;
+    size_t N = t->s->n, nkept = 0;
+    double maxdf = o->max_df * (double)N;
+    struct kept *kept = malloc((dft->n ? dft->n : 1) * sizeof *kept);
     if (!kept)
-        goto nomem;
-    for (size_t i = 0; i <= dft.mask; i++) {
-        const df_entry *e = &dft.e[i];
-        if (!e->key || e->df < (uint32_t)(o.min_df > 1 ? o.min_df : 1) || (double)e->df > maxdf)
+        return nomem(t);
+    for (size_t i = 0; i <= dft->mask; i++) {
+        const df_entry *e = &dft->e[i];
+        if (!e->key || e->df < (uint32_t)(o->min_df > 1 ? o->min_df : 1) || (double)e->df > maxdf)
             continue;
         kept[nkept++] = (struct kept){e->key, e->df};
     }
-    free(dft.e);
-    dft.e = NULL;
-    if (o.max_features && nkept > o.max_features) {
+    free(dft->e);
+    dft->e = NULL;
+    if (o->max_features && nkept > o->max_features) {
         qsort(kept, nkept, sizeof *kept, kept_by_df);
-        nkept = o.max_features;
+        nkept = o->max_features;
     }
     qsort(kept, nkept, sizeof *kept, kept_by_key);
+    int rc = SLANT_OK;
     if (nkept == 0) {
-        rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
-                          "no feature occurs in %d or more documents", o.min_df);
-        goto fail;
+        rc = slantp_error(t->err, SLANT_ETRAIN, NULL, -1, -1,
+                          "no feature occurs in %d or more documents", o->min_df);
+        goto out;
     }
     m->nfeatures = nkept;
     m->feat_keys = malloc(nkept * sizeof *m->feat_keys);
     m->idf = malloc(nkept * sizeof *m->idf);
     m->surface = calloc(nkept, sizeof *m->surface);
-    votes.best = calloc(nkept, sizeof *votes.best);
-    if (!m->feat_keys || !m->idf || !m->surface || !votes.best ||
-        slantp_strtab_init(&votes.forms, nkept) < 0)
-        goto nomem;
+    t->votes.best = calloc(nkept, sizeof *t->votes.best);
+    if (!m->feat_keys || !m->idf || !m->surface || !t->votes.best ||
+        slantp_strtab_init(&t->votes.forms, nkept) < 0) {
+        rc = nomem(t);
+        goto out;
+    }
     for (size_t f = 0; f < nkept; f++) {
         m->feat_keys[f] = kept[f].key;
         m->idf[f] = log((1.0 + (double)N) / (1.0 + (double)kept[f].df)) + 1.0;
     }
     /* the lookup tables classification uses serve pass 2 as well */
-    rc = slantp_model_index(m, err);
-    if (rc)
-        goto fail;
+    rc = slantp_model_index(m, t->err);
+out:
+    free(kept);
+    return rc;
+}
 
-    /* 2. vectors, surface forms, kernel. Documents are tokenized again
-     * rather than kept from pass 1: the stem cache makes the second pass
-     * cheap, and memory stays proportional to the vectors, not the text.
-     * When the Gram matrix fits, the row arrays get their final size up
-     * front (a document has no more features than n-grams counted in
-     * pass 1). */
-    ts.n = N;
-    ts.nfeatures = nkept;
-    ts.row_start = malloc((N + 1) * sizeof *ts.row_start);
-    size_t nnz_cap = 0, nnz = 0;
-    if (!ts.row_start)
-        goto nomem;
-    ts.row_start[0] = 0;
-    if (slantp_kernel_start(&kern, &ts, o.gram_mb, o.threads)) {
-        nnz_cap = ngram_total ? ngram_total : 1;
-        ts.col = malloc(nnz_cap * sizeof *ts.col);
-        ts.val = malloc(nnz_cap * sizeof *ts.val);
-        if (!ts.col || !ts.val)
-            goto nomem;
+/* Pass 2, for document i: its vector appended to the trainset's rows, in
+ * feature order, and a vote for the written form of each feature in it.
+ * 'sorted' is scratch for the sort. */
+static int add_document(trainer *t, size_t i, slantp_feat **sorted, size_t *sorted_cap,
+                        size_t *nnz_cap)
+{
+    const slantp_record *r = &t->s->d->recs[t->s->idx[i]];
+    slant_model *m = t->m;
+    slantp_docfeat *doc = &t->doc;
+    slantp_trainset *ts = &t->ts;
+    size_t nnz = ts->row_start[i];
+    if (slantp_doc_stem(doc, &t->st, r->text, r->len) < 0 ||
+        slantp_doc_vectorize(doc, &m->vocab, m->idf, m->nfeatures, t->o.ngram_max,
+                             m->indexed ? &m->index : NULL) < 0)
+        return nomem(t);
+    if (slantp_grow(sorted, sorted_cap, doc->nvec, sizeof **sorted) < 0)
+        return nomem(t);
+    sort_by_id(doc->vec, *sorted, doc->nvec, (uint32_t)m->nfeatures - 1);
+    if (nnz + doc->nvec > *nnz_cap) {
+        if (t->kern.live)
+            return slantp_error(t->err, SLANT_ETRAIN, NULL, -1, -1,
+                                "internal error: document %zu has more features than n-grams", i);
+        if (slantp_grow(&ts->col, nnz_cap, nnz + doc->nvec, sizeof *ts->col) < 0)
+            return nomem(t);
+        double *nv = realloc(ts->val, *nnz_cap * sizeof *ts->val);
+        if (!nv)
+            return nomem(t);
+        ts->val = nv;
     }
-    for (size_t i = 0; i < N; i++) {
-        const slantp_record *r = &d->recs[s->idx[i]];
-        if (slantp_doc_stem(&doc, &st, r->text, r->len) < 0 ||
-            slantp_doc_vectorize(&doc, &m->vocab, m->idf, nkept, o.ngram_max,
-                                 m->indexed ? &m->index : NULL) < 0)
-            goto nomem;
-        if (slantp_grow(&sorted, &sorted_cap, doc.nvec, sizeof *sorted) < 0)
-            goto nomem;
-        sort_by_id(doc.vec, sorted, doc.nvec, (uint32_t)nkept - 1);
-        if (nnz + doc.nvec > nnz_cap) {
-            if (kern.live) {
-                rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
-                                  "internal error: document %zu has more features than n-grams", i);
-                goto fail;
-            }
-            if (slantp_grow(&ts.col, &nnz_cap, nnz + doc.nvec, sizeof *ts.col) < 0)
-                goto nomem;
-            double *nv = realloc(ts.val, nnz_cap * sizeof *ts.val);
-            if (!nv)
-                goto nomem;
-            ts.val = nv;
-        }
-        for (size_t k = 0; k < doc.nvec; k++) {
-            ts.col[nnz] = doc.vec[k].id;
-            ts.val[nnz++] = doc.vec[k].value;
-        }
-        ts.row_start[i + 1] = nnz;
-        slantp_kernel_rows_ready(&kern, i + 1);
-        for (size_t k = 0; k < doc.nocc; k++) {
-            const slantp_occ *oc = &doc.occ[k];
-            if (k + 8 < doc.nocc)
-                slantp_prefetch(&votes.best[doc.occ[k + 8].fid]);
-            if (vote_surface(&votes, oc->fid, r->text, &doc.toks, oc->first_tok, oc->ntok) < 0)
-                goto nomem;
-        }
-        if ((i & 255) == 0)
-            progress(&o, "vectorizing", i, N);
+    for (size_t k = 0; k < doc->nvec; k++) {
+        ts->col[nnz] = doc->vec[k].id;
+        ts->val[nnz++] = doc->vec[k].value;
     }
-    if (elect_surfaces(&votes, m) < 0)
-        goto nomem;
+    ts->row_start[i + 1] = nnz;
+    slantp_kernel_rows_ready(&t->kern, i + 1);
+    for (size_t k = 0; k < doc->nocc; k++) {
+        const slantp_occ *oc = &doc->occ[k];
+        if (k + 8 < doc->nocc)
+            slantp_prefetch(&t->votes.best[doc->occ[k + 8].fid]);
+        if (vote_surface(&t->votes, oc->fid, r->text, &doc->toks, oc->first_tok, oc->ntok) < 0)
+            return nomem(t);
+    }
+    return SLANT_OK;
+}
 
-    progress(&o, "computing the kernel", 0, 1);
-    rc = slantp_kernel_finish(&kern, err);
+/* Pass 2: the vectors, the surface forms and the kernel. Documents are
+ * tokenized again rather than kept from pass 1: the stem cache makes the
+ * second pass cheap, and memory stays proportional to the vectors, not the
+ * text. When the Gram matrix fits, the row arrays get their final size up
+ * front (a document has no more features than n-grams counted in pass 1)
+ * and the kernel is computed while the rows are written. */
+static int vectorize(trainer *t)
+{
+    slantp_trainset *ts = &t->ts;
+    size_t N = t->s->n, nnz_cap = 0;
+    slantp_feat *sorted = NULL;
+    size_t sorted_cap = 0;
+    int rc = SLANT_OK;
+    ts->n = N;
+    ts->nfeatures = t->m->nfeatures;
+    ts->row_start = malloc((N + 1) * sizeof *ts->row_start);
+    if (!ts->row_start)
+        return nomem(t);
+    ts->row_start[0] = 0;
+    if (slantp_kernel_start(&t->kern, ts, t->o.gram_mb, t->o.threads)) {
+        nnz_cap = t->ngram_total ? t->ngram_total : 1;
+        ts->col = malloc(nnz_cap * sizeof *ts->col);
+        ts->val = malloc(nnz_cap * sizeof *ts->val);
+        if (!ts->col || !ts->val)
+            return nomem(t);
+    }
+    for (size_t i = 0; i < N && rc == SLANT_OK; i++) {
+        rc = add_document(t, i, &sorted, &sorted_cap, &nnz_cap);
+        if (rc == SLANT_OK && (i & 255) == 0)
+            progress(&t->o, "vectorizing", i, N);
+    }
+    free(sorted);
     if (rc)
-        goto fail;
-    m->used_gram = ts.gram != NULL || ts.cache != NULL;     /* precomputed, whole or cached */
+        return rc;
+    if (elect_surfaces(&t->votes, t->m) < 0)
+        return nomem(t);
+    progress(&t->o, "computing the kernel", 0, 1);
+    rc = slantp_kernel_finish(&t->kern, t->err);
+    if (rc)
+        return rc;
+    t->m->used_gram = ts->gram != NULL || ts->cache != NULL;   /* precomputed, whole or cached */
+    return SLANT_OK;
+}
 
-    /* 3. heads and labels */
-    m->nheads = d->nheads;
+/* The heads and their labels, copied from the dataset, and the per-label
+ * arrays the heads' training fills. */
+static int add_heads(trainer *t)
+{
+    const slant_dataset *d = t->s->d;
+    slant_model *m = t->m;
     size_t total_labels = 0;
+    m->nheads = d->nheads;
     for (size_t h = 0; h < d->nheads; h++) {
         const slantp_dhead *dh = &d->heads[h];
         slantp_head *mh = &m->heads[h];
-        if (dh->labels.n == 0) {
-            rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1,
-                              "head '%s' has no labels to learn: every list of it is empty",
-                              dh->name);
-            goto fail;
-        }
+        if (dh->labels.n == 0)
+            return slantp_error(t->err, SLANT_ETRAIN, NULL, -1, -1,
+                                "head '%s' has no labels to learn: every list of it is empty",
+                                dh->name);
         mh->name = slantp_strndup(dh->name, strlen(dh->name));
         mh->multilabel = dh->multilabel;
         mh->nlabels = dh->labels.n;
         mh->first = total_labels;
         mh->labels = calloc(dh->labels.n ? dh->labels.n : 1, sizeof *mh->labels);
         if (!mh->name || !mh->labels)
-            goto nomem;
+            return nomem(t);
         for (size_t l = 0; l < dh->labels.n; l++) {
             const char *ln = slantp_strtab_key(&dh->labels, l);
             if (!(mh->labels[l] = slantp_strndup(ln, strlen(ln))))
-                goto nomem;
+                return nomem(t);
         }
         total_labels += dh->labels.n;
     }
     m->nlabels = total_labels;
-    if (total_labels == 0) {
-        rc = slantp_error(err, SLANT_ETRAIN, NULL, -1, -1, "the training data has no labels");
-        goto fail;
-    }
-    m->W = calloc(nkept * total_labels, sizeof *m->W);
+    if (total_labels == 0)
+        return slantp_error(t->err, SLANT_ETRAIN, NULL, -1, -1, "the training data has no labels");
+    m->W = calloc(m->nfeatures * total_labels, sizeof *m->W);
     m->bias = calloc(total_labels, sizeof *m->bias);
     m->platt_a = calloc(total_labels, sizeof *m->platt_a);
     m->platt_b = calloc(total_labels, sizeof *m->platt_b);
@@ -1053,37 +1126,52 @@ int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
     m->label_docs = calloc(total_labels, sizeof *m->label_docs);
     if (!m->W || !m->bias || !m->platt_a || !m->platt_b || !m->threshold || !m->cost ||
         !m->label_docs)
-        goto nomem;
+        return nomem(t);
+    return SLANT_OK;
+}
 
-    train_ctx ctx = {&ts, &o, m, err};
-    for (size_t h = 0; h < m->nheads; h++) {
-        rc = train_head(&ctx, s, h);
+/* Every head trained in turn, then the stems no feature uses dropped and
+ * the lookup tables rebuilt for the final stem ids. */
+static int train_heads(trainer *t)
+{
+    train_ctx ctx = {&t->ts, &t->o, t->m, t->err};
+    for (size_t h = 0; h < t->m->nheads; h++) {
+        int rc = train_head(&ctx, t->s, h);
         if (rc)
-            goto fail;
+            return rc;
     }
-    if (prune_stems(m) < 0)
-        goto nomem;
-    rc = slantp_model_index(m, err);
+    if (prune_stems(t->m) < 0)
+        return nomem(t);
+    return slantp_model_index(t->m, t->err);
+}
+
+int slantp_train_subset(const slantp_subset *s, const slant_train_options *opt,
+                        slant_model **out, slant_error *err)
+{
+    trainer t = {.s = s, .o = *opt, .err = err};
+    df_table dft = {0};
+    *out = NULL;
+    slantp_svm_quiet();     /* libsvm prints progress on stdout otherwise */
+    int rc = check_options(&t.o, s, err);
     if (rc)
-        goto fail;
-    *out = m;
-    m = NULL;
-    goto done;
-nomem:
-    rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory while training");
-fail:
-done:
-    slantp_kernel_abort(&kern);     /* before the rows its workers read are freed */
-    slant_model_free(m);
-    if (have_stemmer)
-        slantp_stemmer_release(&st);
-    slantp_docfeat_release(&doc);
+        return rc;
+    rc = start_model(&t);
+    if (!rc)
+        rc = count_ngrams(&t, &dft);
+    if (!rc)
+        rc = choose_features(&t, &dft);
     free(dft.e);
-    free(dkeys.key);
-    free(kept);
-    slantp_trainset_release(&ts);
-    surface_votes_release(&votes);
-    free(sorted);
+    if (!rc)
+        rc = vectorize(&t);
+    if (!rc)
+        rc = add_heads(&t);
+    if (!rc)
+        rc = train_heads(&t);
+    if (!rc) {
+        *out = t.m;
+        t.m = NULL;
+    }
+    trainer_release(&t);
     return rc;
 }
 

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "vocab.h"
 
 static size_t pow2_at_least(size_t n)
 {

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "calibrate.h"
 
 /* Deterministic uniform numbers in [0, 1). */
 static double uniform(uint64_t *s)

@@ -9,7 +9,10 @@
 #include <strings.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "classify.h"
+#include "features.h"
+#include "model.h"
 
 static const char *const docs[] = {
     "KAMPALA, June 2 (Meridian) - Officials said on Tuesday that the port tariff would be "

@@ -123,10 +123,13 @@ Test(cli, classify_jsonl_keeps_ids_and_order_and_reports_bad_lines)
                      "wire");
     cr_assert(json_is_null(json_object_get(b, "id")));
     cr_assert_eq(json_integer_value(json_object_get(b, "line")), 2);
-    cr_assert_str_eq(json_string_value(json_object_get(c, "id")), "7");
+    cr_assert(json_is_integer(json_object_get(c, "id")), "an integer id stays a number");
+    cr_assert_eq(json_integer_value(json_object_get(c, "id")), 7);
     cr_assert_str_eq(json_string_value(json_object_get(json_object_get(c, "labels"), "outlet_type")),
                      "partisan");
     cr_assert_str_eq(json_string_value(json_object_get(d, "error")), "missing field 'text'");
+    cr_assert_str_eq(json_string_value(json_object_get(d, "id")), "d",
+                     "an error record keeps the id of its line");
     char want[512];
     snprintf(want, sizeof want, "slant: %s:2:24: invalid token near 'oops'\nslant: %s:5:1: missing "
              "field 'text'\n", in, in);
@@ -300,7 +303,9 @@ Test(cli, errors_across_batches_come_in_input_order_for_any_thread_count)
     size_t records = 0;
     for (const char *p = out[0]; (p = strchr(p, '\n')); p++)
         records++;
-    cr_assert_eq(records, 1300 + 9, "one record per input line");
+    cr_assert_eq(records, 1300 + 1 + 9, "one record per input line, and one for the missing file");
+    char *missing_record = strstr(out[0], "\"error\":\"cannot open");
+    cr_assert_not_null(missing_record, "the missing file has an error record:\n%s", out[0]);
     /* the errors, in input order */
     char want[5][512];
     snprintf(want[0], sizeof want[0], "slant: %s:2:", in1);

@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "dataset.h"
+#include "vocab.h"
 
 /* A temporary directory with one data file in it. */
 typedef struct fixture {

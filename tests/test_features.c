@@ -8,7 +8,12 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "features.h"
+#include "model.h"
+#include "stem.h"
+#include "text.h"
+#include "vocab.h"
 
 static const char *const texts[] = {
     "Officials said on Tuesday that the port tariff would be reviewed, according to a statement.",

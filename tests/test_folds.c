@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "dataset.h"
+#include "folds.h"
+#include "vocab.h"
 
 /* 'n' records of 'label' spread over 'groups' groups named prefix0.. */
 static void add_records(slant_dataset *d, const char *label, size_t n, size_t groups,

@@ -17,7 +17,8 @@
 
 #include "cli.h"
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "io.h"
 
 /* Entries of a directory other than . and .., for "nothing left behind". */
 static size_t count_entries(const char *dir)

@@ -3,7 +3,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "mask.h"
 
 Test(mask, names_are_blanked_where_they_stand_as_words)
 {

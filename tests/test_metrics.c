@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "dataset.h"
+#include "metrics.h"
+#include "model.h"
 
 #define NEAR(a, b) cr_assert(fabs((a) - (b)) < 1e-12, "%.15g != %.15g", (double)(a), (double)(b))
 

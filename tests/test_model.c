@@ -10,7 +10,10 @@
 #include <sys/stat.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "classify.h"
+#include "io.h"
+#include "model.h"
 
 static const char *const texts[] = {
     "Officials said on Tuesday that the port tariff would be reviewed, according to a "
@@ -700,9 +703,9 @@ Test(model, two_threads_load_what_one_loads_and_refuse_what_it_refuses)
 Test(model, the_shipped_model_loads_the_same_with_two_threads)
 {
     slant_error err;
-    slant_model *one = slantp_model_load_threads("models/default.slant", 1, &err);
+    slant_model *one = slant_model_load_threads("models/default.slant", 1, &err);
     cr_assert_not_null(one, "%s", err.text);
-    slant_model *two = slantp_model_load_threads("models/default.slant", 2, &err);
+    slant_model *two = slant_model_load_threads("models/default.slant", 2, &err);
     cr_assert_not_null(two, "%s", err.text);
     expect_same_scores(one, two);
     slant_model_free(one);

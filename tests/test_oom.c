@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "classify.h"
+#include "model.h"
 
 static const char *const texts[] = {
     "",

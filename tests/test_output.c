@@ -60,6 +60,6 @@ Test(output, json_strings_are_escaped)
 {
     cli_out o = {0};
     out_json_string(&o, "say \"hi\"\\\n\t\x01 ok");
-    cr_assert_str_eq(o.p, "\"say \\\"hi\\\"\\\\\\n\\t\\u0001 ok\"");
+    cr_assert_str_eq(o.data, "\"say \\\"hi\\\"\\\\\\n\\t\\u0001 ok\"");
     out_release(&o);
 }

@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "stem.h"
+#include "text.h"
+#include "vocab.h"
 
 /* A stemmer in training mode over its own stem table. */
 typedef struct grow_fixture {

@@ -9,7 +9,13 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "dataset.h"
+#include "features.h"
+#include "gram.h"
+#include "model.h"
+#include "stem.h"
+#include "svm.h"
 
 /* The small corpus vectorized with a trained model's vocabulary, no kernel yet. */
 static void build_rows(const slant_model *m, slantp_trainset *ts)

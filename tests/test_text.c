@@ -10,7 +10,8 @@
 #include <utf8proc.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "text.h"
 
 #define MAXTOK 12
 

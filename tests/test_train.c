@@ -7,7 +7,11 @@
 #include <strings.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "classify.h"
+#include "dataset.h"
+#include "model.h"
+#include "vocab.h"
 
 static char *serialize(const slant_model *m, size_t *len)
 {

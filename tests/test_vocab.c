@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "slant_private.h"
+#include "core.h"
+#include "vocab.h"
 
 Test(vocab, interns_strings_as_dense_ids_in_first_seen_order)
 {

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "classify.h"
+#include "dataset.h"
+#include "model.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "slant_private.h"
+#include "core.h"
+#include "dataset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

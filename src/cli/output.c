@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "slant_private.h"
 #include "cli.h"
 
 void cli_report(const slant_error *err)
@@ -109,7 +108,7 @@ slant_model *cli_load_model(const char *given, int threads)
 {
     slant_error err;
     const char *path = cli_default_model(given);
-    slant_model *m = slantp_model_load_threads(path, threads, &err);
+    slant_model *m = slant_model_load_threads(path, threads, &err);
     if (!m)
         cli_report(&err);
     return m;
@@ -142,23 +141,7 @@ int cli_use_color(FILE *f)
 
 void out_write_grow(cli_out *o, const char *s, size_t n)
 {
-    if (o->failed)
-        return;
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap : 256;
-        while (cap < o->len + n + 1)
-            cap *= 2;
-        char *p = realloc(o->p, cap);
-        if (!p) {
-            o->failed = 1;
-            return;
-        }
-        o->p = p;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = '\0';
+    slant_buffer_write(o, s, n);
 }
 
 void out_printf(cli_out *o, const char *fmt, ...)
@@ -361,8 +344,7 @@ void out_json_double(cli_out *o, double d)
 
 void out_release(cli_out *o)
 {
-    free(o->p);
-    memset(o, 0, sizeof *o);
+    slant_buffer_release(o);
 }
 
 /* ---------------------------------------------------------------- output files */
@@ -475,18 +457,37 @@ int cli_check_writable(const char *path)
 
 /* ---------------------------------------------------------------- name lists */
 
+/* The whole of a small text file, NUL-terminated; reports why not. */
+static char *read_text_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_errorf("cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    cli_out text = {0};
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        out_write(&text, chunk, got);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed || text.failed) {
+        cli_errorf(failed ? "cannot read '%s'" : "out of memory reading '%s'", path);
+        out_release(&text);
+        return NULL;
+    }
+    *len = text.len;
+    return text.data ? text.data : calloc(1, 1);
+}
+
 int cli_read_names(const char *path, cli_names *names)
 {
-    slant_error err;
-    slantp_buf file = {0};
+    size_t len = 0, cap = 0;
     memset(names, 0, sizeof *names);
-    if (slantp_read_file(path, SLANTP_MAX_DOC, &file, &err) != SLANT_OK) {
-        cli_report(&err);
+    if (!(names->text = read_text_file(path, &len)))
         return -1;
-    }
-    names->text = file.data;
-    size_t cap = 0;
-    for (char *line = file.data, *end = file.data + file.len; line && line < end;) {
+    for (char *line = names->text, *end = names->text + len; line && line < end;) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         if (nl)
             *nl = '\0';
@@ -496,10 +497,16 @@ int cli_read_names(const char *path, cli_names *names)
         while (*line == ' ' || *line == '\t')
             line++;
         if (*line && *line != '#') {
-            if (slantp_grow(&names->v, &cap, names->n + 1, sizeof *names->v) < 0) {
-                cli_errorf("out of memory");
-                cli_names_release(names);
-                return -1;
+            if (names->n == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                const char **v = realloc(names->v, ncap * sizeof *v);
+                if (!v) {
+                    cli_errorf("out of memory");
+                    cli_names_release(names);
+                    return -1;
+                }
+                names->v = v;
+                cap = ncap;
             }
             names->v[names->n++] = line;
         }

@@ -55,7 +55,7 @@ static void write_out(cli_out *o)
     if (o->failed)
         cli_errorf("out of memory");
     else
-        fwrite(o->p, 1, o->len, stdout);
+        fwrite(o->data, 1, o->len, stdout);
     out_release(o);
 }
 
@@ -388,7 +388,7 @@ int cli_cmd_inspect(int argc, char **argv)
         cli_errorf("out of memory");
         status = EXIT_DATA;
     } else {
-        fwrite(o.p, 1, o.len, stdout);
+        fwrite(o.data, 1, o.len, stdout);
         status = cli_close_stdout();
     }
     out_release(&o);

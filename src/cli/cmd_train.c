@@ -386,7 +386,7 @@ static void oof_record(void *vctx, int fold, size_t rec, const slant_model *m,
         out_puts(&c->line, "}");
     }
     out_puts(&c->line, "}}\n");
-    fwrite(c->line.p, 1, c->line.len, c->fp);
+    fwrite(c->line.data, 1, c->line.len, c->fp);
 }
 
 static int write_folds(const slant_dataset *d, const int *fold, cli_outfile *f)

@@ -82,13 +82,10 @@ void cli_names_release(cli_names *names);
 /* Colours only when the stream is a terminal and NO_COLOR is unset. */
 int cli_use_color(FILE *f);
 
-/* A growable output buffer: each document's output is formatted into one,
- * possibly on a worker thread, then written in input order. */
-typedef struct cli_out {
-    char *p;
-    size_t len, cap;
-    int failed;     /* out of memory: the buffer is incomplete */
-} cli_out;
+/* A growable output buffer (slant.h's): each document's output is
+ * formatted into one, possibly on a worker thread, then written in input
+ * order. After a failed allocation 'failed' is set: it is incomplete. */
+typedef slant_buffer cli_out;
 /* Append n bytes (and keep a NUL after them). Inline, because JSON output
  * is a hundred or more small pieces per document: the common case is a
  * copy into room the buffer already has; anything else goes out of line. */
@@ -96,9 +93,9 @@ void out_write_grow(cli_out *o, const char *s, size_t n);
 static inline void out_write(cli_out *o, const char *s, size_t n)
 {
     if (o->len + n < o->cap && !o->failed) {
-        memcpy(o->p + o->len, s, n);
+        memcpy(o->data + o->len, s, n);
         o->len += n;
-        o->p[o->len] = '\0';
+        o->data[o->len] = '\0';
         return;
     }
     out_write_grow(o, s, n);
