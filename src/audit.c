@@ -431,6 +431,7 @@ void audit_free(audit *a)
             free(a->ids[i].id);
     free(a->ids);
     free(a->ids_index);
+    slantp_buf_release(&a->key);
     audit_spec_release(&a->spec);
     free(a);
 }
@@ -523,7 +524,7 @@ static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *re
      * asked for ahead (tables of big groups do not fit in the caches) */
     if (audit_cell_reserve(c, d->nfeat) < 0)
         return -1;
-    enum { AHEAD = 16 };
+    enum { AHEAD = 32 };
     for (size_t i = 0; i < d->nfeat && i < AHEAD; i++)
         slantp_prefetch(&c->tab[slantp_hash_u64(get_u32(d->feat + 8 * i)) & (c->tab_cap - 1)]);
     for (size_t i = 0; i < d->nfeat; i++) {
@@ -596,7 +597,6 @@ static int add_surfaces(audit *a, const audit_doc *d)
 
 int audit_add(audit *a, const audit_doc *d)
 {
-    slantp_buf key = {0};
     uint32_t ref = UINT32_MAX;     /* this document's id, interned when first needed */
     int rc = -1;
     a->nrecords++;
@@ -604,7 +604,7 @@ int audit_add(audit *a, const audit_doc *d)
     for (size_t i = 0; i < a->ndims; i++) {
         audit_dim *dim = &a->dims[i];
         size_t len;
-        const char *k = doc_key(a, dim, d, &key, &len);
+        const char *k = doc_key(a, dim, d, &a->key, &len);
         audit_cell *c = k ? audit_dim_cell(dim, &a->spec, k, len) : NULL;
         if (!c)
             goto out;
@@ -618,7 +618,6 @@ int audit_add(audit *a, const audit_doc *d)
 out:
     if (ref != UINT32_MAX)
         id_unref(a, ref);   /* the reference id_ref made for this call */
-    slantp_buf_release(&key);
     return rc;
 }
 
@@ -743,29 +742,27 @@ int audit_merge(audit *dst, const audit *src)
 
 /* ======================================================== canonical orders */
 
-/* Sort entries by fid: many with two passes of a radix sort on 16 bits,
- * few with qsort (clearing the counts would cost more). */
-static int by_fid(const void *x, const void *y)
-{
-    const audit_entry *a = x, *b = y;
-    return (a->fid > b->fid) - (a->fid < b->fid);
-}
-
+/* Sort entries by fid: a radix sort in three passes of 11 bits (fids are
+ * below 2^32), whose counts are cheap to clear; insertion for a few. */
 static void sort_by_fid(audit_entry *v, audit_entry *tmp, size_t n)
 {
-    static _Thread_local size_t count[65537];
-    if (n < 16384) {
-        qsort(v, n, sizeof *v, by_fid);
+    if (n < 32) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && v[j - 1].fid > v[j].fid; j--) {
+                audit_entry t = v[j];
+                v[j] = v[j - 1];
+                v[j - 1] = t;
+            }
         return;
     }
-    for (unsigned shift = 0; shift < 32; shift += 16) {
-        memset(count, 0, sizeof count);
+    for (unsigned shift = 0; shift < 33; shift += 11) {
+        size_t count[2049] = {0};
         for (size_t i = 0; i < n; i++)
-            count[((v[i].fid >> shift) & 0xFFFF) + 1]++;
-        for (size_t k = 1; k <= 65536; k++)
+            count[((v[i].fid >> shift) & 0x7FF) + 1]++;
+        for (size_t k = 1; k <= 2048; k++)
             count[k] += count[k - 1];
         for (size_t i = 0; i < n; i++)
-            tmp[count[(v[i].fid >> shift) & 0xFFFF]++] = v[i];
+            tmp[count[(v[i].fid >> shift) & 0x7FF]++] = v[i];
         memcpy(v, tmp, n * sizeof *v);
     }
 }

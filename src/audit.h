@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core.h"
 #include "slant.h"
 
 #define AUDIT_FIXED 1000000000.0  /* probabilities are stored in units of 1e-9 */
@@ -155,6 +156,7 @@ typedef struct audit {
     size_t ids_index_cap, ids_index_used;
     size_t ids_live;            /* ids with references */
     uint32_t ids_free;          /* head of the free list + 1 (refs = 0 slots) */
+    slantp_buf key;             /* scratch: a document's cross key */
 } audit;
 
 /* A new empty aggregate for 'spec' (which it takes over; the caller's copy

@@ -403,27 +403,37 @@ void audit_record_write(const audit *a, const slant_result *r, const char *id,
      * the count is patched after. One look at each feature's bar says
      * whether it is counted and whether its surface is worth sending. */
     size_t nf = slant_result_nfeatures(r), at = out->len, n = 0, nsurf = 0, ncand = 0;
-    uint32_t block[512], cand[1024];
+    uint32_t block[512], cand[1024], fids[256], counts[256];
     uint32_t top = (uint32_t)(hash >> 32);
     size_t nb = 0;
     int more = 0;       /* candidates beyond cand[]: look at every feature again */
     put_u32(out, 0);
-    for (size_t i = 0; i < nf; i++) {
-        size_t count, fid = slant_result_feature(r, i, &count);
-        uint32_t bar = atomic_load_explicit(&a->surface_bar[fid].v, memory_order_relaxed);
-        if (bar == 0)
-            continue;
-        block[nb++] = (uint32_t)fid;
-        block[nb++] = (uint32_t)count;
-        n++;
-        if (nb == 512) {
-            slant_buffer_write(out, block, sizeof block);
-            nb = 0;
+    /* a chunk of features at a time: their bars are asked for first, as
+     * the bars are scattered over the table and rarely in the caches */
+    for (size_t i0 = 0; i0 < nf; i0 += 256) {
+        size_t nc = nf - i0 < 256 ? nf - i0 : 256;
+        for (size_t k = 0; k < nc; k++) {
+            size_t count;
+            fids[k] = (uint32_t)slant_result_feature(r, i0 + k, &count);
+            counts[k] = (uint32_t)count;
+            slantp_prefetch(&a->surface_bar[fids[k]]);
         }
-        if (top < bar && ncand < 1024)
-            cand[ncand++] = (uint32_t)i;
-        else if (top < bar)
-            more = 1;
+        for (size_t k = 0; k < nc; k++) {
+            uint32_t bar = atomic_load_explicit(&a->surface_bar[fids[k]].v, memory_order_relaxed);
+            if (bar == 0)
+                continue;
+            block[nb++] = fids[k];
+            block[nb++] = counts[k];
+            n++;
+            if (nb == 512) {
+                slant_buffer_write(out, block, sizeof block);
+                nb = 0;
+            }
+            if (top < bar && ncand < 1024)
+                cand[ncand++] = (uint32_t)(i0 + k);
+            else if (top < bar)
+                more = 1;
+        }
     }
     slant_buffer_write(out, block, nb * sizeof *block);
     size_t at2 = out->len;
