@@ -386,3 +386,235 @@ Test(audit, bad_dates_and_missing_fields_are_counted_not_dropped)
     cr_assert_eq(a->nrecords, 1011);
     audit_free(a);
 }
+
+/* ======================================================== the command */
+
+static char *cdir;
+
+static void cli_setup(void) { cdir = th_mkdtemp(); }
+
+static void cli_teardown(void)
+{
+    th_rmdir(cdir);
+    free(cdir);
+}
+
+TestSuite(audit_cli, .init = cli_setup, .fini = cli_teardown, .timeout = 300);
+
+/* A corpus of n records: four outlets whose wording differs, dates over
+ * six months (some missing or unreadable), a few malformed lines when
+ * 'bad'. Records [from, to) only, so that shards can be cut from it. */
+static char *corpus_text(unsigned from, unsigned to, int bad)
+{
+    static const char *const outlets[] = {"Daily Courier", "State Voice", "Farm Wire", "Metro Post"};
+    static const char *const phrases[] = {
+        "the Israeli regime and its occupation forces attacked",
+        "Israel said the military operation would continue",
+        "ten shocking facts doctors do not want you to know about vaccines",
+        "the city council voted on the new budget for schools and hospitals"};
+    static const char *const common[] = {
+        "officials said on Tuesday", "the economy grew faster than expected",
+        "prices of food and fuel rose again", "police arrested two suspects after the attack",
+        "the court ruled against the government", "voters will go to the polls next month"};
+    slant_buffer b = {0};
+    char line[2048];
+    for (unsigned i = from; i < to; i++) {
+        unsigned x = i * 2654435761u, o = (x >> 5) % 4;
+        const char *date = (x >> 9) % 17 == 0 ? "someday" : NULL;
+        char d[16];
+        if (!date) {
+            snprintf(d, sizeof d, "2024-%02u-%02u", 1 + (x >> 11) % 6, 1 + (x >> 15) % 28);
+            date = d;
+        }
+        int n = snprintf(line, sizeof line,
+                         "{\"id\":\"n%u\",\"source\":\"%s\",\"date\":\"%s\",\"text\":\"%s. %s. "
+                         "%s, and %s. %s.\"}\n",
+                         i, outlets[o], date, phrases[o], common[x % 6], common[(x >> 3) % 6],
+                         phrases[o], common[(x >> 7) % 6]);
+        slant_buffer_write(&b, line, (size_t)n);
+        if (bad && i % 50 == 7)
+            slant_buffer_write(&b, "{\"id\":\"broken\",\"text\":\n", 23);
+    }
+    slant_buffer_write(&b, "", 1);
+    return b.data;
+}
+
+static char *write_corpus(const char *name, unsigned from, unsigned to, int bad)
+{
+    char *path = th_path(cdir, name), *text = corpus_text(from, to, bad);
+    th_write(path, text, strlen(text));
+    free(text);
+    return path;
+}
+
+static int run_slant(const char *const *argv, char **err)
+{
+    char *out;
+    int st = th_run(argv, NULL, &out, err);
+    free(out);
+    return st;
+}
+
+static const char *const outputs[] = {"summary.json", "groups.csv", "labels.csv", "phrases.csv",
+                                      "examples.csv", "report.html"};
+
+static void assert_same_outputs(const char *a, const char *b)
+{
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        char *pa = th_path(a, outputs[i]), *pb = th_path(b, outputs[i]);
+        size_t na, nb;
+        char *x = th_read(pa, &na), *y = th_read(pb, &nb);
+        cr_assert(x && y, "%s missing", outputs[i]);
+        cr_assert(na == nb && memcmp(x, y, na) == 0, "%s differs between %s and %s", outputs[i],
+                  a, b);
+        free(x);
+        free(y);
+        free(pa);
+        free(pb);
+    }
+}
+
+static char *audit_dir(const char *name)
+{
+    return th_path(cdir, name);
+}
+
+Test(audit_cli, three_shards_merged_give_the_bytes_of_one_run)
+{
+    char *all = write_corpus("all.jsonl", 0, 600, 1);
+    char *part[3] = {write_corpus("p1.jsonl", 0, 130, 1), write_corpus("p2.jsonl", 130, 131, 1),
+                     write_corpus("p3.jsonl", 131, 600, 1)};
+    char *one = audit_dir("one"), *s[3] = {audit_dir("s1"), audit_dir("s2"), audit_dir("s3")};
+    char *merged = audit_dir("merged"), *err;
+    int st = run_slant((const char *[]){"audit", "-j", "2", "--by", "source", "--time",
+                                        "date:month", "--out", one, all, NULL}, &err);
+    cr_assert_eq(st, 1, "bad lines make the status 1: %s", err);
+    cr_assert(strstr(err, "documents, 12 failed") != NULL, "%s", err);
+    free(err);
+    for (int k = 0; k < 3; k++) {
+        st = run_slant((const char *[]){"audit", "--by", "source", "--time", "date:month",
+                                        "--out", s[k], part[k], NULL}, &err);
+        cr_assert(st == 0 || st == 1, "%s", err);
+        free(err);
+    }
+    /* in another order than the input's */
+    st = run_slant((const char *[]){"audit", "merge", "--out", merged, s[2], s[0], s[1], NULL},
+                   &err);
+    cr_assert_eq(st, 0, "%s", err);
+    free(err);
+    assert_same_outputs(one, merged);
+    /* and 'audit report' renders the same bytes again */
+    char *again = audit_dir("again");
+    st = run_slant((const char *[]){"audit", "report", "--out", again, one, NULL}, &err);
+    cr_assert_eq(st, 0, "%s", err);
+    free(err);
+    assert_same_outputs(one, again);
+    free(again);
+    for (int k = 0; k < 3; k++)
+        free(part[k]), free(s[k]);
+    free(all);
+    free(one);
+    free(merged);
+}
+
+Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_one)
+{
+    char *in = write_corpus("c.jsonl", 0, 500, 1);
+    char *one = audit_dir("one"), *err;
+    int st = run_slant((const char *[]){"audit", "--by", "source", "--time", "date:week",
+                                        "--out", one, in, NULL}, &err);
+    cr_assert_eq(st, 1, "%s", err);
+    free(err);
+    /* killed at several places: before the first checkpoint, between
+     * checkpoints, right on one; then resumed, once or twice */
+    static const char *const kill_at[][2] = {{"7", NULL}, {"130", "333"}, {"100", NULL},
+                                             {"499", NULL}};
+    for (size_t k = 0; k < sizeof kill_at / sizeof kill_at[0]; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "r%zu", k);
+        char *dir = audit_dir(name);
+        for (int step = 0; step < 2 && kill_at[k][step]; step++) {
+            setenv("SLANT_AUDIT_FAULT_AFTER", kill_at[k][step], 1);
+            st = run_slant((const char *[]){"audit", "--resume", "--checkpoint", "50", "--by",
+                                            "source", "--time", "date:week", "--out", dir, in,
+                                            NULL}, &err);
+            unsetenv("SLANT_AUDIT_FAULT_AFTER");
+            cr_assert_eq(st, 137, "the fault hook did not fire at %s: %s", kill_at[k][step], err);
+            free(err);
+        }
+        st = run_slant((const char *[]){"audit", "--resume", "--checkpoint", "50", "--by",
+                                        "source", "--time", "date:week", "--out", dir, in,
+                                        NULL}, &err);
+        cr_assert_eq(st, 1, "%s", err);
+        free(err);
+        assert_same_outputs(one, dir);
+        free(dir);
+    }
+    /* without --resume an audit in place is refused */
+    st = run_slant((const char *[]){"audit", "--by", "source", "--out", one, in, NULL}, &err);
+    cr_assert_eq(st, 1);
+    cr_assert(strstr(err, "--resume") != NULL, "%s", err);
+    free(err);
+    free(in);
+    free(one);
+}
+
+Test(audit_cli, usage_errors_exit_2)
+{
+    char *in = write_corpus("c.jsonl", 0, 5, 0), *out = audit_dir("o");
+    const char *const *cases[] = {
+        (const char *[]){"audit", in, NULL},
+        (const char *[]){"audit", "--out", out, NULL},
+        (const char *[]){"audit", "--out", out, "--time", "date", in, NULL},
+        (const char *[]){"audit", "--out", out, "--time", "date:fortnight", in, NULL},
+        (const char *[]){"audit", "--out", out, "-j", "0", in, NULL},
+        (const char *[]){"audit", "--out", out, "--checkpoint", "x", in, NULL},
+        (const char *[]){"audit", "--out", out, "--frobnicate", in, NULL},
+        (const char *[]){"audit", "merge", "s1", NULL},
+        (const char *[]){"audit", "report", NULL},
+        (const char *[]){"audit", "report", "a", "b", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *err;
+        int st = run_slant(cases[i], &err);
+        cr_expect_eq(st, 2, "case %zu: status %d, %s", i, st, err);
+        cr_expect(strstr(err, "usage: slant audit") != NULL, "case %zu: %s", i, err);
+        free(err);
+    }
+    free(in);
+    free(out);
+}
+
+Test(audit_cli, bad_lines_are_counted_and_outputs_are_complete_files)
+{
+    char *in = write_corpus("c.jsonl", 0, 120, 1), *out = audit_dir("o"), *err;
+    int st = run_slant((const char *[]){"audit", "--by", "source", "--by", "nosuchfield",
+                                        "--time", "date:day", "--out", out, in, NULL}, &err);
+    cr_assert_eq(st, 1, "%s", err);
+    cr_assert(strstr(err, "c.jsonl:9:") != NULL, "the bad line is named: %s", err);
+    free(err);
+    char *sp = th_path(out, "summary.json");
+    size_t n;
+    char *summary = th_read(sp, &n);
+    cr_assert(strstr(summary, "\"records\": 123") != NULL, "120 documents and 3 bad lines");
+    cr_assert(strstr(summary, "\"failed\": 3") != NULL);
+    cr_assert(strstr(summary, "\"group\": \"(missing)\"") != NULL, "a missing field is a group");
+    cr_assert(strstr(summary, "\"period\": \"unknown\"") != NULL, "bad dates are a period");
+    free(summary);
+    free(sp);
+    /* only the finished files: no temporary left behind */
+    DIR *d = opendir(out);
+    struct dirent *e;
+    size_t nfiles = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            cr_assert(strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0,
+                      "left behind: %s", e->d_name);
+        else
+            nfiles++;
+    }
+    closedir(d);
+    cr_assert_eq(nfiles, 7, "partial.slaud and six renders");
+    free(in);
+    free(out);
+}

@@ -224,8 +224,9 @@ int cli_cmd_audit(int argc, char **argv)
     }
     if (usage != usage_report)
         final_line(what, &s, &sh, p.out);
-    /* records that could not be read are data failures: say so in the status */
-    status = usage != usage_report && s.failed ? EXIT_DATA : EXIT_OK;
+    /* records a run could not read are data failures: say so in its status
+     * (a merge or a report has nothing new to say about them) */
+    status = usage == usage_run && s.failed ? EXIT_DATA : EXIT_OK;
 out:
     slant_model_free(m);
     free(p.time_field);
