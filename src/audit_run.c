@@ -221,16 +221,31 @@ static int submit_input(run *r, slant_batch *b, size_t f, int resuming, slant_er
 
 /* ======================================================== helpers */
 
+/* mkdir -p: the directory and any missing parents. */
 static int make_dir(const char *dir, slant_error *err)
 {
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+    char *p = slantp_strndup(dir, strlen(dir));
+    if (!p)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory"), -1;
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s && *s != '/')
+            continue;
+        char c = *s;
+        *s = '\0';
         struct stat st;
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-            return 0;
-        errno = ENOTDIR;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            rc = -1;
+        else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+            rc = -1, errno = ENOTDIR;
+        *s = c;
+        if (rc < 0 || !c)
+            break;
     }
-    slantp_error(err, SLANT_EIO, dir, -1, -1, "cannot create directory: %s", strerror(errno));
-    return -1;
+    if (rc < 0)
+        slantp_error(err, SLANT_EIO, dir, -1, -1, "cannot create directory: %s", strerror(errno));
+    free(p);
+    return rc;
 }
 
 static char *join(const char *dir, const char *name)
