@@ -24,6 +24,9 @@ static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759"
                                       "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
                                       "#1f5f8b", "#a0cbe8", "#8cd17d", "#d4a6c8"};
 #define NPALETTE (sizeof palette / sizeof palette[0])
+/* a point of a trend line needs this many documents: fewer make 0% and
+ * 100% spikes that say nothing */
+#define MIN_POINT_DOCS 10
 
 static void put(slant_buffer *b, const char *s) { slant_buffer_write(b, s, strlen(s)); }
 
@@ -56,6 +59,25 @@ static void esc(slant_buffer *b, const char *s)
         default: slant_buffer_write(b, s, 1);
         }
     }
+}
+
+/* A label as shown in charts: underscores as spaces, at most 'max' bytes
+ * (cut at a character boundary, with an ellipsis). */
+static void label(slant_buffer *b, const char *s, size_t max)
+{
+    char t[256];
+    size_t n = 0;
+    for (; *s && n < sizeof t - 4; s++)
+        t[n++] = *s == '_' ? ' ' : *s;
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)t[n] & 0xC0) == 0x80)
+            n--;
+        memcpy(t + n, "\xE2\x80\xA6", 3);
+        n += 3;
+    }
+    t[n] = '\0';
+    esc(b, t);
 }
 
 /* An id usable in an href fragment: letters and digits kept, the rest hex. */
@@ -148,7 +170,7 @@ static void legend(slant_buffer *b, const audit_spec *s, size_t h)
     put(b, "<div class=legend>");
     for (size_t l = 0; l < s->nlabels[h]; l++) {
         putf(b, "<span><i style=\"background:%s\"></i>", palette[l % NPALETTE]);
-        esc(b, s->label[s->first[h] + l]);
+        label(b, s->label[s->first[h] + l], 60);
         put(b, "</span>");
     }
     put(b, "</div>\n");
@@ -166,7 +188,7 @@ static void mix_chart(slant_buffer *b, const audit *a, const audit_dim *d, audit
         const audit_cell *c = cells[i];
         int y = (int)i * row + 4;
         putf(b, "<text x=%d y=%d class=lab text-anchor=end>", left - 8, y + 15);
-        esc(b, c->key);
+        label(b, c->key, 30);
         putf(b, "</text><text x=%d y=%d class=num>%llu</text>\n", left + width + 6, y + 15,
              (unsigned long long)c->ndocs);
         double x = left;
@@ -196,7 +218,7 @@ static void profile_chart(slant_buffer *b, const audit *a, const audit_cell *c,
                           const audit_cell *all, size_t h, double scale)
 {
     const audit_spec *s = &a->spec;
-    const int left = 250, width = 260, row = 18;
+    const int left = 230, width = 230, row = 18;
     int height = (int)s->nlabels[h] * row + 22;
     putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 50, height);
     for (size_t l = 0; l < s->nlabels[h]; l++) {
@@ -206,7 +228,7 @@ static void profile_chart(slant_buffer *b, const audit *a, const audit_cell *c,
         int y = (int)l * row + 2;
         put(b, "<text x=");
         putf(b, "%d y=%d class=lab text-anchor=end>", left - 6, y + 12);
-        esc(b, s->label[g]);
+        label(b, s->label[g], 34);
         putf(b, "</text><rect x=%d y=%d width=%.1f height=%d fill=\"%s\"><title>%.1f%% "
                 "(95%% CI %.1f-%.1f%%), %llu of %llu</title></rect>\n",
              left, y + 2, p / scale * width, row - 6, palette[l % NPALETTE], 100 * p, 100 * lo,
@@ -234,14 +256,14 @@ typedef struct series {
 static void line_chart(slant_buffer *b, const char *const *period, size_t np, const series *sr,
                        size_t ns)
 {
-    const int left = 50, width = 760, top = 10, height = 220;
+    const int left = 50, width = 740, top = 10, height = 220;
     double ymax = 0.05;
     for (size_t k = 0; k < ns; k++)
         for (size_t i = 0; i < np; i++)
             if (!isnan(sr[k].v[i]) && sr[k].v[i] > ymax)
                 ymax = sr[k].v[i];
-    ymax = ceil(ymax * 10) / 10;
-    putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 200,
+    ymax = ceil(ymax * 5) / 5;     /* ticks at multiples of 5% */
+    putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 300,
          top + height + 40);
     for (int t = 0; t <= 4; t++) {
         double y = top + height - t * height / 4.0;
@@ -257,18 +279,26 @@ static void line_chart(slant_buffer *b, const char *const *period, size_t np, co
         put(b, "</text>");
     }
     for (size_t k = 0; k < ns; k++) {
-        putf(b, "<polyline fill=none stroke=\"%s\" stroke-width=2 points=\"", sr[k].color);
-        for (size_t i = 0; i < np; i++)
-            if (!isnan(sr[k].v[i]))
-                putf(b, "%.1f,%.1f ", left + (np > 1 ? (double)i * width / (double)(np - 1) : width / 2.0),
-                     top + height - sr[k].v[i] / ymax * height);
+        /* a path, not a polyline: a period without enough documents is a gap */
+        putf(b, "<path fill=none stroke=\"%s\" stroke-width=2 d=\"", sr[k].color);
+        int pen = 0;
+        for (size_t i = 0; i < np; i++) {
+            if (isnan(sr[k].v[i])) {
+                pen = 0;
+                continue;
+            }
+            putf(b, "%c%.1f,%.1f ", pen ? 'L' : 'M',
+                 left + (np > 1 ? (double)i * width / (double)(np - 1) : width / 2.0),
+                 top + height - sr[k].v[i] / ymax * height);
+            pen = 1;
+        }
         put(b, "\"><title>");
         esc(b, sr[k].name);
-        put(b, "</title></polyline>\n");
+        put(b, "</title></path>\n");
         putf(b, "<rect x=%d y=%d width=10 height=10 fill=\"%s\" /><text x=%d y=%d class=lab>",
              left + width + 14, top + (int)k * 16, sr[k].color, left + width + 28,
              top + (int)k * 16 + 9);
-        esc(b, sr[k].name);
+        label(b, sr[k].name, 40);
         put(b, "</text>\n");
     }
     put(b, "</svg>\n");
@@ -401,14 +431,14 @@ static void labels_by_share(const audit *a, const audit_cell *all, size_t h, siz
         }
 }
 
-/* Over time, all documents: one line per label of head h (the 8 most
+/* Over time, all documents: one line per label of head h (the 6 most
  * common). */
 static void trend_labels(slant_buffer *b, const audit *a, audit_cell **per, size_t np,
                          const char **names, const audit_cell *all, size_t h)
 {
     const audit_spec *s = &a->spec;
-    size_t order[4096], ns = s->nlabels[h] < 8 ? s->nlabels[h] : 8;
-    series sr[8];
+    size_t order[4096], ns = s->nlabels[h] < 6 ? s->nlabels[h] : 6;
+    series sr[6];
     double *vals = malloc((ns * np + 1) * sizeof *vals);
     if (!vals)
         return;
@@ -417,11 +447,12 @@ static void trend_labels(slant_buffer *b, const audit *a, audit_cell **per, size
         size_t g = s->first[h] + order[k];
         sr[k] = (series){s->label[g], palette[order[k] % NPALETTE], vals + k * np};
         for (size_t i = 0; i < np; i++)
-            sr[k].v[i] = share(per[i], g);
+            sr[k].v[i] = per[i]->ndocs >= MIN_POINT_DOCS ? share(per[i], g) : (double)NAN;
     }
     put(b, "<h3>");
     esc(b, s->head[h]);
-    put(b, ": share of documents by period</h3>\n");
+    putf(b, ": share of documents by period <span class=sub>(periods with %d or more "
+            "documents)</span></h3>\n", MIN_POINT_DOCS);
     line_chart(b, names, np, sr, ns);
     free(vals);
 }
@@ -444,11 +475,11 @@ static void trend_groups(slant_buffer *b, const audit *a, const audit_dim *cross
             slant_buffer_write(&key, (char[]){AUDIT_SEP}, 1);
             put(&key, names[i]);
             const audit_cell *c = key.data ? find_cell(cross, key.data) : NULL;
-            sr[k].v[i] = c && c->ndocs ? share(c, g) : (double)NAN;
+            sr[k].v[i] = c && c->ndocs >= MIN_POINT_DOCS ? share(c, g) : (double)NAN;
         }
     }
     put(b, "<h3>");
-    esc(b, a->spec.label[g]);
+    label(b, a->spec.label[g], 60);
     put(b, ": share of each group's documents by period</h3>\n");
     line_chart(b, names, np, sr, ns);
     slant_buffer_release(&key);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "helpers.h"
@@ -615,6 +616,40 @@ Test(audit_cli, bad_lines_are_counted_and_outputs_are_complete_files)
     }
     closedir(d);
     cr_assert_eq(nfiles, 7, "partial.slaud and six renders");
+    free(in);
+    free(out);
+}
+
+/* report.html opened in a real browser: headless Chromium renders it to
+ * a PNG (look at build/audit-report.png). Skipped without chromium. */
+Test(audit_cli, the_report_renders_in_headless_chromium)
+{
+    const char *browser = NULL;
+    static const char *const names[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser",
+                                        "/usr/bin/google-chrome"};
+    for (size_t i = 0; i < 3 && !browser; i++)
+        if (access(names[i], X_OK) == 0)
+            browser = names[i];
+    if (!browser)
+        cr_skip_test("no chromium (apt-get install chromium)");
+    char *in = write_corpus("c.jsonl", 0, 400, 1), *out = audit_dir("o"), *err;
+    int st = run_slant((const char *[]){"audit", "--by", "source", "--time", "date:month",
+                                        "--out", out, in, NULL}, &err);
+    cr_assert_eq(st, 1, "%s", err);
+    free(err);
+    char *png = th_path(cdir, "report.png"), cmd[8192];
+    snprintf(cmd, sizeof cmd, "timeout 120 %s --headless --no-sandbox --disable-gpu "
+             "--hide-scrollbars --screenshot='%s' --window-size=1200,2400 'file://%s/report.html' "
+             ">/dev/null 2>&1", browser, png, out);
+    cr_assert_eq(system(cmd), 0, "chromium failed: %s", cmd);
+    size_t n;
+    char *bytes = th_read(png, &n);
+    cr_assert(bytes && n > 20000 && memcmp(bytes, "\x89PNG", 4) == 0, "no screenshot (%zu bytes)", n);
+    /* keep a copy beside the build for eyes */
+    mkdir("build", 0777);
+    th_write("build/audit-report.png", bytes, n);
+    free(bytes);
+    free(png);
     free(in);
     free(out);
 }
