@@ -396,6 +396,61 @@ audit *audit_new(audit_spec *spec)
     return a;
 }
 
+/* A deep copy of a spec; -1 when out of memory (then *d is released). */
+static int spec_copy(audit_spec *d, const audit_spec *s)
+{
+    memset(d, 0, sizeof *d);
+    d->nby = s->nby;
+    d->unit = s->unit;
+    d->model_sum = s->model_sum;
+    d->nheads = s->nheads;
+    d->nlabels_total = s->nlabels_total;
+    d->nfeatures = s->nfeatures;
+    int bad = 0;
+    for (size_t i = 0; i < s->nby; i++)
+        bad |= !(d->by[i] = dupstr(s->by[i]));
+    bad |= s->time_field && !(d->time_field = dupstr(s->time_field));
+    d->head = calloc(s->nheads + 1, sizeof *d->head);
+    d->multilabel = calloc(s->nheads + 1, sizeof *d->multilabel);
+    d->first = calloc(s->nheads + 1, sizeof *d->first);
+    d->nlabels = calloc(s->nheads + 1, sizeof *d->nlabels);
+    d->label = calloc(s->nlabels_total + 1, sizeof *d->label);
+    bad |= !d->head || !d->multilabel || !d->first || !d->nlabels || !d->label;
+    for (size_t h = 0; !bad && h < s->nheads; h++) {
+        bad |= !(d->head[h] = dupstr(s->head[h]));
+        d->multilabel[h] = s->multilabel[h];
+        d->first[h] = s->first[h];
+        d->nlabels[h] = s->nlabels[h];
+    }
+    for (size_t l = 0; !bad && l < s->nlabels_total; l++)
+        bad |= !(d->label[l] = dupstr(s->label[l]));
+    if (bad)
+        audit_spec_release(d);
+    return bad ? -1 : 0;
+}
+
+audit *audit_new_like(const audit *a)
+{
+    audit_spec spec;
+    if (spec_copy(&spec, &a->spec) < 0)
+        return NULL;
+    audit *b = audit_new(&spec);
+    if (!b) {
+        audit_spec_release(&spec);
+        return NULL;
+    }
+    audit_copy_bars(b, a);
+    return b;
+}
+
+void audit_copy_bars(audit *dst, const audit *src)
+{
+    for (size_t f = 0; f <= src->spec.nfeatures; f++)
+        atomic_store_explicit(&dst->surface_bar[f].v,
+                              atomic_load_explicit(&src->surface_bar[f].v, memory_order_relaxed),
+                              memory_order_relaxed);
+}
+
 int audit_use_model(audit *a, const slant_model *m)
 {
     size_t nf = slant_model_nfeatures(m);

@@ -163,6 +163,12 @@ typedef struct audit {
  * is zeroed). NULL when out of memory. */
 audit *audit_new(audit_spec *spec);
 void audit_free(audit *a);
+/* An empty aggregate with the spec and the workers' bars of 'a' (so the
+ * same phrases are counted); NULL when out of memory. */
+audit *audit_new_like(const audit *a);
+/* Give dst the bars of src (same spec). Neither may be in use by another
+ * thread. */
+void audit_copy_bars(audit *dst, const audit *src);
 /* Take from the model what the workers need (which phrases are counted);
  * -1 when out of memory. */
 int audit_use_model(audit *a, const slant_model *m);

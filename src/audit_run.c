@@ -3,10 +3,15 @@
  * re-rendering.
  *
  * A run reads its inputs itself, line by line with byte offsets, and hands
- * each line to a slant_batch: workers classify and pack a small record
- * (audit_record_write); the submitting thread adds the records in input
- * order (audit_add) and every o->checkpoint records saves the aggregate
- * with the position of the last record added (partial.slaud, atomically).
+ * each line to a slant_batch. Each worker classifies its documents and adds
+ * them to an aggregate of its own (audit_record_write, audit_add): the
+ * aggregate is made of sums and minima, so which worker counts a document
+ * does not matter, and counting on the workers leaves no serial stage
+ * behind the classification. The submitting thread only follows the
+ * position, in input order. Every o->checkpoint records it lets the batch
+ * finish what was submitted, so that the workers' aggregates hold exactly
+ * the records up to the last one delivered, merges them into the run's
+ * aggregate and saves that with the position (partial.slaud, atomically).
  * Resuming loads that file, checks that the record at the saved position
  * still has the saved id, and goes on after it: the aggregate is then
  * exactly that of an uninterrupted run, and so are the renders.
@@ -36,12 +41,19 @@ void slant_audit_options_init(slant_audit_options *o)
 /* ======================================================== a run's state */
 
 typedef struct run {
-    audit *a;
+    audit *a;                   /* everything up to the last checkpoint */
+    audit **local;              /* per worker: what it counted since */
+    slant_buffer *scratch;      /* per worker: a document's record */
+    int *local_failed;          /* per worker: out of memory */
+    int nlocal;
     audit_progress pr;
     const slant_audit_options *o;
     char *partial;              /* out/partial.slaud */
     slant_error fail;           /* why the run stopped (a save, memory) */
     int failed;
+    uint64_t submitted;         /* records submitted by this run */
+    uint64_t delivered;         /* records delivered by this run */
+    uint64_t records_before;    /* records of the resumed checkpoint */
     slant_audit_progress shown;
 } run;
 
@@ -54,14 +66,25 @@ static int save_partial(run *r)
     return 0;
 }
 
-/* On a worker: pack what the audit needs. */
+/* On worker 'worker': count the document in the worker's own aggregate. */
 static void on_result(void *ctx, int worker, const slant_doc *doc, const slant_result *res,
                       const slant_error *why, slant_buffer *out)
 {
-    const run *r = ctx;
-    (void)worker;
-    if (res && !why)
-        audit_record_write(r->a, res, doc->id, doc->record, doc->record_len, out);
+    run *r = ctx;
+    audit *l = r->local[worker];
+    slant_buffer *s = &r->scratch[worker];
+    audit_doc d;
+    (void)out;
+    if (why || !res) {
+        if (audit_add_failure(l, doc->id, why ? why->text : "not classified") < 0)
+            r->local_failed[worker] = 1;
+        return;
+    }
+    s->len = 0;
+    s->failed = 0;
+    audit_record_write(l, res, doc->id, doc->record, doc->record_len, s);
+    if (s->failed || audit_record_read(l, s->data, s->len, &d) < 0 || audit_add(l, &d) < 0)
+        r->local_failed[worker] = 1;
 }
 
 /* Which input a document came from: its source, from the current one on
@@ -86,38 +109,85 @@ static int note_position(run *r, const slant_doc *doc)
     return r->pr.last_id ? 0 : -1;
 }
 
-/* On the submitting thread, in input order: add the document, save now
- * and then. */
+/* On the submitting thread, in input order: follow the position. */
 static int on_output(void *ctx, const slant_doc *doc, const slant_error *why, const char *bytes,
                      size_t len)
 {
     run *r = ctx;
-    audit_doc d;
-    int bad;
-    if (why) {
-        if (r->o->failure)
-            r->o->failure(r->o->ctx, why);
-        bad = audit_add_failure(r->a, doc->id, why->text);
-    } else if (audit_record_read(r->a, bytes, len, &d) == 0) {
-        bad = audit_add(r->a, &d);
-    } else {
-        bad = audit_add_failure(r->a, doc->id, "out of memory formatting the record");
-    }
-    if (bad || note_position(r, doc) < 0) {
-        slantp_error(&r->fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory while aggregating");
+    (void)bytes;
+    (void)len;
+    if (why && r->o->failure)
+        r->o->failure(r->o->ctx, why);
+    if (note_position(r, doc) < 0) {
+        slantp_error(&r->fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         r->failed = 1;
         return 1;
     }
-    if (r->a->nrecords % r->o->checkpoint == 0 && save_partial(r) < 0)
-        return 1;
-    if (r->o->fault_after && r->a->nrecords == r->o->fault_after)
+    r->delivered++;
+    r->shown.failed += why != NULL;
+    if (r->o->fault_after && r->records_before + r->delivered == r->o->fault_after)
         _exit(137);     /* as SIGKILL would: no final save, no cleanup */
     if (r->o->progress) {
-        r->shown.records = r->a->nrecords;
-        r->shown.failed = r->a->nfailed;
+        r->shown.records = r->records_before + r->delivered;
         r->o->progress(r->o->ctx, &r->shown);
     }
     return 0;
+}
+
+/* The workers' aggregates into the run's, and fresh ones for them (with
+ * the run's bars: surfaces that cannot win any more are not sent). Only
+ * when the batch is idle. */
+static int gather(run *r)
+{
+    for (int w = 0; w < r->nlocal; w++) {
+        if (r->local_failed[w] || audit_merge(r->a, r->local[w]) < 0) {
+            slantp_error(&r->fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory while aggregating");
+            r->failed = 1;
+            return -1;
+        }
+        audit_free(r->local[w]);
+        r->local[w] = NULL;
+    }
+    for (int w = 0; w < r->nlocal; w++)
+        if (!(r->local[w] = audit_new_like(r->a))) {
+            slantp_error(&r->fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+            r->failed = 1;
+            return -1;
+        }
+    return 0;
+}
+
+/* Let the batch deliver everything submitted, gather, save. */
+static int checkpoint(run *r, slant_batch *b, slant_error *err)
+{
+    if (slant_batch_finish(b, err) != SLANT_OK || gather(r) < 0 || save_partial(r) < 0)
+        return -1;
+    return 0;
+}
+
+static int make_locals(run *r, int n)
+{
+    r->nlocal = n;
+    r->local = calloc((size_t)n, sizeof *r->local);
+    r->scratch = calloc((size_t)n, sizeof *r->scratch);
+    r->local_failed = calloc((size_t)n, sizeof *r->local_failed);
+    if (!r->local || !r->scratch || !r->local_failed)
+        return -1;
+    for (int w = 0; w < n; w++)
+        if (!(r->local[w] = audit_new_like(r->a)))
+            return -1;
+    return 0;
+}
+
+static void free_locals(run *r)
+{
+    for (int w = 0; r->local && w < r->nlocal; w++)
+        audit_free(r->local[w]);
+    for (int w = 0; r->scratch && w < r->nlocal; w++)
+        slant_buffer_release(&r->scratch[w]);
+    free(r->local);
+    free(r->scratch);
+    free(r->local_failed);
 }
 
 /* ======================================================== reading inputs */
@@ -205,9 +275,11 @@ static int submit_input(run *r, slant_batch *b, size_t f, int resuming, slant_er
         r->shown.bytes_done += (unsigned long long)n;
         line++;
         const char *p = record_of(buf, (size_t)n, start, &len);
-        if (p)
-            rc = slant_batch_submit(b, SLANT_DOC_JSONL, p, len, source, line, (long long)start,
-                                    err);
+        if (!p)
+            continue;
+        rc = slant_batch_submit(b, SLANT_DOC_JSONL, p, len, source, line, (long long)start, err);
+        if (rc == SLANT_OK && ++r->submitted % r->o->checkpoint == 0 && checkpoint(r, b, err) < 0)
+            rc = SLANT_ESTOPPED;
     }
     if (rc == SLANT_OK && ferror(fp)) {
         slantp_error(err, SLANT_EIO, path, -1, -1, "cannot read: %s", strerror(errno));
@@ -343,12 +415,15 @@ static int audit_inputs(run *r, const slant_model *m, int resuming, slant_error 
     slant_batch *b = slant_batch_new(m, &bo, err);
     if (!b)
         return -1;
-    int rc = 0;
+    int rc = make_locals(r, r->o->threads);
+    if (rc < 0)
+        slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     for (size_t f = (size_t)r->pr.file; f < r->pr.ninputs && rc == 0; f++)
         rc = submit_input(r, b, f, resuming && f == r->pr.file, err);
-    if (rc == 0 && slant_batch_finish(b, err) != SLANT_OK)
+    if (rc == 0 && (slant_batch_finish(b, err) != SLANT_OK || gather(r) < 0))
         rc = -1;
     slant_batch_free(b);
+    free_locals(r);
     return rc;
 }
 
@@ -406,6 +481,9 @@ int slant_audit_run(const slant_model *m, const char *const *inputs, size_t ninp
         r.pr.inputs = (char **)(uintptr_t)inputs;   /* borrowed: not released below */
     }
     uint64_t before = r.a->nrecords;
+    r.records_before = before;
+    r.shown.failed = r.a->nfailed;
+    r.submitted = before;   /* checkpoints fall on the same records as an uninterrupted run's */
     r.shown.bytes_total = input_bytes((const char *const *)r.pr.inputs, r.pr.ninputs);
     if (!r.pr.done && audit_inputs(&r, m, resuming, err) < 0)
         goto out;
