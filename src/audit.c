@@ -127,6 +127,11 @@ uint64_t audit_id_hash(const char *id, size_t len)
 }
 
 /* (hash, text) order: the smaller one is the example */
+static int ids_before(const audit_id *a, const audit_id *b)
+{
+    return a->hash != b->hash ? a->hash < b->hash : strcmp(a->id, b->id) < 0;
+}
+
 static int id_less(uint64_t ha, const char *a, size_t alen, uint64_t hb, const char *b)
 {
     if (ha != hb)
@@ -731,6 +736,8 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
         if (rc < 0)
             return -1;
     }
+    if (s->tab_n && audit_cell_reserve(d, s->tab_n) < 0)
+        return -1;
     for (size_t i = 0; i < s->tab_cap; i++) {
         const audit_entry *se = &s->tab[i];
         if (se->fid == UINT32_MAX)
@@ -741,8 +748,7 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
         de->count += se->count;
         de->ndocs += se->ndocs;
         const audit_id *x = &src->ids[se->ex];
-        if (de->ex != UINT32_MAX &&
-            !id_less(x->hash, x->id, strlen(x->id), dst->ids[de->ex].hash, dst->ids[de->ex].id))
+        if (de->ex != UINT32_MAX && !ids_before(x, &dst->ids[de->ex]))
             continue;
         uint32_t ref = audit_id_ref(dst, x->hash, x->id, strlen(x->id));
         if (ref == UINT32_MAX)
