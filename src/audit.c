@@ -572,7 +572,7 @@ audit_entry *audit_cell_entry(audit_cell *c, uint32_t fid)
         return NULL;
     audit_entry *e = slot_of(c, fid);
     if (e->fid == UINT32_MAX) {
-        *e = (audit_entry){fid, UINT32_MAX, 0, 0};
+        *e = (audit_entry){fid, UINT32_MAX, 0, 0, 0};
         c->tab_n++;
     }
     return e;
@@ -594,20 +594,24 @@ static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *re
         uint32_t fid = get_u32(d->feat + 8 * i), count = get_u32(d->feat + 8 * i + 4);
         audit_entry *e = slot_of(c, fid);
         if (e->fid == UINT32_MAX) {
-            *e = (audit_entry){fid, UINT32_MAX, 0, 0};
+            *e = (audit_entry){fid, UINT32_MAX, 0, 0, 0};
             c->tab_n++;
         }
         e->count += count;
         e->ndocs++;
         c->ntokens += count;
+        uint32_t top = (uint32_t)(d->hash >> 32);
         if (e->ex != UINT32_MAX &&
-            !id_less(d->hash, d->id, d->id_len, a->ids[e->ex].hash, a->ids[e->ex].id))
+            (top > e->ex_top ||
+             (top == e->ex_top &&
+              !id_less(d->hash, d->id, d->id_len, a->ids[e->ex].hash, a->ids[e->ex].id))))
             continue;
         if (*ref == UINT32_MAX && (*ref = audit_id_ref(a, d->hash, d->id, d->id_len)) == UINT32_MAX)
             return -1;
         if (e->ex != UINT32_MAX)
             id_unref(a, e->ex);
         e->ex = *ref;
+        e->ex_top = top;
         a->ids[*ref].refs++;
     }
     return 0;
@@ -756,6 +760,7 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
         if (de->ex != UINT32_MAX)
             id_unref(dst, de->ex);
         de->ex = ref;
+        de->ex_top = (uint32_t)(x->hash >> 32);
     }
     return 0;
 }

@@ -68,6 +68,9 @@ typedef struct audit_entry {
     uint32_t fid;       /* UINT32_MAX: an empty slot */
     uint32_t ex;        /* example document: an index in the id table */
     uint32_t ndocs;     /* documents of the group that use it */
+    uint32_t ex_top;    /* the top 32 bits of the example's hash: most documents
+                           lose to the example on these, without a look at the
+                           id table */
     uint64_t count;     /* occurrences */
 } audit_entry;
 

@@ -441,6 +441,7 @@ static void get_cell(rd *r, audit *a, audit_dim *d, const uint32_t *ref, size_t 
         if (r->bad)
             return;
         e->ex = ref[k];
+        e->ex_top = (uint32_t)(a->ids[ref[k]].hash >> 32);
         a->ids[ref[k]].refs++;
     }
 }
