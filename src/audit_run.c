@@ -217,10 +217,15 @@ static FILE *open_input(run *r, size_t f, int resuming, long *line, slant_error 
     }
     if (!resuming)
         return fp;
+    if (fp == stdin) {
+        slantp_error(err, SLANT_EINVAL, "<stdin>", -1, -1,
+                     "standard input cannot be resumed: audit a file");
+        return NULL;
+    }
     char *buf = NULL;
     size_t cap = 0;
     ssize_t n = -1;
-    if (fp != stdin && fseeko(fp, (off_t)r->pr.last_offset, SEEK_SET) == 0)
+    if (fseeko(fp, (off_t)r->pr.last_offset, SEEK_SET) == 0)
         n = getline(&buf, &cap, fp);
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
         n--;
