@@ -150,7 +150,7 @@ tsan-run: $(BUILD)/slant
 	    training/data/h3.jsonl training/data/h4.jsonl
 	rm -rf $(BUILD)/tsan-audit && TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant audit -q -j 2 \
 	    --checkpoint 20 --by domain --out $(BUILD)/tsan-audit training/holdout/holdout.jsonl
-	@echo "tsan: no data races in classify -j 2 train -j 2 or audit -j 2 (whole Gram matrix and Gram cache)"
+	@echo "tsan: no data races in classify -j 2, train -j 2 or audit -j 2 (whole Gram matrix and Gram cache)"
 
 # libFuzzer harnesses (tests/fuzz/), each run FUZZ_SECONDS from its seed
 # corpus (tests/fuzz/corpus/NAME) under ASan and UBSan; a crash stops the run
