@@ -138,6 +138,10 @@ tsan: deps
 	$(MAKE) SAN=thread CC=clang BUILD=build-tsan tsan-run
 
 tsan-run: $(BUILD)/slant
+	printf '{"id":1,"text":"A bad line follows."}\n{"id":2,"text":oops}\n' > $(BUILD)/tsan-bad.jsonl
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant classify -j 4 --format jsonl \
+	    training/data/*.jsonl $(BUILD)/tsan-bad.jsonl no-such-file.txt examples/*.txt \
+	    > $(BUILD)/tsan-classify4.jsonl 2>/dev/null; test $$? -eq 1
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant classify -j 2 --format jsonl \
 	    training/data/*.jsonl training/holdout/holdout.jsonl examples/*.txt \
 	    > $(BUILD)/tsan-classify.jsonl
@@ -146,7 +150,7 @@ tsan-run: $(BUILD)/slant
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant train -j 2 --gram-mb 20 \
 	    --out $(BUILD)/tsan-cache.slant training/data/h1.jsonl training/data/h2.jsonl \
 	    training/data/h3.jsonl training/data/h4.jsonl
-	@echo "tsan: no data races in classify -j 2 or train -j 2 (whole Gram matrix and Gram cache)"
+	@echo "tsan: no data races in classify -j 4 (bad records and a missing file among them), classify -j 2 or train -j 2 (whole Gram matrix and Gram cache)"
 
 # libFuzzer harnesses (tests/fuzz/), each run FUZZ_SECONDS from its seed
 # corpus (tests/fuzz/corpus/NAME) under ASan and UBSan; a crash stops the run
