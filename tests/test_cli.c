@@ -348,6 +348,42 @@ Test(cli, tsv_and_table_formats)
     free(err);
 }
 
+/* The terminal table: lines within the width, predicted labels marked
+ * without colour, evidence against a label shown, and control characters
+ * of an id escaped rather than sent to the terminal. */
+Test(cli, table_wraps_marks_predictions_shows_evidence_against_and_escapes_ids)
+{
+    char *path = th_path(dir, "x\033[2Jy.txt");
+    const char *text = "Officials said on Tuesday, according to a statement from the ministry, "
+                       "that the plant would open. They LIED to us! Share this before they "
+                       "delete it. The people's great plan is a resounding triumph.";
+    th_write(path, text, strlen(text));
+    setenv("COLUMNS", "60", 1);
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "-m", model, "-f", "table", "-k", "6", path, NULL},
+                    NULL, &out, &err);
+    unsetenv("COLUMNS");
+    cr_assert_eq(st, 0, "%s", err);
+    cr_assert_null(strchr(out, '\033'), "no raw escape reaches the terminal:\n%s", out);
+    cr_assert_not_null(strstr(out, "x\\x1b[2Jy.txt"), "the id is shown escaped:\n%s", out);
+    cr_assert_not_null(strstr(out, "*"), "predicted labels are marked:\n%s", out);
+    cr_assert_not_null(strstr(out, "against:"), "evidence against is shown:\n%s", out);
+    size_t longest = 0, wrapped = 0;
+    for (const char *p = out; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n > longest && p != out)
+            longest = n;
+        wrapped += n > 0 && p[0] == ' ' && strncmp(p, "              ", 14) == 0;
+        p += n + (nl != NULL);
+    }
+    cr_assert_leq(longest, 60, "a line is %zu columns wide:\n%s", longest, out);
+    cr_assert_gt(wrapped, 0, "long lines are wrapped:\n%s", out);
+    free(out);
+    free(err);
+    free(path);
+}
+
 Test(cli, slant_model_environment_variable_selects_the_model)
 {
     setenv("SLANT_MODEL", model, 1);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -26,6 +27,7 @@ typedef struct ctx {
     size_t top;
     size_t top_pool;        /* terms fetched to find 'top' positive ones */
     int color;
+    size_t columns;         /* the table's width */
     slant_term **terms;     /* per worker */
     cli_out names;          /* JSON string literals of head and label names */
     size_t *head_name;      /* head h -> offset in names (NUL-terminated) */
@@ -203,19 +205,149 @@ static int by_score(const void *x, const void *y)
     return a->label < b->label ? -1 : 1;
 }
 
+/* Text for a terminal: control characters (an escape sequence in an id
+ * could clear the screen) are written as \xHH. */
+static void out_visible(cli_out *o, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7f)
+            out_printf(o, "\\x%02x", ch);
+        else
+            out_write(o, s, 1);
+    }
+}
+
+/* Columns a string takes: UTF-8 continuation bytes take none. */
+static size_t columns(const char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return w;
+}
+
+/* A line of items that wraps at the table's width: items are never split,
+ * and continuation lines start at 'indent'. */
+typedef struct wrapper {
+    cli_out *o;
+    cli_out item;
+    size_t col, indent, width;
+} wrapper;
+
+/* Write the item gathered in w->item (of 'visible' columns), with a space
+ * before it unless it starts the line. */
+static void wrap_item(wrapper *w, size_t visible)
+{
+    if (w->col > w->indent && w->col + 1 + visible > w->width) {
+        out_printf(w->o, "\n%*s", (int)w->indent, "");
+        w->col = w->indent;
+    } else if (w->col > w->indent) {
+        out_puts(w->o, " ");
+        w->col++;
+    }
+    out_write(w->o, w->item.data ? w->item.data : "", w->item.len);
+    w->col += visible;
+    w->item.len = 0;
+}
+
+/* One signed contribution, "+0.090 "fished"", coloured on a terminal. */
+static void wrap_term(wrapper *w, const ctx *c, const slant_term *t)
+{
+    const char *color = !c->color ? "" : t->weight >= 0 ? "\033[32m" : "\033[31m";
+    out_printf(&w->item, "%s%+.3f%s \"", color, t->weight, c->color ? "\033[0m" : "");
+    size_t plain = w->item.len - strlen(color) - (c->color ? 4 : 0);
+    size_t start = w->item.len;
+    out_visible(&w->item, t->text);
+    size_t text_cols = columns(w->item.data + start, w->item.len - start);
+    out_puts(&w->item, "\"");
+    wrap_item(w, plain + text_cols + 1);
+}
+
+/* The 'want' strongest terms pushing towards the label (sign > 0) or away
+ * from it (sign < 0), in place at the front of terms. */
+static size_t pick_terms(slant_term *terms, size_t nt, size_t want, int sign)
+{
+    size_t kept = 0;
+    for (size_t t = 0; t < nt && kept < want; t++)
+        if ((sign > 0) == (terms[t].weight > 0) && terms[t].weight != 0)
+            terms[kept++] = terms[t];
+    return kept;
+}
+
+/* "why": for a predicted label, the phrases that pushed towards it, then
+ * those that pushed away, strongest first. */
+static void table_evidence(ctx *c, cli_out *o, const slant_result *r, size_t h, size_t l,
+                           slant_term *terms, size_t width)
+{
+    const slant_model *m = c->m;
+    wrapper w = {.o = o, .indent = width + 6, .width = c->columns};
+    for (int sign = 1; sign >= -1; sign -= 2) {
+        size_t nt = slant_result_terms(r, h, l, terms, c->top_pool);
+        nt = pick_terms(terms, nt, sign > 0 ? c->top : (c->top + 1) / 2, sign);
+        if (sign < 0 && nt == 0)
+            break;
+        out_printf(o, "  %*s ", (int)width, "");
+        w.col = width + 3;
+        out_visible(&w.item, sign > 0 ? slant_model_label(m, h, l) : "against");
+        out_puts(&w.item, ":");
+        wrap_item(&w, columns(w.item.data, w.item.len));
+        for (size_t t = 0; t < nt; t++)
+            wrap_term(&w, c, &terms[t]);
+        if (nt == 0) {
+            out_puts(&w.item, "(no matching phrases: the score is the label's prior)");
+            wrap_item(&w, w.item.len);
+        }
+        out_puts(o, "\n");
+    }
+    out_release(&w.item);
+}
+
+/* A head's labels by score: the predicted ones marked with '*' (and bold
+ * on a terminal), the others up to four in all. */
+static void table_scores(ctx *c, cli_out *o, const slant_result *r, size_t h,
+                         const struct ranked *rk, size_t width)
+{
+    const slant_model *m = c->m;
+    const char *bold = c->color ? "\033[1m" : "", *dim = c->color ? "\033[2m" : "";
+    const char *reset = c->color ? "\033[0m" : "";
+    wrapper w = {.o = o, .indent = width + 3, .width = c->columns};
+    out_puts(o, "  ");
+    out_visible(o, slant_model_head_name(m, h));
+    out_printf(o, "%*s ", (int)(width - columns(slant_model_head_name(m, h),
+                                                 strlen(slant_model_head_name(m, h)))), "");
+    w.col = width + 3;
+    for (size_t i = 0, shown = 0; i < slant_model_nlabels(m, h); i++, shown++) {
+        int pred = slant_result_predicted(r, h, rk[i].label);
+        if (!pred && shown >= 4)
+            break;
+        const char *name = slant_model_label(m, h, rk[i].label);
+        out_printf(&w.item, "%s%s", pred ? bold : dim, pred ? "*" : "");
+        size_t start = w.item.len;
+        out_visible(&w.item, name);
+        size_t cols = (pred ? 1u : 0u) + columns(w.item.data + start, w.item.len - start);
+        out_printf(&w.item, " %.2f%s", rk[i].score, reset);
+        wrap_item(&w, cols + 5 + (i ? 1 : 0));
+    }
+    out_puts(o, "\n");
+    out_release(&w.item);
+}
+
 static void format_table(ctx *c, cli_out *o, const char *id, const slant_result *r,
                          slant_term *terms)
 {
     const slant_model *m = c->m;
-    const char *bold = c->color ? "\033[1m" : "", *dim = c->color ? "\033[2m" : "";
-    const char *green = c->color ? "\033[32m" : "", *red = c->color ? "\033[31m" : "";
-    const char *reset = c->color ? "\033[0m" : "";
     size_t width = 0;
-    for (size_t h = 0; h < slant_model_nheads(m); h++)
-        if (strlen(slant_model_head_name(m, h)) > width)
-            width = strlen(slant_model_head_name(m, h));
-    out_printf(o, "%s%s%s  %s(%zu phrases matched)%s\n", bold, id, reset, dim,
-               slant_result_nfeatures(r), reset);
+    for (size_t h = 0; h < slant_model_nheads(m); h++) {
+        const char *name = slant_model_head_name(m, h);
+        if (columns(name, strlen(name)) > width)
+            width = columns(name, strlen(name));
+    }
+    out_puts(o, c->color ? "\033[1m" : "");
+    out_visible(o, id);
+    size_t nf = slant_result_nfeatures(r);
+    out_printf(o, "%s  %s(%zu phrase%s matched)%s\n", c->color ? "\033[0m" : "",
+               c->color ? "\033[2m" : "", nf, nf == 1 ? "" : "s", c->color ? "\033[0m" : "");
     for (size_t h = 0; h < slant_model_nheads(m); h++) {
         size_t nl = slant_model_nlabels(m, h);
         struct ranked *rk = malloc(nl * sizeof *rk);
@@ -226,37 +358,10 @@ static void format_table(ctx *c, cli_out *o, const char *id, const slant_result 
         for (size_t l = 0; l < nl; l++)
             rk[l] = (struct ranked){l, slant_result_score(r, h, l)};
         qsort(rk, nl, sizeof *rk, by_score);
-        out_printf(o, "  %-*s ", (int)width, slant_model_head_name(m, h));
-        size_t shown = 0;
-        for (size_t i = 0; i < nl; i++) {
-            int pred = slant_result_predicted(r, h, rk[i].label);
-            if (!pred && shown >= 4)
-                break;
-            out_printf(o, "%s%s%s %.2f%s", i ? "  " : "", pred ? bold : dim,
-                       slant_model_label(m, h, rk[i].label), rk[i].score, reset);
-            shown++;
-        }
-        out_puts(o, "\n");
-        for (size_t i = 0; i < nl; i++) {
-            size_t l = rk[i].label;
-            if (!slant_result_predicted(r, h, l))
-                continue;
-            /* "why": the phrases that pushed towards the label, strongest first */
-            size_t want = c->top, nt = slant_result_terms(r, h, l, terms, c->top_pool);
-            size_t kept = 0;
-            for (size_t t = 0; t < nt && kept < want; t++)
-                if (terms[t].weight > 0)
-                    terms[kept++] = terms[t];
-            nt = kept;
-            out_printf(o, "  %*s %s:", (int)width, "", slant_model_label(m, h, l));
-            for (size_t t = 0; t < nt; t++)
-                out_printf(o, "%s %s%+.3f%s \"%s\"", t ? " " : "",
-                           terms[t].weight >= 0 ? green : red, terms[t].weight, reset,
-                           terms[t].text);
-            if (nt == 0)
-                out_puts(o, " (no matching phrases: the score is the label's prior)");
-            out_puts(o, "\n");
-        }
+        table_scores(c, o, r, h, rk, width);
+        for (size_t i = 0; i < nl; i++)
+            if (slant_result_predicted(r, h, rk[i].label))
+                table_evidence(c, o, r, h, rk[i].label, terms, width);
         free(rk);
     }
     out_puts(o, "\n");
@@ -358,6 +463,21 @@ static int run_batch(ctx *c, int nthreads, const slant_batch_options *base, char
     return c->status;
 }
 
+/* The width the table wraps at: the terminal's, else $COLUMNS, else 80;
+ * never under 40. */
+static size_t terminal_columns(void)
+{
+    struct winsize ws;
+    long cols = 0;
+    if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0)
+        cols = ws.ws_col;
+    if (cols <= 0 && getenv("COLUMNS"))
+        cols = strtol(getenv("COLUMNS"), NULL, 10);
+    if (cols <= 0)
+        cols = 80;
+    return cols < 40 ? 40 : (size_t)cols;
+}
+
 /* What the command line asked for. */
 typedef struct classify_args {
     const char *model_path, *mask_field, *mask_names;
@@ -441,9 +561,10 @@ int cli_cmd_classify(int argc, char **argv)
     if (!isatty(1))
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     ctx c = {.m = m, .fmt = (enum fmt)a.fmt, .top = a.top, .top_pool = a.top,
+             .columns = terminal_columns(),
              .color = a.fmt == FMT_TABLE && cli_use_color(stdout), .status = EXIT_OK};
     if (a.fmt == FMT_TABLE && a.top != (size_t)-1)
-        c.top_pool = a.top * 4;
+        c.top_pool = a.top * 8;
     if (escape_names(&c) < 0 || alloc_terms(&c, a.nthreads) < 0) {
         cli_errorf("out of memory");
         status = EXIT_DATA;
