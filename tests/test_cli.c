@@ -384,6 +384,53 @@ Test(cli, table_wraps_marks_predictions_shows_evidence_against_and_escapes_ids)
     free(path);
 }
 
+Test(cli, keep_copies_input_fields_into_every_record_good_or_bad)
+{
+    char *in = th_path(dir, "keep.jsonl");
+    const char *data = "{\"id\": 7, \"source\": \"Ledger\", \"date\": \"2026-01-02\", \"n\": 2, "
+                       "\"text\": \"Officials said on Tuesday.\"}\n"
+                       "{\"id\": \"b\", \"source\": \"Courier\"}\n";
+    th_write(in, data, strlen(data));
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "--keep", "source,date,nope",
+                                     in, NULL},
+                    NULL, &out, &err);
+    cr_assert_eq(st, 1, "the second record has no text");
+    char *second = strchr(out, '\n');
+    cr_assert_not_null(second);
+    *second++ = '\0';
+    json_t *a = json_loads(out, 0, NULL), *b = json_loads(second, 0, NULL);
+    cr_assert(a && b, "%s", out);
+    json_t *fa = json_object_get(a, "fields"), *fb = json_object_get(b, "fields");
+    cr_assert_str_eq(json_string_value(json_object_get(fa, "source")), "Ledger");
+    cr_assert_str_eq(json_string_value(json_object_get(fa, "date")), "2026-01-02");
+    cr_assert_null(json_object_get(fa, "nope"), "a field the record lacks is left out");
+    cr_assert_null(json_object_get(fa, "n"), "only the fields asked for");
+    cr_assert_str_eq(json_string_value(json_object_get(fb, "source")), "Courier",
+                     "an error record keeps its fields too");
+    json_decref(a);
+    json_decref(b);
+    free(out);
+    free(err);
+    st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "--keep", "all", in, NULL},
+                NULL, &out, &err);
+    a = json_loads(out, JSON_DISABLE_EOF_CHECK, NULL);
+    fa = json_object_get(a, "fields");
+    cr_assert_eq(json_integer_value(json_object_get(fa, "n")), 2);
+    cr_assert_null(json_object_get(fa, "text"), "all means every field but the text and id");
+    cr_assert_null(json_object_get(fa, "id"));
+    json_decref(a);
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "table", "--keep", "source",
+                                         in, NULL},
+                        NULL, &out, &err),
+                 2, "--keep needs JSONL output");
+    free(out);
+    free(err);
+    free(in);
+}
+
 Test(cli, slant_model_environment_variable_selects_the_model)
 {
     setenv("SLANT_MODEL", model, 1);

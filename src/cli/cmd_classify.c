@@ -17,7 +17,8 @@
 #include "cli.h"
 
 static const char usage[] =
-    "slant classify [-m MODEL] [-f table|jsonl|tsv] [-k K|all] [-i text|jsonl] [-j N] [file ...]";
+    "slant classify [-m MODEL] [-f table|jsonl|tsv] [-k K|all] [-i text|jsonl] [-j N]\n"
+    "                [--keep FIELD,...|all] [file ...]";
 
 enum fmt { FMT_TABLE, FMT_JSONL, FMT_TSV };
 
@@ -33,6 +34,11 @@ typedef struct ctx {
     size_t *head_name;      /* head h -> offset in names (NUL-terminated) */
     size_t *label_name;     /* label_first[h] + l -> offset in names */
     size_t *label_first;
+    /* input fields copied into JSONL output: every one but the text, or
+     * those named */
+    int keep_all;
+    const char *const *keep;
+    size_t nkeep;
     int status;
 } ctx;
 
@@ -90,6 +96,50 @@ static void out_json_id(cli_out *o, const slant_doc *d)
         out_json_string(o, d->id);
 }
 
+static void out_field(cli_out *o, int *first, const char *key, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    if (!text) {
+        o->failed = 1;
+        return;
+    }
+    out_puts(o, *first ? "" : ",");
+    out_json_string(o, key);
+    out_puts(o, ":");
+    out_puts(o, text);
+    free(text);
+    *first = 0;
+}
+
+/* ,"fields":{...}: the input fields asked for with --keep, when the
+ * document is a JSONL record that parses. */
+static void out_kept_fields(const ctx *c, cli_out *o, const slant_doc *d)
+{
+    if ((!c->keep_all && !c->nkeep) || !d->record)
+        return;
+    json_t *root = json_loadb(d->record, d->record_len, JSON_ALLOW_NUL, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return;
+    }
+    int first = 1;
+    out_puts(o, ",\"fields\":{");
+    if (c->keep_all) {
+        const char *key;
+        json_t *value;
+        json_object_foreach(root, key, value)
+            if (strcmp(key, "text") != 0 && strcmp(key, "id") != 0)
+                out_field(o, &first, key, value);
+    }
+    for (size_t k = 0; k < c->nkeep; k++) {
+        json_t *value = json_object_get(root, c->keep[k]);
+        if (value)
+            out_field(o, &first, c->keep[k], value);
+    }
+    out_puts(o, "}");
+    json_decref(root);
+}
+
 static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_result *r,
                          slant_term *terms)
 {
@@ -97,6 +147,7 @@ static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_res
     size_t nh = slant_model_nheads(m);
     out_puts(o, "{\"id\":");
     out_json_id(o, d);
+    out_kept_fields(c, o, d);
     out_puts(o, ",\"labels\":{");
     for (size_t h = 0; h < nh; h++) {
         out_puts(o, h ? "," : "");
@@ -369,10 +420,11 @@ static void format_table(ctx *c, cli_out *o, const char *id, const slant_result 
 
 /* ---------------------------------------------------------------- the batch's callbacks */
 
-static void error_record(cli_out *o, const slant_doc *d, const slant_error *why)
+static void error_record(const ctx *c, cli_out *o, const slant_doc *d, const slant_error *why)
 {
     out_puts(o, "{\"id\":");
     out_json_id(o, d);
+    out_kept_fields(c, o, d);
     out_puts(o, ",\"source\":");
     out_json_string(o, d->source);
     out_printf(o, ",\"line\":%ld,\"error\":", d->line);
@@ -389,7 +441,7 @@ static void on_result(void *arg, int worker, const slant_doc *d, const slant_res
     const char *id = d->id ? d->id : d->source;
     if (!r) {
         if (c->fmt == FMT_JSONL)
-            error_record(o, d, why);
+            error_record(c, o, d, why);
     } else if (c->fmt == FMT_JSONL) {
         format_jsonl(c, o, d, r, terms);
     } else if (c->fmt == FMT_TSV) {
@@ -478,9 +530,35 @@ static size_t terminal_columns(void)
     return cols < 40 ? 40 : (size_t)cols;
 }
 
+/* The field names of --keep, split at commas into 'copy'. Returns
+ * EXIT_OK, or the status of the error it reported. */
+static int split_keep(const char *list, char **copy, const char ***names, size_t *n)
+{
+    size_t count = 1;
+    for (const char *p = list; *p; p++)
+        count += *p == ',';
+    *copy = strdup(list);
+    *names = calloc(count, sizeof **names);
+    *n = 0;
+    if (!*copy || !*names) {
+        cli_errorf("out of memory");
+        return EXIT_DATA;
+    }
+    for (char *field = *copy, *next; field; field = next) {
+        next = strchr(field, ',');
+        if (next)
+            *next++ = '\0';
+        if (!*field)
+            return cli_usage_error(usage, "--keep takes field names separated by commas, or "
+                                          "'all'");
+        (*names)[(*n)++] = field;
+    }
+    return EXIT_OK;
+}
+
 /* What the command line asked for. */
 typedef struct classify_args {
-    const char *model_path, *mask_field, *mask_names;
+    const char *model_path, *mask_field, *mask_names, *keep;
     int fmt, nthreads;
     enum slant_input how;
     size_t top;
@@ -494,7 +572,7 @@ static int parse_options(int argc, char **argv, classify_args *a)
         {"top", required_argument, NULL, 'k'},   {"input", required_argument, NULL, 'i'},
         {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
         {"mask-field", required_argument, NULL, 'M'}, {"mask-names", required_argument, NULL, 'N'},
-        {NULL, 0, NULL, 0}};
+        {"keep", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0}};
     int opt;
     optind = 0;
     opterr = 0;
@@ -503,6 +581,7 @@ static int parse_options(int argc, char **argv, classify_args *a)
         case 'm': a->model_path = optarg; break;
         case 'M': a->mask_field = optarg; break;
         case 'N': a->mask_names = optarg; break;
+        case 'K': a->keep = optarg; break;
         case 'f':
             if (strcmp(optarg, "table") == 0) a->fmt = FMT_TABLE;
             else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0) a->fmt = FMT_JSONL;
@@ -547,6 +626,19 @@ int cli_cmd_classify(int argc, char **argv)
         return status;
     if (a.fmt < 0)
         a.fmt = cli_use_color(stdout) || isatty(1) ? FMT_TABLE : FMT_JSONL;
+    if (a.keep && a.fmt != FMT_JSONL)
+        return cli_usage_error(usage, "--keep copies input fields into JSONL output: add "
+                                      "--format jsonl");
+    char *keep_copy = NULL;
+    const char **keep = NULL;
+    size_t nkeep = 0;
+    int keep_all = a.keep && strcmp(a.keep, "all") == 0;
+    if (a.keep && !keep_all &&
+        (status = split_keep(a.keep, &keep_copy, &keep, &nkeep)) != EXIT_OK) {
+        free(keep_copy);
+        free(keep);
+        return status;
+    }
     cli_names names = {0};
     if (a.mask_names && cli_read_names(a.mask_names, &names) < 0)
         return EXIT_DATA;
@@ -561,7 +653,7 @@ int cli_cmd_classify(int argc, char **argv)
     if (!isatty(1))
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     ctx c = {.m = m, .fmt = (enum fmt)a.fmt, .top = a.top, .top_pool = a.top,
-             .columns = terminal_columns(),
+             .columns = terminal_columns(), .keep_all = keep_all, .keep = keep, .nkeep = nkeep,
              .color = a.fmt == FMT_TABLE && cli_use_color(stdout), .status = EXIT_OK};
     if (a.fmt == FMT_TABLE && a.top != (size_t)-1)
         c.top_pool = a.top * 8;
@@ -585,6 +677,8 @@ int cli_cmd_classify(int argc, char **argv)
             status = EXIT_DATA;
     }
     free_terms(&c, a.nthreads);
+    free(keep_copy);
+    free(keep);
     release_names(&c);
     slant_model_free(m);
     cli_names_release(&names);
