@@ -40,6 +40,8 @@ extern "C" {
 #endif
 
 #define SLANT_VERSION "0.1.0"
+/* The model file format this library writes and reads. */
+#define SLANT_MODEL_FORMAT 1
 
 /* Status codes returned by every operation. */
 enum slant_status {

@@ -86,7 +86,8 @@ int slant_cli_main(int argc, char **argv)
         return cli_help();
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("slant %s (model format 1, libsvm %d)\n", SLANT_VERSION, libsvm_version);
+        printf("slant %s (model format %d, libsvm %d)\n", SLANT_VERSION, SLANT_MODEL_FORMAT,
+               libsvm_version);
         return cli_close_stdout();
     }
     if (strcmp(cmd, "classify") == 0)
