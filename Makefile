@@ -26,7 +26,7 @@ STD   = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN  = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wold-style-definition -Wwrite-strings -Wformat=2 -Wundef -Wconversion \
         -Wdouble-promotion -Wcast-qual -Wpointer-arith -Wvla -Wnull-dereference
-PKGS  = jansson libutf8proc zlib
+PKGS  = jansson libutf8proc zlib libxml-2.0
 DEFS  = -DSLANT_DATADIR='"$(PREFIX)/share/slant"'
 
 CPPFLAGS += -Iinclude -Isrc -MMD -MP
@@ -34,13 +34,14 @@ CFLAGS   += $(STD) $(WARN) $(WERROR) $(OPT) $(EXTRA_CFLAGS) -pthread \
             $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 LDFLAGS  += -pthread $(if $(SAN),-fsanitize=$(SAN))
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lutf8proc -lz)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lutf8proc -lz -lxml2)
 # libsvm and libstemmer ship no .pc on Debian
 LDLIBS   += $(PKG_LIBS) -lsvm -lstemmer -lm
 
 LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/gram.c src/calibrate.c \
-          src/train.c src/model.c src/style.c src/classify.c src/metrics.c
+          src/train.c src/model.c src/style.c src/classify.c src/metrics.c \
+          src/decode.c src/html.c
 CLI_SRC = src/cli.c src/cmd_classify.c src/cmd_train.c src/cmd_report.c src/output.c
 TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
@@ -49,7 +50,7 @@ CLI_OBJ  = $(CLI_SRC:src/%.c=$(BUILD)/%.o)
 TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
 DEPS = libsvm-dev libstemmer-dev libjansson-dev libcriterion-dev libutf8proc-dev zlib1g-dev \
-       pkg-config python3 mythes-en-us
+       libxml2-dev pkg-config python3 mythes-en-us
 # where 'make model' finds the real articles (training/SOURCES.md)
 CORPUS ?= ../shared/corpus
 
