@@ -41,7 +41,7 @@ LDLIBS   += $(PKG_LIBS) -lsvm -lstemmer -lm
 LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/gram.c src/calibrate.c \
           src/train.c src/model.c src/style.c src/classify.c src/metrics.c \
-          src/decode.c src/html.c
+          src/decode.c src/html.c src/abstain.c
 CLI_SRC = src/cli.c src/cmd_classify.c src/cmd_train.c src/cmd_report.c src/output.c
 TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
@@ -54,7 +54,7 @@ DEPS = libsvm-dev libstemmer-dev libjansson-dev libcriterion-dev libutf8proc-dev
 # where 'make model' finds the real articles (training/SOURCES.md)
 CORPUS ?= ../shared/corpus
 
-.PHONY: all demo check test sanitize sanitize-run tsan tsan-run fuzz fuzz-run model deps bench install clean echo
+.PHONY: all demo check test sanitize sanitize-run tsan tsan-run fuzz fuzz-run model deps bench bench-abstain install clean echo
 
 all: slant
 
@@ -182,6 +182,14 @@ model: deps slant
 
 bench: slant
 	bench/run.sh
+
+# the language check's figures in bench/README.md
+bench-abstain: $(BUILD)/abstain_stats
+	$(BUILD)/abstain_stats $(CORPUS)/real.jsonl
+	$(BUILD)/abstain_stats tests/data/lang/*.txt
+
+$(BUILD)/abstain_stats: bench/abstain_stats.c $(BUILD)/libslant.a
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libslant.a $(LDFLAGS) $(LDLIBS)
 
 install: slant
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \
