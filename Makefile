@@ -41,7 +41,7 @@ LDLIBS   += $(PKG_LIBS) -lsvm -lstemmer -lm
 LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/gram.c src/calibrate.c \
           src/train.c src/model.c src/style.c src/classify.c src/metrics.c \
-          src/decode.c src/html.c src/abstain.c
+          src/decode.c src/html.c src/abstain.c src/walk.c
 CLI_SRC = src/cli.c src/cmd_classify.c src/cmd_train.c src/cmd_report.c src/output.c
 TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
