@@ -259,15 +259,15 @@ static int convert(const char *from, const char *data, size_t len, size_t unit, 
     size_t inleft = len;
     if (slantp_buf_reserve(out, len + len / 2 + 16) < 0)
         rc = SLANT_ENOMEM;
-    while (rc == SLANT_OK) {
+    while (rc == SLANT_OK && inleft > 0) {
         char *o = out->data + out->len;
         size_t oleft = out->cap - out->len - 1;
-        size_t r = inleft ? iconv(cd, &in, &inleft, &o, &oleft) : iconv(cd, NULL, NULL, &o, &oleft);
+        size_t r = iconv(cd, &in, &inleft, &o, &oleft);
         int e = errno;
         out->len = (size_t)(o - out->data);
-        if (r != (size_t)-1 && inleft == 0)
-            break;
-        if (r != (size_t)-1 || e == E2BIG) {
+        if (r != (size_t)-1)
+            break;   /* everything converted */
+        if (e == E2BIG) {
             if (slantp_buf_reserve(out, inleft * 2 + 64) < 0)
                 rc = SLANT_ENOMEM;
         } else if (e == EILSEQ || e == EINVAL) {
@@ -275,7 +275,6 @@ static int convert(const char *from, const char *data, size_t len, size_t unit, 
             in += skip;
             inleft -= skip;
             (*replaced)++;
-            iconv(cd, NULL, NULL, NULL, NULL);
             if (slantp_buf_append(out, "\xef\xbf\xbd", 3) < 0)
                 rc = SLANT_ENOMEM;
         } else {
@@ -283,7 +282,7 @@ static int convert(const char *from, const char *data, size_t len, size_t unit, 
         }
     }
     iconv_close(cd);
-    if (rc == SLANT_OK && slantp_buf_reserve(out, 0) == 0)
+    if (rc == SLANT_OK)
         out->data[out->len] = '\0';
     return rc;
 }
@@ -376,11 +375,14 @@ static int to_utf8(const char *name, const char *data, size_t len, slantp_buf *o
         return slantp_error(err, rc, name, -1, -1, "out of memory decoding %s", enc);
     if (rc != SLANT_OK)
         return slantp_error(err, SLANT_EFORMAT, name, -1, -1, "cannot decode %s text", enc);
+    if (memchr(out->data, '\0', out->len))
+        return refuse_binary(err, name, "contains NUL characters");
     /* a stray control character is a typo; one byte in fifty is not text */
     size_t controls = count_controls(out->data, out->len);
     if (controls > 0 && controls * 50 > out->len)
         return refuse_binary(err, name, unit > 1 ? "control characters" : "control bytes");
-    if (unit > 1 && info->replaced * 20 > out->len / 3 + 1)
+    /* one code unit in twenty that is no character: not UTF-16 or -32 */
+    if (unit > 1 && info->replaced * 20 > (len - skip) / unit)
         return refuse_binary(err, name, "not valid UTF-16 or UTF-32");
     return SLANT_OK;
 }

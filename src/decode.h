@@ -35,12 +35,13 @@ typedef struct slantp_decoded {
  *
  * Returns SLANT_OK, or SLANT_EFORMAT with err->text giving the refusal:
  * "binary file (ELF executable), not text", "corrupt gzip data: ...",
- * "gzip data larger than N bytes", "no text"; or SLANT_ENOMEM. Thread-safe;
- * call slantp_decode_init() once before starting threads. */
+ * "gzip data larger than N bytes", "no text"; or SLANT_ENOMEM.
+ * Thread-safe. */
 int slantp_decode(const char *name, const char *data, size_t len, const slantp_decode_options *o,
                   slantp_buf *out, slantp_decoded *info, slant_error *err);
 
-/* Initialise the HTML parser (libxml2); safe to call more than once. */
+/* Initialise the HTML parser (libxml2) now rather than on the first page;
+ * safe to call more than once, from any thread. */
 void slantp_decode_init(void);
 
 /* The steps, for the line reader and the tests. */

@@ -336,6 +336,8 @@ static struct magic_case magic_cases[] = {
     {B("GIF89a\x01\0\x01\0"), "binary file (GIF image), not text"},
     {B("text with a NUL\0 inside it"), "binary file (contains NUL bytes), not text"},
     {B("\x1b[31mred\x1b[0m \x01\x02\x03\x04"), "binary file (control bytes), not text"},
+    {B("\xff\xfeh\0\0\0i\0"), "binary file (contains NUL characters), not text"},
+    {B("\xff\xfe\x00\xd8\x00\xd8\x00\xd8\x00\xd8"), "binary file (not valid UTF-16 or UTF-32), not text"},
     {B(""), "no text"},
     {B(" \n\t\r\n  \xc2\xa0\n"), "no text"},
     {B("\xef\xbb\xbf\n"), "no text"},
