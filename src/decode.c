@@ -306,9 +306,8 @@ static const char *find_encoding(const char *data, size_t len, size_t *unit, siz
     *unit = 1;
     *skip = 0;
     static const struct { const char *bom; size_t n, unit; const char *enc; } boms[] = {
-        {"\xef\xbb\xbf", 3, 1, "UTF-8"},    {"\xff\xfe\0\0", 4, 4, "UTF-32LE"},
-        {"\0\0\xfe\xff", 4, 4, "UTF-32BE"}, {"\xff\xfe", 2, 2, "UTF-16LE"},
-        {"\xfe\xff", 2, 2, "UTF-16BE"},
+        {"\xff\xfe\0\0", 4, 4, "UTF-32LE"}, {"\0\0\xfe\xff", 4, 4, "UTF-32BE"},
+        {"\xff\xfe", 2, 2, "UTF-16LE"},      {"\xfe\xff", 2, 2, "UTF-16BE"},
     };
     for (size_t i = 0; i < sizeof boms / sizeof boms[0]; i++)
         if (len >= boms[i].n && memcmp(b, boms[i].bom, boms[i].n) == 0) {
@@ -316,6 +315,14 @@ static const char *find_encoding(const char *data, size_t len, size_t *unit, siz
             *skip = boms[i].n;
             return boms[i].enc;
         }
+    /* a UTF-8 BOM is dropped; what follows it is still checked, as editors
+     * have been known to put one before Latin-1 text */
+    if (len >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0) {
+        *skip = 3;
+        b += 3;
+        data += 3;
+        len -= 3;
+    }
     const char *u16 = guess_utf16(b, len);
     if (u16) {
         *unit = 2;

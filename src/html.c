@@ -50,7 +50,7 @@ static int is_block_tag(const xmlChar *name)
     static const char *const tags[] = {
         "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li",
         "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "td", "th",
-        "figure", "figcaption", "br", "hr", "address", "center", "details", "summary",
+        "figure", "figcaption", "hr", "address", "center", "details", "summary",
         "caption", "body", "html", NULL};
     return name_in(name, tags);
 }
@@ -197,6 +197,7 @@ typedef struct walker {
     block *blocks;
     size_t nblocks, cap;
     size_t root_len;       /* text under the content root */
+    int kind;              /* BLOCK_* of the innermost open block element */
     int in_link;
     int nomem;
 } walker;
@@ -275,18 +276,28 @@ static void walk_element(walker *w, xmlNode *el, int depth)
     if (!name_in(name, (const char *const[]){"html", "body", "article", "main", NULL}) &&
         text_len(el) * 2 <= w->root_len && names_furniture(el))
         return;
+    if (strcasecmp((const char *)name, "br") == 0) {
+        add_text(w, (const xmlChar *)" ");   /* a line break, not a new paragraph */
+        return;
+    }
     int is_block = is_block_tag(name);
     int link = strcasecmp((const char *)name, "a") == 0;
-    if (is_block)
-        new_block(w, is_heading(name)                              ? BLOCK_HEADING
-                     : strcasecmp((const char *)name, "p") == 0 ? BLOCK_PARAGRAPH
-                                                                  : BLOCK_OTHER);
+    int outer = w->kind;
+    if (is_block) {
+        w->kind = is_heading(name)                             ? BLOCK_HEADING
+                  : strcasecmp((const char *)name, "p") == 0 ? BLOCK_PARAGRAPH
+                                                               : BLOCK_OTHER;
+        new_block(w, w->kind);
+    }
     w->in_link += link;
     for (xmlNode *c = el->children; c; c = c->next)
         walk(w, c, depth + 1);
     w->in_link -= link;
-    if (is_block)
-        new_block(w, BLOCK_OTHER);
+    if (is_block) {
+        /* text after a nested block belongs to the enclosing one */
+        w->kind = outer;
+        new_block(w, outer);
+    }
 }
 
 static void walk(walker *w, xmlNode *n, int depth)

@@ -159,6 +159,18 @@ Test(decode, text_starting_with_a_bracket_is_not_html)
     slantp_buf_release(&out);
 }
 
+Test(decode, a_line_break_stays_in_its_paragraph)
+{
+    /* outside an article a short run of text is dropped: "line two" would
+     * be, were it a paragraph of its own */
+    const char page[] = "<html><body><p>Line one<br>line two</p><p>Next.</p></body></html>";
+    slantp_buf out = {0};
+    slant_error err;
+    cr_assert_eq(decode("p.html", page, sizeof page - 1, &out, NULL, &err), SLANT_OK, "%s", err.text);
+    cr_assert_str_eq(out.data, "Line one line two\n\nNext.\n");
+    slantp_buf_release(&out);
+}
+
 Test(decode, page_of_furniture_only_has_no_text)
 {
     const char page[] = "<html><body><nav><a href=/>Home</a></nav><script>x()</script>"
@@ -270,6 +282,7 @@ struct enc_case {
 /* "Мир" is U+041C U+0438 U+0440; "Ωμέγα" U+03A9 U+03BC U+03AD U+03B3 U+03B1 */
 static struct enc_case enc_cases[] = {
     {B("\xef\xbb\xbfplain text"), "UTF-8", "plain text"},
+    {B("\xef\xbb\xbfvot\xe9"), "windows-1252", "vot\xc3\xa9"},
     {B("\xfe\xff\0h\0i\x04\x1c"), "UTF-16BE", "hi\xd0\x9c"},
     {B("h\0e\0l\0l\0o\0 \0w\0o\0r\0l\0d\0"), "UTF-16LE", "hello world"},
     {B("\0h\0e\0l\0l\0o\0 \0w\0o\0r\0l\0d"), "UTF-16BE", "hello world"},
