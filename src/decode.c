@@ -394,6 +394,20 @@ static int to_utf8(const char *name, const char *data, size_t len, slantp_buf *o
     return SLANT_OK;
 }
 
+/* ======================================================== names */
+
+int slantp_is_jsonl_name(const char *name)
+{
+    static const char *const suffixes[] = {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"};
+    size_t n = name ? strlen(name) : 0;
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strcasecmp(name + n - k, suffixes[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* ======================================================== the whole pipeline */
 
 static int is_blank(const char *p, size_t n)

@@ -44,6 +44,10 @@ int slantp_decode(const char *name, const char *data, size_t len, const slantp_d
  * safe to call more than once, from any thread. */
 void slantp_decode_init(void);
 
+/* Non-zero when a file name says one JSON document a line: .jsonl,
+ * .ndjson, and either with .gz (case-insensitive). */
+int slantp_is_jsonl_name(const char *name);
+
 /* The steps, for the line reader and the tests. */
 int slantp_is_gzip(const void *data, size_t len);
 /* Inflate gzip data (several members are read one after the other) into

@@ -444,3 +444,17 @@ Test(decode, gzip_past_the_size_cap_is_refused)
     free(text);
     free(gz);
 }
+
+/* ------------------------------------------------------------ names */
+
+Test(decode, jsonl_names)
+{
+    cr_assert(slantp_is_jsonl_name("corpus.jsonl"));
+    cr_assert(slantp_is_jsonl_name("dir/corpus.NDJSON"));
+    cr_assert(slantp_is_jsonl_name("corpus.jsonl.gz"));
+    cr_assert(slantp_is_jsonl_name("corpus.ndjson.gz"));
+    cr_assert_not(slantp_is_jsonl_name("corpus.json"));
+    cr_assert_not(slantp_is_jsonl_name(".jsonl"));
+    cr_assert_not(slantp_is_jsonl_name("page.html.gz"));
+    cr_assert_not(slantp_is_jsonl_name(NULL));
+}
