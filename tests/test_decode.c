@@ -324,6 +324,36 @@ ParameterizedTest(size_t *i, decode, encodings)
     slantp_buf_release(&out);
 }
 
+/* A page in a single-byte code page says so in a <meta>; "Порт" in each. */
+static const struct {
+    const char *page, *encoding;
+} declared_pages[] = {
+    {"<html><head><meta charset=\"windows-1251\"></head>"
+     "<body><p>\xcf\xee\xf0\xf2 \xee\xf2\xea\xf0\xfb\xf2</p></body></html>", "windows-1251"},
+    {"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\">"
+     "</head><body><p>\xf0\xcf\xd2\xd4 \xcf\xd4\xcb\xd2\xd9\xd4</p></body></html>", "koi8-r"},
+    {"<?xml version=\"1.0\" encoding=\"windows-1251\"?>\n<!DOCTYPE html>\n"
+     "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>\xcf\xee\xf0\xf2 "
+     "\xee\xf2\xea\xf0\xfb\xf2</p></body></html>", "windows-1251"},
+};
+
+TABLE_PARAMETERS(decode, declared_charset_of_a_page, declared_pages)
+
+ParameterizedTest(size_t *i, decode, declared_charset_of_a_page)
+{
+    const char *page = declared_pages[*i].page;
+    slantp_buf out = {0};
+    slantp_decoded info;
+    slant_error err;
+    cr_assert_eq(decode("page", page, strlen(page), &out, &info, &err), SLANT_OK, "%s", err.text);
+    cr_assert(info.html);
+    cr_assert_str_eq(info.encoding, declared_pages[*i].encoding);
+    /* "Порт открыт" */
+    cr_assert_str_eq(out.data, "\xd0\x9f\xd0\xbe\xd1\x80\xd1\x82 \xd0\xbe\xd1\x82\xd0\xba"
+                               "\xd1\x80\xd1\x8b\xd1\x82\n");
+    slantp_buf_release(&out);
+}
+
 /* ------------------------------------------------------------ refusals */
 
 Test(decode, elf_binary_is_refused)
