@@ -161,6 +161,20 @@ static xmlNode *find_largest(xmlNode *n, const char *tag, int depth, xmlNode *be
     return best;
 }
 
+/* The largest <article>, else <main>, unless it holds less than a third
+ * of the page's text: then it is a teaser or a sidebar item (on an index
+ * page, say), and the whole page is read. NULL for the whole page. */
+static xmlNode *find_content(xmlNode *root)
+{
+    static const char *const tags[] = {"article", "main"};
+    for (size_t i = 0; i < 2; i++) {
+        xmlNode *n = find_largest(root, tags[i], 0, NULL);
+        if (n && text_len(n) > 0 && 3 * text_len(n) >= text_len(root))
+            return n;
+    }
+    return NULL;
+}
+
 /* <meta property="og:title" content="..."> under n, as a new string. */
 static xmlChar *find_og_title(xmlNode *n, int depth)
 {
@@ -459,10 +473,8 @@ int slantp_html_to_text(const char *name, const char *utf8, size_t len, slantp_b
         return slantp_error(err, SLANT_EFORMAT, name, -1, -1, "no text");
     }
     measure(root, 0);
-    xmlNode *content = find_largest(root, "article", 0, NULL);
-    if (!content || text_len(content) == 0)
-        content = find_largest(root, "main", 0, NULL);
-    int in_article = content && text_len(content) > 0;
+    xmlNode *content = find_content(root);
+    int in_article = content != NULL;
     if (!in_article)
         content = root;
     xmlChar *head = headline(root, content);

@@ -171,6 +171,24 @@ Test(decode, a_line_break_stays_in_its_paragraph)
     slantp_buf_release(&out);
 }
 
+Test(decode, a_teaser_article_is_not_taken_for_the_page)
+{
+    const char page[] = "<html><body><div class=story><h1>Ferries resume</h1>"
+                        "<p>The ferry company said on Monday that crossings to the islands would "
+                        "resume on Wednesday once the storm had passed, after three days in which "
+                        "no boat left the harbour and the islands' shops ran short of bread.</p>"
+                        "<p>Its chief executive said the timetable would be back to normal by "
+                        "Friday.</p></div>"
+                        "<div><article><p>Storm closes schools</p></article></div></body></html>";
+    slantp_buf out = {0};
+    slant_error err;
+    cr_assert_eq(decode("p.html", page, sizeof page - 1, &out, NULL, &err), SLANT_OK, "%s", err.text);
+    const char *start = "Ferries resume\n\nThe ferry company said";
+    cr_assert(strncmp(out.data, start, strlen(start)) == 0, "got:\n%s", out.data);
+    cr_assert_not_null(strstr(out.data, "back to normal by Friday."), "got:\n%s", out.data);
+    slantp_buf_release(&out);
+}
+
 Test(decode, page_of_furniture_only_has_no_text)
 {
     const char page[] = "<html><body><nav><a href=/>Home</a></nav><script>x()</script>"
