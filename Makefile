@@ -1,6 +1,6 @@
 # slant - news framing and outlet-type classifier.
 #
-#   make            build ./slant (and build/libslant.a)
+#   make            build ./slant (and build/libslant.a, build/libslant.so)
 #   make demo       install missing packages, build, classify examples/ with the shipped model
 #   make check      install missing packages, build, run every test (Criterion + CLI)
 #   make sanitize   the test suite under AddressSanitizer and UBSan (build-san/)
@@ -8,10 +8,12 @@
 #   make fuzz       the libFuzzer harnesses of tests/fuzz, FUZZ_SECONDS each (build-fuzz/)
 #   make model      retrain models/default.slant from training/data and CORPUS (reproducible)
 #   make bench      speed and accuracy against fastText and scikit-learn
+#   make bench-abstain   the language check on CORPUS and on foreign samples
 #   make install PREFIX=/usr/local [DESTDIR=stage]   binary, library (static and shared),
 #                   header, slant.pc, man page and model; rebuilt for that PREFIX
 #   make install-check   install into build-install/prefix, build examples/classify.c
 #                   with pkg-config (shared and static) and run it
+#   make check-exports   libslant.so exports exactly the functions slant.h declares
 #
 # Settings you may override:  make CC=clang OPT=-O0 SAN=address,undefined WERROR=-Werror
 #                             make model CORPUS=dir/with/real.jsonl
