@@ -468,3 +468,18 @@ out:
     slantp_buf_release(&text);
     return rc;
 }
+
+int slantp_decode_file(const char *path, const slantp_decode_options *o, slantp_buf *out,
+                       slantp_decoded *info, slant_error *err)
+{
+    size_t max = o && o->max_bytes > SLANTP_MAX_DOC ? o->max_bytes : SLANTP_MAX_DOC;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    slantp_buf raw = {0};
+    int rc = slantp_read_file(path, max, &raw, err);
+    if (rc == SLANT_OK)
+        rc = slantp_decode(name, raw.data, raw.len, o, out, info, err);
+    else if (info)
+        memset(info, 0, sizeof *info);
+    slantp_buf_release(&raw);
+    return rc;
+}

@@ -40,6 +40,12 @@ typedef struct slantp_decoded {
 int slantp_decode(const char *name, const char *data, size_t len, const slantp_decode_options *o,
                   slantp_buf *out, slantp_decoded *info, slant_error *err);
 
+/* Read 'path' ("-" is standard input; at most SLANTP_MAX_DOC bytes, or
+ * o->max_bytes when larger) and decode it as above; errors name 'path'
+ * ("<stdin>" for "-"). */
+int slantp_decode_file(const char *path, const slantp_decode_options *o, slantp_buf *out,
+                       slantp_decoded *info, slant_error *err);
+
 /* Initialise the HTML parser (libxml2) now rather than on the first page;
  * safe to call more than once, from any thread. */
 void slantp_decode_init(void);

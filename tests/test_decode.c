@@ -45,14 +45,11 @@ static char *decode_fixture(const char *file, slantp_decoded *info)
 {
     char path[256];
     snprintf(path, sizeof path, "tests/data/%s", file);
-    size_t len;
-    char *raw = th_read(path, &len);
-    cr_assert_not_null(raw, "cannot read %s (run from the top directory)", path);
     slantp_buf out = {0};
     slant_error err;
-    int rc = decode(path, raw, len, &out, info, &err);
-    cr_assert_eq(rc, SLANT_OK, "%s: %s", path, err.text);
-    free(raw);
+    slantp_error_clear(&err);
+    int rc = slantp_decode_file(path, NULL, &out, info, &err);
+    cr_assert_eq(rc, SLANT_OK, "%s: %s (run from the top directory)", path, err.text);
     return out.data;
 }
 
@@ -414,7 +411,23 @@ ParameterizedTest(size_t *i, decode, refusals)
 
 Test(decode, empty_file_has_no_text)
 {
-    expect_refusal("tests/data/empty.txt", "", 0, "no text");
+    slantp_buf out = {0};
+    slant_error err;
+    slantp_error_clear(&err);
+    cr_assert_eq(slantp_decode_file("tests/data/empty.txt", NULL, &out, NULL, &err), SLANT_EFORMAT);
+    cr_assert_str_eq(err.text, "no text");
+    cr_assert_str_eq(err.source, "tests/data/empty.txt");
+    slantp_buf_release(&out);
+}
+
+Test(decode, a_missing_file_is_an_io_error)
+{
+    slantp_buf out = {0};
+    slant_error err;
+    slantp_error_clear(&err);
+    cr_assert_eq(slantp_decode_file("tests/data/missing.txt", NULL, &out, NULL, &err), SLANT_EIO);
+    cr_assert_str_eq(err.text, "cannot open 'tests/data/missing.txt': No such file or directory");
+    slantp_buf_release(&out);
 }
 
 Test(decode, random_bytes_are_refused_as_binary)
