@@ -100,6 +100,22 @@ void slant_model_free(slant_model *m);
  * the same file left when they were killed. */
 void slant_remove_pending_temporary(void);
 
+/* The model to use when the caller names none: the first readable file of
+ *   $SLANT_MODEL (when set and not empty: used as it is, even if missing),
+ *   EXE/models/default.slant and EXE/../models/default.slant (a checkout),
+ *   EXE/../share/slant/default.slant (an install, wherever it was moved),
+ *   PREFIX/share/slant/default.slant (the prefix the library was built for),
+ *   models/default.slant (in the current directory),
+ * where EXE is the directory of the running executable. Writes it into
+ * 'path' ('size' bytes) and returns SLANT_OK. When none is readable,
+ * returns SLANT_EIO, writes the last place into 'path', and err->text
+ * lists every place looked in. */
+int slant_model_default_path(char *path, size_t size, slant_error *err);
+
+/* The i-th place slant_model_default_path looks in (from 0), written
+ * into 'path'; returns 1, or 0 when there are fewer places. */
+int slant_model_search_path(size_t i, char *path, size_t size);
+
 size_t      slant_model_nheads(const slant_model *m);
 const char *slant_model_head_name(const slant_model *m, size_t head);
 int         slant_model_head_multilabel(const slant_model *m, size_t head);

@@ -63,51 +63,24 @@ int cli_option_fallback(int opt, const char *usage, char **argv)
     return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
 }
 
-static int readable(const char *p)
-{
-    return access(p, R_OK) == 0;
-}
-
 const char *cli_default_model(const char *given)
 {
     static char path[PATH_MAX + 64];
     if (given)
         return given;
-    const char *env = getenv("SLANT_MODEL");
-    if (env && *env)
-        return env;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            /* a checkout: ./slant or build/slant beside models/ */
-            snprintf(path, sizeof path, "%s/models/default.slant", exe);
-            if (readable(path))
-                return path;
-            snprintf(path, sizeof path, "%s/../models/default.slant", exe);
-            if (readable(path))
-                return path;
-            /* an install: PREFIX/bin/slant and PREFIX/share/slant */
-            snprintf(path, sizeof path, "%s/../share/slant/default.slant", exe);
-            if (readable(path))
-                return path;
-        }
-    }
-#ifdef SLANT_DATADIR
-    snprintf(path, sizeof path, "%s/default.slant", SLANT_DATADIR);
-    if (readable(path))
-        return path;
-#endif
-    return "models/default.slant";
+    slant_model_default_path(path, sizeof path, NULL);
+    return path;
 }
 
 slant_model *cli_load_model(const char *given, int threads)
 {
-    slant_error err;
-    const char *path = cli_default_model(given);
+    slant_error err = {0};
+    char found[PATH_MAX + 64];
+    if (!given && slant_model_default_path(found, sizeof found, &err) != SLANT_OK) {
+        cli_report(&err);   /* says where it looked */
+        return NULL;
+    }
+    const char *path = given ? given : found;
     slant_model *m = slant_model_load_threads(path, threads, &err);
     if (!m)
         cli_report(&err);
