@@ -9,6 +9,8 @@
  * word count below which no model should be trusted. The shipped model is
  * English; the list is the only English-specific part.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -22,7 +24,7 @@ void slantp_abstain_options_init(slantp_abstain_options *o)
     o->min_stopwords = 0.08;
 }
 
-/* Sorted, for bsearch; lower case ASCII. */
+/* Lower case ASCII. */
 static const char *const stopwords[] = {
     "about", "after", "against", "all", "also", "and", "are", "as", "at", "be", "because",
     "been", "before", "being", "between", "both", "but", "by", "can", "could", "did", "do",
@@ -34,9 +36,31 @@ static const char *const stopwords[] = {
     "where", "which", "while", "who", "whom", "why", "with", "would", "you", "your",
 };
 
-static int cmp_word(const void *key, const void *elem)
+/* The stopwords in an open-addressed table of their FNV-1a hashes, built
+ * once: a lookup per word of every document must cost next to nothing. */
+enum { STOP_SLOTS = 512 };
+static uint32_t stop_hash[STOP_SLOTS];
+static const char *stop_word[STOP_SLOTS];
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static uint32_t fnv1a(const char *w, size_t n)
 {
-    return strcmp(key, *(const char *const *)elem);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 16777619u;
+    return h | 1;
+}
+
+static void build_stop_table(void)
+{
+    for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
+        uint32_t h = fnv1a(stopwords[i], strlen(stopwords[i]));
+        size_t at = h & (STOP_SLOTS - 1);
+        while (stop_hash[at])
+            at = (at + 1) & (STOP_SLOTS - 1);
+        stop_hash[at] = h;
+        stop_word[at] = stopwords[i];
+    }
 }
 
 static int is_stopword(const char *w, size_t n)
@@ -50,9 +74,12 @@ static int is_stopword(const char *w, size_t n)
             return 0;
         low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
-    low[n] = '\0';
-    return bsearch(low, stopwords, sizeof stopwords / sizeof stopwords[0], sizeof stopwords[0],
-                   cmp_word) != NULL;
+    pthread_once(&stop_once, build_stop_table);
+    uint32_t h = fnv1a(low, n);
+    for (size_t at = h & (STOP_SLOTS - 1); stop_hash[at]; at = (at + 1) & (STOP_SLOTS - 1))
+        if (stop_hash[at] == h && strlen(stop_word[at]) == n && memcmp(stop_word[at], low, n) == 0)
+            return 1;
+    return 0;
 }
 
 static enum slantp_script script_of(utf8proc_int32_t c)
@@ -112,17 +139,28 @@ void slantp_lang_measure(const char *text, size_t len, slantp_lang_stats *st)
     size_t word_letters = 0;
     while (p < end) {
         utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate(p, end - p > 4 ? 4 : end - p, &c);
-        if (k < 1) {
-            k = 1;
-            c = -1;
+        utf8proc_ssize_t k = 1;
+        int word_char, letter;
+        if (*p < 0x80) {
+            /* most of a news text: no need to ask utf8proc */
+            c = *p;
+            letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+            word_char = letter || (c >= '0' && c <= '9') || c == '\'';
+        } else {
+            k = utf8proc_iterate(p, end - p > 4 ? 4 : end - p, &c);
+            if (k < 1) {
+                k = 1;
+                c = -1;
+            }
+            word_char = c >= 0 && is_word_char(c);
+            letter = word_char && is_letter(c);
         }
-        if (c >= 0 && is_word_char(c)) {
+        if (word_char) {
             if (!word) {
                 word = (const char *)p;
                 word_letters = 0;
             }
-            if (is_letter(c)) {
+            if (letter) {
                 word_letters++;
                 st->letters++;
                 st->script[script_of(c)]++;

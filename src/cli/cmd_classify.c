@@ -18,7 +18,8 @@
 
 static const char usage[] =
     "slant classify [-m MODEL] [-f table|jsonl|tsv] [-k K|all] [-i text|jsonl] [-j N]\n"
-    "                [--keep FIELD,...|all] [file ...]";
+    "                [--keep FIELD,...|all] [--include GLOB] [--exclude GLOB]\n"
+    "                [--min-words N] [--min-phrases N] [--any-language] [--no-abstain] [file|dir ...]";
 
 enum fmt { FMT_TABLE, FMT_JSONL, FMT_TSV };
 
@@ -153,7 +154,9 @@ static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_res
         out_puts(o, h ? "," : "");
         out_puts(o, head_json(c, h));
         out_puts(o, ":");
-        if (slant_model_head_multilabel(m, h)) {
+        if (d->abstain) {
+            out_puts(o, "null");
+        } else if (slant_model_head_multilabel(m, h)) {
             int first = 1;
             out_puts(o, "[");
             for (size_t l = 0; l < slant_model_nlabels(m, h); l++)
@@ -167,7 +170,18 @@ static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_res
             out_puts(o, label_json(c, h, slant_result_best(r, h)));
         }
     }
-    out_puts(o, "},\"scores\":{");
+    out_puts(o, "}");
+    if (d->abstain) {
+        out_puts(o, ",\"abstain\":{");
+        for (size_t h = 0; h < nh; h++) {
+            out_puts(o, h ? "," : "");
+            out_puts(o, head_json(c, h));
+            out_puts(o, ":");
+            out_json_string(o, d->abstain);
+        }
+        out_puts(o, "}");
+    }
+    out_puts(o, ",\"scores\":{");
     for (size_t h = 0; h < nh; h++) {
         out_puts(o, h ? "," : "");
         out_puts(o, head_json(c, h));
@@ -384,8 +398,8 @@ static void table_scores(ctx *c, cli_out *o, const slant_result *r, size_t h,
     out_release(&w.item);
 }
 
-static void format_table(ctx *c, cli_out *o, const char *id, const slant_result *r,
-                         slant_term *terms)
+static void format_table(ctx *c, cli_out *o, const char *id, const char *abstain,
+                         const slant_result *r, slant_term *terms)
 {
     const slant_model *m = c->m;
     size_t width = 0;
@@ -399,6 +413,11 @@ static void format_table(ctx *c, cli_out *o, const char *id, const slant_result 
     size_t nf = slant_result_nfeatures(r);
     out_printf(o, "%s  %s(%zu phrase%s matched)%s\n", c->color ? "\033[0m" : "",
                c->color ? "\033[2m" : "", nf, nf == 1 ? "" : "s", c->color ? "\033[0m" : "");
+    if (abstain) {
+        out_puts(o, "  abstains: ");
+        out_visible(o, abstain);
+        out_puts(o, " (the scores below are not to be trusted)\n");
+    }
     for (size_t h = 0; h < slant_model_nheads(m); h++) {
         size_t nl = slant_model_nlabels(m, h);
         struct ranked *rk = malloc(nl * sizeof *rk);
@@ -447,7 +466,7 @@ static void on_result(void *arg, int worker, const slant_doc *d, const slant_res
     } else if (c->fmt == FMT_TSV) {
         format_tsv(c, o, id, r, terms);
     } else {
-        format_table(c, o, id, r, terms);
+        format_table(c, o, id, d->abstain, r, terms);
     }
 }
 
@@ -562,6 +581,10 @@ typedef struct classify_args {
     int fmt, nthreads;
     enum slant_input how;
     size_t top;
+    long min_words, min_phrases;    /* -1: the default */
+    int any_language;
+    const char *globs[2][64];       /* --include, --exclude */
+    size_t nglobs[2];
 } classify_args;
 
 /* Parse the options into 'a'; returns -1 to go on, or the exit status. */
@@ -572,7 +595,10 @@ static int parse_options(int argc, char **argv, classify_args *a)
         {"top", required_argument, NULL, 'k'},   {"input", required_argument, NULL, 'i'},
         {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
         {"mask-field", required_argument, NULL, 'M'}, {"mask-names", required_argument, NULL, 'N'},
-        {"keep", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0}};
+        {"keep", required_argument, NULL, 'K'}, {"include", required_argument, NULL, 'I'},
+        {"exclude", required_argument, NULL, 'X'}, {"min-words", required_argument, NULL, 'W'},
+        {"min-phrases", required_argument, NULL, 'P'}, {"any-language", no_argument, NULL, 'L'},
+        {"no-abstain", no_argument, NULL, 'A'}, {NULL, 0, NULL, 0}};
     int opt;
     optind = 0;
     opterr = 0;
@@ -582,6 +608,25 @@ static int parse_options(int argc, char **argv, classify_args *a)
         case 'M': a->mask_field = optarg; break;
         case 'N': a->mask_names = optarg; break;
         case 'K': a->keep = optarg; break;
+        case 'L': a->any_language = 1; break;
+        case 'A': a->any_language = 1; a->min_words = a->min_phrases = 0; break;
+        case 'W':
+        case 'P': {
+            long v = cli_parse_count(optarg);
+            if (v < 0)
+                return cli_usage_error(usage, "--min-%s takes a number, not '%s'",
+                                       opt == 'W' ? "words" : "phrases", optarg);
+            *(opt == 'W' ? &a->min_words : &a->min_phrases) = v;
+            break;
+        }
+        case 'I':
+        case 'X': {
+            int k = opt == 'X';
+            if (a->nglobs[k] == 64)
+                return cli_usage_error(usage, "at most 64 --include and 64 --exclude patterns");
+            a->globs[k][a->nglobs[k]++] = optarg;
+            break;
+        }
         case 'f':
             if (strcmp(optarg, "table") == 0) a->fmt = FMT_TABLE;
             else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0) a->fmt = FMT_JSONL;
@@ -620,7 +665,8 @@ static int parse_options(int argc, char **argv, classify_args *a)
 
 int cli_cmd_classify(int argc, char **argv)
 {
-    classify_args a = {.fmt = -1, .nthreads = 1, .how = SLANT_INPUT_AUTO, .top = 5};
+    classify_args a = {.fmt = -1, .nthreads = 1, .how = SLANT_INPUT_AUTO, .top = 5,
+                       .min_words = -1, .min_phrases = -1};
     int status = parse_options(argc, argv, &a);
     if (status >= 0)
         return status;
@@ -666,6 +712,15 @@ int cli_cmd_classify(int argc, char **argv)
         o.mask_names = names.v;
         o.nmask_names = names.n;
         o.mask_field = a.mask_field;
+        o.include = a.globs[0];
+        o.ninclude = a.nglobs[0];
+        o.exclude = a.globs[1];
+        o.nexclude = a.nglobs[1];
+        if (a.min_words >= 0)
+            o.min_words = (size_t)a.min_words;
+        if (a.min_phrases >= 0)
+            o.min_phrases = (size_t)a.min_phrases;
+        o.check_language = !a.any_language;
         if (a.fmt == FMT_TSV)
             fputs("id\thead\tlabel\tscore\tpredicted\tterms\n", stdout);
         static char dash[] = "-";
