@@ -42,6 +42,8 @@ LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/gram.c src/calibrate.c \
           src/train.c src/model.c src/style.c src/classify.c src/metrics.c
 CLI_SRC = src/cli.c src/cmd_classify.c src/cmd_train.c src/cmd_report.c src/output.c
+# provenance (issue 28): slant trace, slant spin
+LIB_SRC += src/shingle.c src/wdiff.c src/relation.c src/trace.c
 TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
