@@ -22,6 +22,7 @@
 #define BUCKET_ALL 32       /* buckets up to this size pair everything */
 #define BUCKET_WINDOW 8
 #define SET_CACHE 64        /* shingle sets kept during verification */
+#define NAMES_SHARED 0.3    /* share of the names of the one with fewer that a link needs */
 
 typedef struct edge {
     uint32_t a, b;
@@ -396,9 +397,35 @@ static int text_of(const slant_trace *t, size_t doc, const char **p, size_t *len
 
 typedef struct shingles {
     uint32_t doc1;          /* doc + 1, 0 = empty */
-    uint64_t *v;
+    uint64_t *v;            /* shingles, sorted */
     size_t n, cap;
+    uint64_t *names;        /* names and numbers, sorted, distinct */
+    size_t nnames, names_cap;
 } shingles;
+
+/* The distinct hashes of a text's names and numbers, sorted. */
+static int names_of(const tracep_words *w, shingles *s)
+{
+    if (slantp_grow(&s->names, &s->names_cap, w->n + 1, sizeof *s->names) < 0)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->flags[i] & (TRACEP_W_NAME | TRACEP_W_NUMBER))
+            s->names[k++] = w->h[i];
+    qsort(s->names, k, sizeof *s->names, by_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (!u || s->names[i] != s->names[u - 1])
+            s->names[u++] = s->names[i];
+    s->nnames = u;
+    return 0;
+}
+
+static void shingles_release(shingles *s)
+{
+    free(s->v);
+    free(s->names);
+}
 
 static int load_set(const slant_trace *t, size_t doc, tracep_words *w, shingles *s)
 {
@@ -412,11 +439,23 @@ static int load_set(const slant_trace *t, size_t doc, tracep_words *w, shingles 
     if (tracep_words_of(w, p, len) < 0)
         return -1;
     size_t n = tracep_shingle_set(w, &s->v, &s->cap);
-    if (n == (size_t)-1)
+    if (n == (size_t)-1 || names_of(w, s) < 0)
         return -1;
     s->n = n;
     s->doc1 = (uint32_t)doc + 1;
     return 0;
+}
+
+/* Do two texts share enough of their names and numbers to be about the
+ * same story? Texts that share only boilerplate (a rewriter's template, a
+ * site's furniture) do not. */
+static int same_names(const shingles *a, const shingles *b)
+{
+    size_t smaller = a->nnames < b->nnames ? a->nnames : b->nnames;
+    if (smaller == 0)
+        return 1;
+    size_t shared = tracep_intersect(a->names, a->nnames, b->names, b->nnames);
+    return (double)shared >= NAMES_SHARED * (double)smaller;
 }
 
 static int add_edge(slant_trace *t, uint32_t a, uint32_t b, float in_b, float in_a)
@@ -443,14 +482,15 @@ static int verify(slant_trace *t)
             continue;
         size_t shared = tracep_intersect(cur.v, cur.n, sb->v, sb->n);
         double in_b = (double)shared / (double)cur.n, in_a = (double)shared / (double)sb->n;
-        if ((in_b > in_a ? in_b : in_a) >= t->o.threshold &&
-            add_edge(t, a, b, (float)in_b, (float)in_a) < 0)
+        if ((in_b > in_a ? in_b : in_a) < t->o.threshold || !same_names(&cur, sb))
+            continue;
+        if (add_edge(t, a, b, (float)in_b, (float)in_a) < 0)
             rc = -1;
     }
     for (size_t k = 0; cache && k < SET_CACHE; k++)
-        free(cache[k].v);
+        shingles_release(&cache[k]);
     free(cache);
-    free(cur.v);
+    shingles_release(&cur);
     tracep_words_release(&w);
     return rc;
 }
@@ -633,25 +673,78 @@ static int relate_all(slant_trace *t)
 
 /* ======================================================== run */
 
+static const slant_trace *ranking;
+static const double *ranking_contained;
+
+static int by_likelier_original(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    if (likelier_original(ranking, ranking_contained, a, b))
+        return -1;
+    if (likelier_original(ranking, ranking_contained, b, a))
+        return 1;
+    return (a > b) - (a < b);
+}
+
+/* Each document's rank as an original (0 = likeliest), by sorting. */
+static uint32_t *rank_documents(const slant_trace *t, const double *contained)
+{
+    uint32_t *order = malloc((t->n ? t->n : 1) * sizeof *order);
+    uint32_t *rank = malloc((t->n ? t->n : 1) * sizeof *rank);
+    if (!order || !rank) {
+        free(order);
+        free(rank);
+        return NULL;
+    }
+    for (uint32_t d = 0; d < t->n; d++)
+        order[d] = d;
+    ranking = t;
+    ranking_contained = contained;
+    qsort(order, t->n, sizeof *order, by_likelier_original);
+    for (uint32_t r = 0; r < t->n; r++)
+        rank[order[r]] = r;
+    free(order);
+    return rank;
+}
+
+/* Families are trees: each document hangs from the neighbour it shares the
+ * most with among those likelier than it to be the original, and a document
+ * with no such neighbour is an original. Unlike plain single link, a weak
+ * link between two copies (shared furniture, one borrowed sentence) cannot
+ * merge their families: each copy hangs from its own original. */
 static int link_families(slant_trace *t)
 {
     t->parent = malloc((t->n ? t->n : 1) * sizeof *t->parent);
     double *contained = calloc(t->n ? t->n : 1, sizeof *contained);
-    if (!t->parent || !contained) {
-        free(contained);
-        return -1;
+    float *best = calloc(t->n ? t->n : 1, sizeof *best);
+    uint32_t *rank = NULL;
+    int rc = -1;
+    if (!t->parent || !contained || !best)
+        goto out;
+    for (size_t i = 0; i < t->nedges; i++) {
+        contained[t->edges[i].a] += (double)t->edges[i].in_b;
+        contained[t->edges[i].b] += (double)t->edges[i].in_a;
     }
+    if (!(rank = rank_documents(t, contained)))
+        goto out;
     for (uint32_t d = 0; d < t->n; d++)
         t->parent[d] = d;
     for (size_t i = 0; i < t->nedges; i++) {
         const edge *e = &t->edges[i];
-        uint32_t ra = find_root(t->parent, e->a), rb = find_root(t->parent, e->b);
-        if (ra != rb)
-            t->parent[ra > rb ? ra : rb] = ra < rb ? ra : rb;
-        contained[e->a] += (double)e->in_b;
-        contained[e->b] += (double)e->in_a;
+        float w = e->in_b > e->in_a ? e->in_b : e->in_a;
+        uint32_t child = rank[e->a] > rank[e->b] ? e->a : e->b;
+        if (w > best[child]) {
+            best[child] = w;
+            t->parent[child] = child == e->a ? e->b : e->a;
+        }
     }
-    int rc = build_families(t, contained);
+    /* parents rank strictly higher, so following them ends at a root */
+    for (uint32_t d = 0; d < t->n; d++)
+        t->parent[d] = find_root(t->parent, d);
+    rc = build_families(t, contained);
+out:
+    free(rank);
+    free(best);
     free(contained);
     return rc;
 }
