@@ -5,6 +5,8 @@
  *   under half of the original's words kept in
  *   order, or too far apart to align             -> rewritten
  *   many one-word-for-one-word swaps in place    -> spun
+ *   words removed and sentences reworded here
+ *   and there (a few one- and two-word edits)    -> rewritten
  *   words removed, or prose sentences about the
  *   story's own names added                      -> edited
  *   only additions that are not such prose       -> verbatim plus furniture
@@ -21,7 +23,8 @@
 #define MAX_EDITS 4000        /* past this many word edits, not aligned */
 #define REWRITE_KEPT 0.6      /* share of the original kept below which: rewritten */
 #define SPUN_MIN 3            /* substitutions needed to call a copy spun ... */
-#define SPUN_SHARE 0.02       /* ... and their share of the original's words */
+#define SPUN_SHARE 0.04       /* ... and their share of the original's words */
+#define REWORDED 2            /* word-level edits (not swaps) that, with removals, mean rewritten */
 #define EDIT_REMOVED 4        /* removed words that make a copy edited */
 #define PROSE_WORDS 8
 
@@ -161,7 +164,7 @@ static int classify(const char *vtext, size_t vlen, const tracep_words *ow, cons
     uint64_t *names = sorted_words(ow, 1, &nnames);
     if (!names)
         return -1;
-    size_t removed = 0, subs = 0, sub_words = 0, prose = 0;
+    size_t removed = 0, subs = 0, sub_words = 0, prose = 0, reworded = 0;
     for (size_t i = 0; i < d->n; i++) {
         const tracep_hunk *h = &d->v[i];
         if (is_substitution(h)) {
@@ -169,6 +172,7 @@ static int classify(const char *vtext, size_t vlen, const tracep_words *ow, cons
             sub_words += h->a_len;
             continue;
         }
+        reworded += h->a_len + h->b_len <= 3;
         removed += h->a_len;
         info->words_added += h->b_len;
         prose += (size_t)is_story_prose(h, vtext, vlen, vw, names, nnames);
@@ -182,6 +186,8 @@ static int classify(const char *vtext, size_t vlen, const tracep_words *ow, cons
         info->relation = SLANT_REL_REWRITTEN;
     else if (subs >= SPUN_MIN && (double)subs >= SPUN_SHARE * (double)ow->n)
         info->relation = SLANT_REL_SPUN;
+    else if (subs + reworded >= REWORDED && removed >= EDIT_REMOVED)
+        info->relation = SLANT_REL_REWRITTEN;
     else if (removed >= EDIT_REMOVED || prose)
         info->relation = SLANT_REL_EDITED;
     else if (info->words_added)
