@@ -5,15 +5,16 @@
  *   under half of the original's words kept in
  *   order, or too far apart to align             -> rewritten
  *   many one-word-for-one-word swaps in place    -> spun
- *   words removed and sentences reworded here
- *   and there (a few one- and two-word edits)    -> rewritten
+ *   words removed, and changes in many places
+ *   (condensed, reworded, reordered)             -> rewritten
  *   words removed, or prose sentences about the
  *   story's own names added                      -> edited
  *   only additions that are not such prose       -> verbatim plus furniture
  * "Prose about the story" is what tells an editor's added sentence from page
  * furniture (share bars, teasers of other stories, cookie notices): a run of
- * eight or more words with a sentence end, no furniture marks (| » • ©),
- * and at least one of the original's names or numbers.
+ * eight or more words ending a sentence, no furniture marks (| » • ©, a
+ * label such as "Read more:" at its start),
+ * and two or more of the original's names or numbers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,10 @@
 #define REWRITE_KEPT 0.6      /* share of the original kept below which: rewritten */
 #define SPUN_MIN 3            /* substitutions needed to call a copy spun ... */
 #define SPUN_SHARE 0.04       /* ... and their share of the original's words */
-#define REWORDED 2            /* word-level edits (not swaps) that, with removals, mean rewritten */
+#define REWRITE_HUNKS 6       /* separate changed places that, with removals, mean rewritten */
 #define EDIT_REMOVED 4        /* removed words that make a copy edited */
 #define PROSE_WORDS 8
+#define PROSE_NAMES 2         /* the original's names or numbers an added sentence must use */
 
 static int by_u64(const void *a, const void *b)
 {
@@ -97,20 +99,25 @@ static int is_story_prose(const tracep_hunk *h, const char *vtext, size_t vlen,
         return 0;
     size_t start = vw->toks.v[h->b_pos].start;
     size_t end = vw->toks.v[h->b_pos + h->b_len - 1].end;
-    int sentence_end = end < vlen && (vtext[end] == '.' || vtext[end] == '!' || vtext[end] == '?');
+    /* the run ends a sentence: . ! or ? after its last word (a closing
+     * quote may come first) */
+    size_t after = end;
+    if (after < vlen && (vtext[after] == '"' || vtext[after] == '\''))
+        after++;
+    if (after >= vlen || (vtext[after] != '.' && vtext[after] != '!' && vtext[after] != '?'))
+        return 0;
     for (size_t i = start; i < end; i++) {
         unsigned char c = (unsigned char)vtext[i];
         if (c == '|' || c == 0xc2 /* », ©, · */ || c == 0xe2 /* •, ☎ */)
             return 0;
-        if ((c == '.' || c == '!' || c == '?') && i + 1 < vlen && (vtext[i + 1] == ' ' || vtext[i + 1] == '\n'))
-            sentence_end = 1;
+        if (c == ':' && i - start < 24)        /* "Read more:", "Don't miss:" */
+            return 0;
     }
-    if (!sentence_end)
-        return 0;
+    size_t hits = 0;
     for (uint32_t k = h->b_pos; k < h->b_pos + h->b_len; k++)
-        if ((vw->flags[k] & (TRACEP_W_NAME | TRACEP_W_NUMBER)) && has_u64(names, nnames, vw->h[k]))
-            return 1;
-    return 0;
+        hits += (vw->flags[k] & (TRACEP_W_NAME | TRACEP_W_NUMBER)) &&
+                has_u64(names, nnames, vw->h[k]);
+    return hits >= PROSE_NAMES;
 }
 
 /* The substitutions' strings, copied into one arena. */
@@ -164,7 +171,7 @@ static int classify(const char *vtext, size_t vlen, const tracep_words *ow, cons
     uint64_t *names = sorted_words(ow, 1, &nnames);
     if (!names)
         return -1;
-    size_t removed = 0, subs = 0, sub_words = 0, prose = 0, reworded = 0;
+    size_t removed = 0, subs = 0, sub_words = 0, prose = 0, places = 0;
     for (size_t i = 0; i < d->n; i++) {
         const tracep_hunk *h = &d->v[i];
         if (is_substitution(h)) {
@@ -172,7 +179,7 @@ static int classify(const char *vtext, size_t vlen, const tracep_words *ow, cons
             sub_words += h->a_len;
             continue;
         }
-        reworded += h->a_len + h->b_len <= 3;
+        places++;
         removed += h->a_len;
         info->words_added += h->b_len;
         prose += (size_t)is_story_prose(h, vtext, vlen, vw, names, nnames);
@@ -186,7 +193,7 @@ static int classify(const char *vtext, size_t vlen, const tracep_words *ow, cons
         info->relation = SLANT_REL_REWRITTEN;
     else if (subs >= SPUN_MIN && (double)subs >= SPUN_SHARE * (double)ow->n)
         info->relation = SLANT_REL_SPUN;
-    else if (subs + reworded >= REWORDED && removed >= EDIT_REMOVED)
+    else if (places >= REWRITE_HUNKS && removed >= EDIT_REMOVED)
         info->relation = SLANT_REL_REWRITTEN;
     else if (removed >= EDIT_REMOVED || prose)
         info->relation = SLANT_REL_EDITED;

@@ -22,6 +22,7 @@
 #define BUCKET_ALL 32       /* buckets up to this size pair everything */
 #define BUCKET_WINDOW 8
 #define SET_CACHE 64        /* shingle sets kept during verification */
+#define PICK_EXACT 32       /* families up to this size choose their original exactly */
 #define NAMES_SHARED 0.3    /* share of the names of the one with fewer that a link needs */
 
 typedef struct edge {
@@ -620,8 +621,89 @@ static int relate_member(slant_trace *t, relate_ctx *c, uint32_t doc, tracep_ver
     return tracep_relate(c->otext.data, &c->ow, p, len, &c->vw, containment, &c->diff, out);
 }
 
+static int by_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Share of set i's shingles found in at least one other set: every shingle
+ * of an original reappears in the versions made from it, while a version's
+ * own additions (furniture, swaps, a new sentence) appear nowhere else. */
+static double coverage(const shingles *sets, size_t n, size_t i, unsigned char *seen)
+{
+    const shingles *a = &sets[i];
+    if (!a->n)
+        return 0;
+    memset(seen, 0, a->n);
+    for (size_t j = 0; j < n; j++) {
+        if (j == i)
+            continue;
+        for (size_t x = 0, y = 0; x < a->n && y < sets[j].n;) {
+            if (a->v[x] < sets[j].v[y])
+                x++;
+            else if (a->v[x] > sets[j].v[y])
+                y++;
+            else
+                seen[x++] = 1, y++;
+        }
+    }
+    size_t covered = 0;
+    for (size_t x = 0; x < a->n; x++)
+        covered += seen[x];
+    return (double)covered / (double)a->n;
+}
+
+/* In a small family, choose the original again on exact shingle sets: the
+ * earliest dated member, else the one most covered by the others (the tree
+ * was built on the candidate links only). */
+static int repick_original(slant_trace *t, relate_ctx *c, size_t f)
+{
+    uint32_t *m = t->members + t->fam_start[f];
+    size_t n = t->fam_start[f + 1] - t->fam_start[f];
+    if (n > PICK_EXACT)
+        return 0;
+    shingles sets[PICK_EXACT];
+    memset(sets, 0, sizeof sets);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = load_set(t, m[i], &c->vw, &sets[i]);
+    uint32_t first = 0;
+    for (size_t i = 0; i < n; i++)
+        if (t->date[m[i]] && (!first || t->date[m[i]] < first))
+            first = t->date[m[i]];
+    size_t most = 1;
+    for (size_t i = 0; i < n; i++)
+        most = sets[i].n > most ? sets[i].n : most;
+    unsigned char *seen = rc == 0 ? malloc(most) : NULL;
+    if (!seen && rc == 0)
+        rc = -1;
+    double best = -1;
+    size_t pick = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (first && t->date[m[i]] != first)
+            continue;
+        double score = coverage(sets, n, i, seen);
+        if (score > best + 1e-9 || (score > best - 1e-9 && m[i] < m[pick])) {
+            best = score;
+            pick = i;
+        }
+    }
+    free(seen);
+    for (size_t i = 0; i < n; i++)
+        shingles_release(&sets[i]);
+    uint32_t orig = m[pick];
+    m[pick] = m[0];
+    m[0] = orig;
+    qsort(m + 1, n - 1, sizeof *m, by_u32);
+    return rc;
+}
+
 static int relate_family(slant_trace *t, relate_ctx *c, size_t f)
 {
+    int picked = repick_original(t, c, f);
+    if (picked < 0)
+        return picked;
     uint32_t orig = t->members[t->fam_start[f]];
     const char *p;
     size_t len;
