@@ -43,7 +43,8 @@ LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/train.c src/model.c src/style.c src/classify.c src/metrics.c
 CLI_SRC = src/cli.c src/cmd_classify.c src/cmd_train.c src/cmd_report.c src/output.c
 # provenance (issue 28): slant trace, slant spin
-LIB_SRC += src/shingle.c src/wdiff.c src/relation.c src/trace.c
+LIB_SRC += src/shingle.c src/wdiff.c src/relation.c src/trace.c src/spin.c
+CLI_SRC += src/cmd_trace.c src/cmd_spin.c src/trace_frames.c
 TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
