@@ -20,11 +20,13 @@
  * How it works: every document's words (the classifier's tokenizer and
  * case-folding) make overlapping 4-word shingles; a 64-bin one-permutation
  * MinHash signature of them goes through a sort-based band join to find
- * candidate pairs; a candidate becomes an edge when the exact containment
- * of the smaller shingle set in the larger reaches the threshold; families
- * are the connected components (single link). Each family's original is
- * the earliest dated member, else the member the others contain most of;
- * every other member is aligned word by word with it to name its relation.
+ * candidate pairs; a candidate becomes a link when the exact containment
+ * of the smaller shingle set in the larger reaches the threshold and the
+ * two share names or numbers; each document is joined to the neighbour it
+ * shares the most with, and families are what those joins connect. A
+ * family's original is its earliest dated member, else the member most
+ * covered by the others; every other member is aligned word by word with
+ * it to name its relation.
  *
  * Ownership and threads as in slant.h: one _free per _new, NULL accepted;
  * strings returned are borrowed from the handle. A slant_trace is used by
@@ -54,7 +56,7 @@ typedef int (*slant_trace_fetch_fn)(void *ctx, size_t doc, const char **text, si
 
 typedef struct slant_trace_options {
     /* A candidate pair is linked when at least this share of the smaller
-     * document's shingles is in the larger one. Default 0.15. */
+     * document's shingles is in the larger one. Default 0.2. */
     double threshold;
     int threads;                  /* signature threads; default 1 */
     /* Documents whose 'series' strings are equal (and non-empty) are never

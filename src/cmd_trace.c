@@ -37,7 +37,7 @@ static const char help_text[] =
     "  -o, --out DIR             write DIR/families.jsonl (atomically)\n"
     "  -a, --against CORPUS      trace the TEXT files against this corpus\n"
     "  -t, --threshold F         link pairs sharing F of the smaller text's\n"
-    "                            4-word shingles (default 0.15)\n"
+    "                            4-word shingles (default 0.2)\n"
     "      --series FIELD        never link records with the same FIELD value\n"
     "      --id FIELD            the id field (default id)\n"
     "      --text FIELD          the text field (default text)\n"
@@ -108,7 +108,7 @@ static int parse_args(trace_args *a, int argc, char **argv)
         {"spin-table", required_argument, NULL, O_SPIN},
         {"no-spin", no_argument, NULL, O_NOSPIN},   {NULL, 0, NULL, 0}};
     *a = (trace_args){.id = "id", .text = "text", .date = "date", .source = "source",
-                      .threshold = 0.15, .threads = 1, .frames = 1, .spin = 1};
+                      .threshold = 0.2, .threads = 1, .frames = 1, .spin = 1};
     int opt;
     optind = 0;
     opterr = 0;

@@ -58,7 +58,7 @@ struct slant_trace {
 void slant_trace_options_init(slant_trace_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->threshold = 0.15;
+    o->threshold = 0.2;
     o->threads = 1;
 }
 
@@ -755,77 +755,56 @@ static int relate_all(slant_trace *t)
 
 /* ======================================================== run */
 
-static const slant_trace *ranking;
-static const double *ranking_contained;
-
-static int by_likelier_original(const void *x, const void *y)
+static void join_roots(uint32_t *parent, uint32_t a, uint32_t b)
 {
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    if (likelier_original(ranking, ranking_contained, a, b))
-        return -1;
-    if (likelier_original(ranking, ranking_contained, b, a))
-        return 1;
-    return (a > b) - (a < b);
+    uint32_t ra = find_root(parent, a), rb = find_root(parent, b);
+    if (ra != rb)
+        parent[ra > rb ? ra : rb] = ra < rb ? ra : rb;
 }
 
-/* Each document's rank as an original (0 = likeliest), by sorting. */
-static uint32_t *rank_documents(const slant_trace *t, const double *contained)
-{
-    uint32_t *order = malloc((t->n ? t->n : 1) * sizeof *order);
-    uint32_t *rank = malloc((t->n ? t->n : 1) * sizeof *rank);
-    if (!order || !rank) {
-        free(order);
-        free(rank);
-        return NULL;
-    }
-    for (uint32_t d = 0; d < t->n; d++)
-        order[d] = d;
-    ranking = t;
-    ranking_contained = contained;
-    qsort(order, t->n, sizeof *order, by_likelier_original);
-    for (uint32_t r = 0; r < t->n; r++)
-        rank[order[r]] = r;
-    free(order);
-    return rank;
-}
-
-/* Families are trees: each document hangs from the neighbour it shares the
- * most with among those likelier than it to be the original, and a document
- * with no such neighbour is an original. Unlike plain single link, a weak
- * link between two copies (shared furniture, one borrowed sentence) cannot
- * merge their families: each copy hangs from its own original. */
+/* Families: each document is joined to the one neighbour it shares the
+ * most with (containment of the smaller), and families are what those
+ * links connect. Unlike plain single link, a weak link (shared furniture,
+ * one borrowed sentence) cannot merge two families: each copy is joined
+ * to its own original, which it shares far more with. The original of a
+ * family is then its earliest dated member, else the one its neighbours
+ * contain most of on average (a mean, not a sum, so that a page sharing
+ * furniture with many others does not outrank the article it wraps). */
 static int link_families(slant_trace *t)
 {
-    t->parent = malloc((t->n ? t->n : 1) * sizeof *t->parent);
-    double *contained = calloc(t->n ? t->n : 1, sizeof *contained);
-    float *best = calloc(t->n ? t->n : 1, sizeof *best);
-    uint32_t *rank = NULL;
+    size_t n = t->n ? t->n : 1;
+    t->parent = malloc(n * sizeof *t->parent);
+    double *contained = calloc(n, sizeof *contained);
+    float *best = calloc(n, sizeof *best);
+    uint32_t *nearest = malloc(n * sizeof *nearest), *degree = calloc(n, sizeof *degree);
     int rc = -1;
-    if (!t->parent || !contained || !best)
-        goto out;
-    for (size_t i = 0; i < t->nedges; i++) {
-        contained[t->edges[i].a] += (double)t->edges[i].in_b;
-        contained[t->edges[i].b] += (double)t->edges[i].in_a;
-    }
-    if (!(rank = rank_documents(t, contained)))
+    if (!t->parent || !contained || !best || !nearest || !degree)
         goto out;
     for (uint32_t d = 0; d < t->n; d++)
-        t->parent[d] = d;
+        t->parent[d] = nearest[d] = d;
     for (size_t i = 0; i < t->nedges; i++) {
         const edge *e = &t->edges[i];
         float w = e->in_b > e->in_a ? e->in_b : e->in_a;
-        uint32_t child = rank[e->a] > rank[e->b] ? e->a : e->b;
-        if (w > best[child]) {
-            best[child] = w;
-            t->parent[child] = child == e->a ? e->b : e->a;
-        }
+        if (w > best[e->a])
+            best[e->a] = w, nearest[e->a] = e->b;
+        if (w > best[e->b])
+            best[e->b] = w, nearest[e->b] = e->a;
+        contained[e->a] += (double)e->in_b;
+        contained[e->b] += (double)e->in_a;
+        degree[e->a]++;
+        degree[e->b]++;
     }
-    /* parents rank strictly higher, so following them ends at a root */
+    for (uint32_t d = 0; d < t->n; d++) {
+        join_roots(t->parent, d, nearest[d]);
+        if (degree[d])
+            contained[d] /= degree[d];
+    }
     for (uint32_t d = 0; d < t->n; d++)
         t->parent[d] = find_root(t->parent, d);
     rc = build_families(t, contained);
 out:
-    free(rank);
+    free(degree);
+    free(nearest);
     free(best);
     free(contained);
     return rc;
