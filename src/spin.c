@@ -93,6 +93,7 @@ static int parse_line(slant_spin_table *s, const char *p, const char *e)
 slant_spin_table *slant_spin_load(const char *path, slant_error *err)
 {
     slantp_buf file = {0};
+    slantp_error_clear(err);
     if (slantp_read_file(path, (size_t)64 << 20, &file, err) != SLANT_OK)
         return NULL;
     slant_spin_table *s = calloc(1, sizeof *s);
@@ -176,6 +177,7 @@ size_t slant_spin_scan(const slant_spin_table *s, const char *text, size_t len,
     tracep_words w = {0};
     uint64_t *pairs = NULL;
     size_t found = (size_t)-1, np = 0;
+    slantp_error_clear(err);
     if (tracep_words_of(&w, text, len) < 0 || !(pairs = malloc((w.n + 1) * sizeof *pairs)))
         goto out;
     for (size_t i = 0; i + 1 < w.n; i++)

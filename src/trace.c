@@ -65,6 +65,7 @@ void slant_trace_options_init(slant_trace_options *o)
 slant_trace *slant_trace_new(const slant_trace_options *o, slant_error *err)
 {
     slant_trace_options def;
+    slantp_error_clear(err);
     if (!o) {
         slant_trace_options_init(&def);
         o = &def;
@@ -240,6 +241,7 @@ static int keep_fields(slant_trace *t, const slant_trace_doc *d, size_t doc)
 
 int slant_trace_add(slant_trace *t, const slant_trace_doc *docs, size_t n, slant_error *err)
 {
+    slantp_error_clear(err);
     if (t->ran)
         return slantp_error(err, SLANT_EINVAL, "", -1, -1, "documents added after the run");
     for (size_t i = 0; i < n; i++)
@@ -812,6 +814,7 @@ out:
 
 int slant_trace_run(slant_trace *t, slant_error *err)
 {
+    slantp_error_clear(err);
     if (t->ran)
         return slantp_error(err, SLANT_EINVAL, "", -1, -1, "slant_trace_run called twice");
     t->ran = 1;

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trace_private.h"
 
@@ -291,4 +292,80 @@ Test(trace, relations_on_the_planted_set_are_right_90_percent)
     cr_assert(acc >= 0.9, "relation accuracy %.4f", acc);
     slant_trace_free(t);
     free(g);
+}
+
+/* ---------------------------------------------------------------- spin */
+
+Test(trace, spin_flags_a_collocation_broken_by_a_synonym_only_where_the_phrase_is_absent)
+{
+    slant_error err;
+    slant_spin_table *s = slant_spin_load("models/collocations.tsv", &err);
+    cr_assert(s != NULL, "%s", err.text);
+    cr_assert(slant_spin_ncollocations(s) > 1000);
+    static const struct {
+        const char *text;
+        size_t hits;
+        const char *found, *collocation;
+    } cases[] = {
+        {"The Top Minister met reporters.", 1, "Top Minister", "prime minister"},
+        {"The Prime Minister met reporters; the Top Minister joke is old.", 0, NULL, NULL},
+        {"A top official said the Prime Minister would stay.", 0, NULL, NULL},
+        {"The Joined States and the White Home.", 2, "Joined States", "united states"},
+        {"Top. Minister of nothing.", 0, NULL, NULL},          /* across a sentence end */
+        {"", 0, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        slant_spin_hit hits[4];
+        size_t n = slant_spin_scan(s, cases[i].text, strlen(cases[i].text), hits, 4, &err);
+        cr_assert_eq(n, cases[i].hits, "case %zu: %zu hits", i, n);
+        if (n) {
+            cr_assert_str_eq(hits[0].found, cases[i].found, "case %zu", i);
+            cr_assert_str_eq(hits[0].collocation, cases[i].collocation, "case %zu", i);
+            cr_assert_eq(hits[0].end - hits[0].start, strlen(cases[i].found));
+        }
+    }
+    slant_spin_free(s);
+}
+
+Test(trace, spin_table_errors_name_the_file_and_line)
+{
+    char path[] = "/tmp/slant-spin-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    static const char bad[] = "# slant collocations 1\nprime minister\t5\ttop\n";
+    cr_assert_eq(write(fd, bad, sizeof bad - 1), (ssize_t)(sizeof bad - 1));
+    close(fd);
+    slant_error err;
+    cr_assert_null(slant_spin_load(path, &err));
+    cr_assert_eq(err.code, SLANT_EFORMAT);
+    cr_assert_eq(err.line, 2);
+    cr_assert_str_eq(err.text, "malformed collocation line");
+    FILE *f = fopen(path, "w");
+    fputs("prime minister\t5\ttop\tpriest\n", f);
+    fclose(f);
+    cr_assert_null(slant_spin_load(path, &err));
+    cr_assert_str_eq(err.text, "not a slant collocation table");
+    unlink(path);
+}
+
+/* A query is traced against the set: only its own family is formed. */
+Test(trace, queries_pair_only_with_the_set)
+{
+    slant_error err;
+    slant_trace *t = slant_trace_new(NULL, &err);
+    slant_trace_doc d[4] = {
+        {.id = "a", .text = ORIG, .len = sizeof ORIG - 1},
+        {.id = "b", .text = ORIG, .len = sizeof ORIG - 1},
+        {.id = "c", .text = "Something else entirely, about the weather in Lyon today.",
+         .len = 57},
+        {.id = "q", .text = "Share | Tweet\n" ORIG, .len = sizeof ORIG - 1 + 14, .query = 1},
+    };
+    cr_assert_eq(slant_trace_add(t, d, 4, &err), SLANT_OK);
+    cr_assert_eq(slant_trace_run(t, &err), SLANT_OK);
+    size_t f = slant_trace_family_of(t, 3);
+    cr_assert_eq(slant_trace_family_size(t, f), 3, "a, b and the query");
+    cr_assert_eq(slant_trace_relation(t, 3), SLANT_REL_FURNITURE);
+    cr_assert_neq(slant_trace_family_of(t, 2), f);
+    cr_assert_eq(slant_trace_run(t, &err), SLANT_EINVAL, "run once");
+    slant_trace_free(t);
 }
