@@ -75,7 +75,7 @@ static int by_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-size_t tracep_shingle_set(const tracep_words *w, uint64_t **set, size_t *cap)
+size_t tracep_shingles(const tracep_words *w, uint64_t **set, size_t *cap)
 {
     if (w->n == 0)
         return 0;
@@ -90,6 +90,15 @@ size_t tracep_shingle_set(const tracep_words *w, uint64_t **set, size_t *cap)
             h = tracep_mix(h ^ w->h[i + j]);
         s[i] = h;
     }
+    return n;
+}
+
+size_t tracep_shingle_set(const tracep_words *w, uint64_t **set, size_t *cap)
+{
+    size_t n = tracep_shingles(w, set, cap);
+    if (n == 0 || n == (size_t)-1)
+        return n;
+    uint64_t *s = *set;
     qsort(s, n, sizeof *s, by_u64);
     size_t u = 1;
     for (size_t i = 1; i < n; i++)

@@ -34,7 +34,7 @@ struct slant_trace {
     slant_trace_options o;
     size_t n, cap;
     uint32_t *sig;          /* n x TRACEP_BINS */
-    uint32_t *nsh;          /* distinct shingles */
+    uint32_t *nsh;          /* shingles (0: no words, never a candidate) */
     uint32_t *date;         /* yyyymmdd, 0 = none */
     uint32_t *series;       /* interned series + 1, 0 = none */
     uint8_t *query;
@@ -179,7 +179,7 @@ static void *sign_worker(void *arg)
         size_t doc = j->t->n + i;
         size_t ns = (size_t)-1;
         if (tracep_words_of(&w, j->docs[i].text, j->docs[i].len) == 0)
-            ns = tracep_shingle_set(&w, &set, &cap);
+            ns = tracep_shingles(&w, &set, &cap);
         if (ns == (size_t)-1) {
             j->failed = 1;
             break;

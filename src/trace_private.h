@@ -47,13 +47,16 @@ typedef struct tracep_words {
 int tracep_words_of(tracep_words *w, const char *text, size_t len);
 void tracep_words_release(tracep_words *w);
 
+/* The shingle hashes of w in text order, duplicates kept (enough for a
+ * MinHash), into *set; the count, or (size_t)-1 on memory. */
+size_t tracep_shingles(const tracep_words *w, uint64_t **set, size_t *cap);
 /* The shingle hashes of w, sorted, duplicates removed, into *set (grown
  * with *cap). A text of fewer words than a shingle gives one shingle of all
  * of them; no words, none. Returns the count, or (size_t)-1 on memory. */
 size_t tracep_shingle_set(const tracep_words *w, uint64_t **set, size_t *cap);
 /* Shared elements of two sorted sets. */
 size_t tracep_intersect(const uint64_t *a, size_t na, const uint64_t *b, size_t nb);
-/* One-permutation MinHash of a shingle set: bin = top 6 bits, value = the
+/* One-permutation MinHash of shingles (in any order, duplicates allowed): bin = top 6 bits, value = the
  * smallest low 32 bits in the bin; empty bins borrow from the next filled
  * one (rotation), mixed with the distance so borrowed values differ. */
 void tracep_minhash(const uint64_t *set, size_t n, uint32_t sig[TRACEP_BINS]);
