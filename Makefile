@@ -190,9 +190,11 @@ install: slant
 	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/slant
 	install -m 755 slant $(DESTDIR)$(PREFIX)/bin/slant
 	install -m 644 include/slant.h $(DESTDIR)$(PREFIX)/include/slant.h
+	install -m 644 include/slant_trace.h $(DESTDIR)$(PREFIX)/include/slant_trace.h
 	install -m 644 $(BUILD)/libslant.a $(DESTDIR)$(PREFIX)/lib/libslant.a
 	install -m 644 docs/slant.1 $(DESTDIR)$(PREFIX)/share/man/man1/slant.1
 	install -m 644 models/default.slant $(DESTDIR)$(PREFIX)/share/slant/default.slant
+	install -m 644 models/collocations.tsv $(DESTDIR)$(PREFIX)/share/slant/collocations.tsv
 
 echo:
 	@echo "CC=$(CC)"; echo "CFLAGS=$(CFLAGS)"; echo "LDLIBS=$(LDLIBS)"
