@@ -55,8 +55,10 @@ LDLIBS   += $(PKG_LIBS) -lsvm -lstemmer -lm
 LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/gram.c src/calibrate.c \
           src/train.c src/threads.c src/model.c src/record.c src/batch.c src/input.c src/style.c \
-          src/classify.c src/metrics.c src/decode.c src/html.c src/abstain.c src/walk.c src/locate.c
-CLI_SRC = src/cli/cli.c src/cli/cmd_classify.c src/cli/cmd_train.c src/cli/cmd_report.c src/cli/output.c
+          src/classify.c src/metrics.c src/decode.c src/html.c src/abstain.c src/walk.c src/locate.c \
+          src/shingle.c src/wdiff.c src/relation.c src/trace.c src/spin.c
+CLI_SRC = src/cli/cli.c src/cli/cmd_classify.c src/cli/cmd_train.c src/cli/cmd_report.c \
+          src/cli/output.c src/cli/cmd_trace.c src/cli/cmd_spin.c src/cli/trace_frames.c
 TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
@@ -247,7 +249,7 @@ bench-abstain: $(BUILD)/abstain_stats
 	$(BUILD)/abstain_stats tests/data/lang/*.txt
 
 $(BUILD)/abstain_stats: bench/abstain_stats.c $(BUILD)/libslant.a
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libslant.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -iquote src $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libslant.a $(LDFLAGS) $(LDLIBS)
 
 # Built for PREFIX (the binary and the library look for the model in
 # DATADIR); DESTDIR only stages the files, for packaging.
@@ -256,6 +258,7 @@ install: $(BUILD)/slant $(BUILD)/libslant.a $(BUILD)/libslant.so $(BUILD)/slant.
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
 	install -m 755 $(BUILD)/slant $(DESTDIR)$(BINDIR)/slant
 	install -m 644 include/slant.h $(DESTDIR)$(INCLUDEDIR)/slant.h
+	install -m 644 include/slant_trace.h $(DESTDIR)$(INCLUDEDIR)/slant_trace.h
 	install -m 644 $(BUILD)/libslant.a $(DESTDIR)$(LIBDIR)/libslant.a
 	install -m 755 $(BUILD)/libslant.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libslant.so.$(VERSION)
 	ln -sf libslant.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libslant.so.$(SOVERSION)
@@ -263,6 +266,7 @@ install: $(BUILD)/slant $(BUILD)/libslant.a $(BUILD)/libslant.so $(BUILD)/slant.
 	install -m 644 $(BUILD)/slant.pc $(DESTDIR)$(LIBDIR)/pkgconfig/slant.pc
 	install -m 644 docs/slant.1 $(DESTDIR)$(MANDIR)/man1/slant.1
 	install -m 644 models/default.slant $(DESTDIR)$(DATADIR)/default.slant
+	install -m 644 models/collocations.tsv $(DESTDIR)$(DATADIR)/collocations.tsv
 
 # What a user of the library does: install, then build examples/classify.c
 # with pkg-config, against the shared library and against the static one,

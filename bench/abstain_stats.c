@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "abstain.h"
-#include "slant_private.h"
+#include "core.h"
+#include "io.h"
 
 static int cmp_double(const void *a, const void *b)
 {

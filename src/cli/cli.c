@@ -21,6 +21,8 @@ static const char help_text[] =
     "  train --out MODEL DATA... train a model on labelled data (JSONL, fastText, TSV, dirs)\n"
     "  eval --model MODEL DATA.. precision, recall, F1 and confusion on labelled data\n"
     "  inspect [--model MODEL]   heads, labels, settings and the heaviest phrases per label\n"
+    "  trace --out DIR CORPUS..  families of copies and rewrites, and how their framing moved\n"
+    "  spin FILE...              fixed phrases broken by synonyms (content-farm evidence)\n"
     "\n"
     "classify options:\n"
     "  -m, --model FILE          model file (default: $SLANT_MODEL, else the shipped model)\n"
@@ -98,5 +100,9 @@ int slant_cli_main(int argc, char **argv)
         return cli_cmd_eval(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0)
         return cli_cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "trace") == 0)
+        return cli_cmd_trace(argc - 1, argv + 1);
+    if (strcmp(cmd, "spin") == 0)
+        return cli_cmd_spin(argc - 1, argv + 1);
     return cli_usage_error("slant <command> [options] [file ...]", "unknown command '%s'", cmd);
 }

@@ -430,10 +430,9 @@ int cli_check_writable(const char *path)
 
 /* ---------------------------------------------------------------- name lists */
 
-/* The whole of a small text file, NUL-terminated; reports why not. */
-static char *read_text_file(const char *path, size_t *len)
+char *cli_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         cli_errorf("cannot open '%s': %s", path, strerror(errno));
         return NULL;
@@ -444,7 +443,8 @@ static char *read_text_file(const char *path, size_t *len)
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
         out_write(&text, chunk, got);
     int failed = ferror(f);
-    fclose(f);
+    if (f != stdin)
+        fclose(f);
     if (failed || text.failed) {
         cli_errorf(failed ? "cannot read '%s'" : "out of memory reading '%s'", path);
         out_release(&text);
@@ -458,7 +458,7 @@ int cli_read_names(const char *path, cli_names *names)
 {
     size_t len = 0, cap = 0;
     memset(names, 0, sizeof *names);
-    if (!(names->text = read_text_file(path, &len)))
+    if (!(names->text = cli_read_file(path, &len)))
         return -1;
     for (char *line = names->text, *end = names->text + len; line && line < end;) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
@@ -493,4 +493,19 @@ void cli_names_release(cli_names *names)
     free(names->v);
     free(names->text);
     memset(names, 0, sizeof *names);
+}
+
+int cli_grow(void *array, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*(void **)array, ncap * size);
+    if (!p)
+        return -1;
+    *(void **)array = p;
+    *cap = ncap;
+    return 0;
 }
