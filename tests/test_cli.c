@@ -514,6 +514,29 @@ Test(cli, gzipped_jsonl_is_read_as_jsonl_and_include_filters_a_folder)
     free(gz);
 }
 
+/* A shard says where its bad records are in the whole input. */
+Test(cli, error_records_give_the_byte_offset_of_their_line_plus_the_shards)
+{
+    const char *in = "{\"id\": 1, \"text\": \"Officials said on Tuesday.\"}\n"
+                     "\n"
+                     "{\"id\": 2, \"text\": oops}\n";
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "-i", "jsonl", "--offset",
+                                     "5000", NULL},
+                    in, &out, &err);
+    cr_assert_eq(st, 1);
+    char want[64];
+    snprintf(want, sizeof want, "\"offset\":%zu,", 5000 + strlen(in) - strlen("{\"id\": 2, \"text\": oops}\n"));
+    cr_assert_not_null(strstr(out, want), "%s in\n%s", want, out);
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "--offset", "-3", NULL}, "x", &out,
+                        &err),
+                 2);
+    free(out);
+    free(err);
+}
+
 Test(cli, slant_model_environment_variable_selects_the_model)
 {
     setenv("SLANT_MODEL", model, 1);

@@ -10,7 +10,8 @@
 
 #include "cli.h"
 
-static const char help_text[] =
+/* The help, a section a string (C11 promises string literals of 4095 bytes). */
+static const char *const help_text[] = {
     "usage: slant <command> [options] [file ...]\n"
     "\n"
     "Say how a news article frames its story and what kind of outlet wrote it,\n"
@@ -23,7 +24,7 @@ static const char help_text[] =
     "  inspect [--model MODEL]   heads, labels, settings and the heaviest phrases per label\n"
     "  trace --out DIR CORPUS..  families of copies and rewrites, and how their framing moved\n"
     "  spin FILE...              fixed phrases broken by synonyms (content-farm evidence)\n"
-    "\n"
+    "\n",
     "classify options:\n"
     "  -m, --model FILE          model file (default: $SLANT_MODEL, else the shipped model)\n"
     "  -f, --format FMT          table (default on a terminal), jsonl, or tsv\n"
@@ -36,7 +37,15 @@ static const char help_text[] =
     "      --mask-names FILE     blank the names in FILE (one a line) from every text\n"
     "      --keep FIELD,...|all  copy these input fields (all: every one but id and text)\n"
     "                            into each JSONL output record, under \"fields\"\n"
-    "\n"
+    "      --include GLOB        in a directory, only files matching GLOB (repeatable)\n"
+    "      --exclude GLOB        in a directory, skip files and directories matching GLOB\n"
+    "      --min-words N         abstain on texts of fewer words (default 20; 0: never)\n"
+    "      --min-phrases N       abstain on texts with fewer of the model's phrases (default 5)\n"
+    "      --any-language        do not abstain on texts that do not look English\n"
+    "      --no-abstain          classify everything with a label, however little it says\n"
+    "      --offset BYTES        where this input starts in the whole (a shard's offset), for\n"
+    "                            the byte offsets of error records\n"
+    "\n",
     "train options:\n"
     "  -o, --out FILE            where to write the model (atomically)\n"
     "      --cv K                report K-fold cross-validated metrics, per fold and in all\n"
@@ -61,7 +70,7 @@ static const char help_text[] =
     "      --gram-mb N           memory for the shared kernel matrix (default 2048)\n"
     "  -j, --threads N           training threads, 1 to 64 (default 2)\n"
     "      --seed N              fold shuffling seed (default 1)\n"
-    "\n"
+    "\n",
     "eval and inspect options:\n"
     "  -m, --model FILE          model file\n"
     "      --format FMT          table (default) or json\n"
@@ -71,11 +80,13 @@ static const char help_text[] =
     "  -h, --help                this help;  -V, --version  the version\n"
     "\n"
     "Exit status: 0 success, 1 data or I/O failure, 2 usage error.\n"
-    "See slant(1) for the data formats and the output fields.\n";
+    "See slant(1) for the data formats and the output fields.\n",
+};
 
 int cli_help(void)
 {
-    fputs(help_text, stdout);
+    for (size_t i = 0; i < sizeof help_text / sizeof help_text[0]; i++)
+        fputs(help_text[i], stdout);
     return cli_close_stdout();
 }
 

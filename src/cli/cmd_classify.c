@@ -7,6 +7,7 @@
  * A bad document never stops the run: it gets an error on stderr (and an
  * error record in JSONL output) and the exit status 1.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -19,7 +20,8 @@
 static const char usage[] =
     "slant classify [-m MODEL] [-f table|jsonl|tsv] [-k K|all] [-i text|jsonl] [-j N]\n"
     "                [--keep FIELD,...|all] [--include GLOB] [--exclude GLOB]\n"
-    "                [--min-words N] [--min-phrases N] [--any-language] [--no-abstain] [file|dir ...]";
+    "                [--min-words N] [--min-phrases N] [--any-language] [--no-abstain]\n"
+    "                [--offset BYTES] [file|dir ...]";
 
 enum fmt { FMT_TABLE, FMT_JSONL, FMT_TSV };
 
@@ -37,6 +39,7 @@ typedef struct ctx {
     size_t *label_first;
     /* input fields copied into JSONL output: every one but the text, or
      * those named */
+    long long offset_base;  /* --offset: where this input starts in the whole */
     int keep_all;
     const char *const *keep;
     size_t nkeep;
@@ -446,7 +449,10 @@ static void error_record(const ctx *c, cli_out *o, const slant_doc *d, const sla
     out_kept_fields(c, o, d);
     out_puts(o, ",\"source\":");
     out_json_string(o, d->source);
-    out_printf(o, ",\"line\":%ld,\"error\":", d->line);
+    out_printf(o, ",\"line\":%ld", d->line);
+    if (d->offset >= 0)
+        out_printf(o, ",\"offset\":%lld", d->offset + c->offset_base);
+    out_puts(o, ",\"error\":");
     out_json_string(o, why->text);
     out_puts(o, "}\n");
 }
@@ -582,6 +588,7 @@ typedef struct classify_args {
     enum slant_input how;
     size_t top;
     long min_words, min_phrases;    /* -1: the default */
+    long long offset;
     int any_language;
     const char *globs[2][64];       /* --include, --exclude */
     size_t nglobs[2];
@@ -598,7 +605,8 @@ static int parse_options(int argc, char **argv, classify_args *a)
         {"keep", required_argument, NULL, 'K'}, {"include", required_argument, NULL, 'I'},
         {"exclude", required_argument, NULL, 'X'}, {"min-words", required_argument, NULL, 'W'},
         {"min-phrases", required_argument, NULL, 'P'}, {"any-language", no_argument, NULL, 'L'},
-        {"no-abstain", no_argument, NULL, 'A'}, {NULL, 0, NULL, 0}};
+        {"no-abstain", no_argument, NULL, 'A'}, {"offset", required_argument, NULL, 'O'},
+        {NULL, 0, NULL, 0}};
     int opt;
     optind = 0;
     opterr = 0;
@@ -608,6 +616,14 @@ static int parse_options(int argc, char **argv, classify_args *a)
         case 'M': a->mask_field = optarg; break;
         case 'N': a->mask_names = optarg; break;
         case 'K': a->keep = optarg; break;
+        case 'O': {
+            char *end;
+            errno = 0;
+            a->offset = strtoll(optarg, &end, 10);
+            if (errno || end == optarg || *end || a->offset < 0)
+                return cli_usage_error(usage, "--offset takes a byte offset, not '%s'", optarg);
+            break;
+        }
         case 'L': a->any_language = 1; break;
         case 'A': a->any_language = 1; a->min_words = a->min_phrases = 0; break;
         case 'W':
@@ -699,7 +715,7 @@ int cli_cmd_classify(int argc, char **argv)
     if (!isatty(1))
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     ctx c = {.m = m, .fmt = (enum fmt)a.fmt, .top = a.top, .top_pool = a.top,
-             .columns = terminal_columns(), .keep_all = keep_all, .keep = keep, .nkeep = nkeep,
+             .columns = terminal_columns(), .offset_base = a.offset, .keep_all = keep_all, .keep = keep, .nkeep = nkeep,
              .color = a.fmt == FMT_TABLE && cli_use_color(stdout), .status = EXIT_OK};
     if (a.fmt == FMT_TABLE && a.top != (size_t)-1)
         c.top_pool = a.top * 8;
