@@ -40,6 +40,8 @@ extern "C" {
 #endif
 
 #define SLANT_VERSION "0.1.0"
+/* The model file format this library writes and reads. */
+#define SLANT_MODEL_FORMAT 1
 
 /* Status codes returned by every operation. */
 enum slant_status {
@@ -97,6 +99,22 @@ void slant_model_free(slant_model *m);
  * either way). A save also removes the temporaries that earlier saves of
  * the same file left when they were killed. */
 void slant_remove_pending_temporary(void);
+
+/* The model to use when the caller names none: the first readable file of
+ *   $SLANT_MODEL (when set and not empty: used as it is, even if missing),
+ *   EXE/models/default.slant and EXE/../models/default.slant (a checkout),
+ *   EXE/../share/slant/default.slant (an install, wherever it was moved),
+ *   PREFIX/share/slant/default.slant (the prefix the library was built for),
+ *   models/default.slant (in the current directory),
+ * where EXE is the directory of the running executable. Writes it into
+ * 'path' ('size' bytes) and returns SLANT_OK. When none is readable,
+ * returns SLANT_EIO, writes the last place into 'path', and err->text
+ * lists every place looked in. */
+int slant_model_default_path(char *path, size_t size, slant_error *err);
+
+/* The i-th place slant_model_default_path looks in (from 0), written
+ * into 'path'; returns 1, or 0 when there are fewer places. */
+int slant_model_search_path(size_t i, char *path, size_t size);
 
 size_t      slant_model_nheads(const slant_model *m);
 const char *slant_model_head_name(const slant_model *m, size_t head);
@@ -246,6 +264,10 @@ typedef struct slant_doc {
     size_t record_len;
     const char *text;
     size_t text_len;
+    /* Why the result should not be trusted, when it should not: "too
+     * short: 3 words", "not english: ...", "too little evidence: 2
+     * phrases". The document is still classified. NULL otherwise. */
+    const char *abstain;
 } slant_doc;
 
 typedef struct slant_batch_options {
@@ -256,6 +278,20 @@ typedef struct slant_batch_options {
     const char *const *mask_names;
     size_t nmask_names;
     const char *mask_field;
+    /* Files found under a directory: fnmatch(3) patterns tried on the path
+     * below the directory and on the base name; a file is taken when it
+     * matches an include pattern (or there are none) and no exclude
+     * pattern. */
+    const char *const *include;
+    size_t ninclude;
+    const char *const *exclude;
+    size_t nexclude;
+    /* Abstention (see slant_doc.abstain): fewer words than min_words,
+     * fewer of the model's phrases than min_phrases, or, with
+     * check_language and an English model, too few English function words
+     * or Latin letters. 0 turns a check off; defaults 20, 5 and 1. */
+    size_t min_words, min_phrases;
+    int check_language;
     /* On worker 'worker' (0..threads-1): the document and its result, or
      * r == NULL and the error that stopped it. Writes the document's
      * output into 'out' (which starts empty). The result lives until the
@@ -295,11 +331,16 @@ int slant_batch_submit_error(slant_batch *b, const slant_error *why, const char 
                              long line, long long offset, slant_error *err);
 
 /* How slant_batch_submit_file reads a file. AUTO: a name ending in
- * .jsonl or .ndjson is JSONL (one document a line; blank lines and a
- * byte-order mark skipped), anything else one TEXT document. */
+ * .jsonl or .ndjson (gzipped or not) is JSONL (one document a line; blank
+ * lines and a byte-order mark skipped), anything else one TEXT document:
+ * gzip is inflated, UTF-16 and UTF-32 (with a byte-order mark) and
+ * single-byte encodings are converted to UTF-8, an HTML page is reduced
+ * to its article's text, and a binary file is refused. TEXT reads any
+ * name so, but never as HTML. */
 enum slant_input { SLANT_INPUT_AUTO, SLANT_INPUT_TEXT, SLANT_INPUT_JSONL };
 
-/* Submit the documents of 'path' ("-" is standard input). A file that
+/* Submit the documents of 'path' ("-" is standard input; a directory:
+ * every file under it, in byte order of their paths). A file that
  * cannot be read, a line over the length limit or a read error part way
  * is submitted as a document that failed (slant_batch_submit_error), in
  * its place; reading goes on where it can. Returns SLANT_OK, SLANT_ENOMEM

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abstain.h"
+#include "input.h"
 #include "record.h"
 #include "core.h"
 #include "classify.h"
@@ -42,6 +44,7 @@ enum {
     SPIN_BEFORE_SLEEP = 4096
 };
 #define BATCH_BYTES ((size_t)8 << 20)
+#define ABSTAIN_SAMPLE ((size_t)1024)     /* bytes of a text the language check reads */
 
 /* One submitted document. */
 typedef struct slot {
@@ -56,6 +59,7 @@ typedef struct slot {
     int has_id, id_is_number;
     slant_error err;
     int failed;
+    char abstain[128];      /* why the result should not be trusted, or "" */
 } slot;
 
 typedef struct batch {
@@ -75,6 +79,10 @@ typedef struct worker {
     slantp_buf masked;
 } worker;
 
+struct slant_batch;
+static void check_abstain(const struct slant_batch *b, slot *s, const slant_doc *d,
+                          const slant_result *r);
+
 struct slant_batch {
     const slant_model *m;
     slant_batch_options o;
@@ -86,6 +94,7 @@ struct slant_batch {
     batch *work;            /* the batch being classified */
     size_t submitted, delivered, failed;
     int stopped;
+    int english;            /* the model's language is English: check documents are too */
     slantp_threads helpers;
     int tried;              /* helpers were started (as many as could be) */
     pthread_mutex_t mu;
@@ -217,6 +226,31 @@ static const slant_result *classify(struct slant_batch *b, worker *w, slot *s, s
     return r;
 }
 
+/* Too short, not in the model's language, or too little evidence: the
+ * reason goes into the slot. */
+static void check_abstain(const struct slant_batch *b, slot *s, const slant_doc *d,
+                          const slant_result *r)
+{
+    slantp_abstain_options a;
+    slantp_abstain_options_init(&a);
+    a.min_words = b->o.min_words;
+    if (!b->o.check_language || !b->english)
+        a.min_latin = a.min_stopwords = 0;
+    if (a.min_words == 0 && a.min_latin == 0 && a.min_stopwords == 0)
+        goto evidence;
+    /* the opening of a long text says as much about its language as all of it */
+    size_t len = d->text_len < ABSTAIN_SAMPLE ? d->text_len : ABSTAIN_SAMPLE;
+    while (len < d->text_len && len > 0 && ((unsigned char)d->text[len] & 0xC0) == 0x80)
+        len--;
+    if (slantp_abstain_check(d->text, len, &a, s->abstain, sizeof s->abstain))
+        return;
+evidence:;
+    size_t nf = slant_result_nfeatures(r);
+    if (nf < b->o.min_phrases)
+        snprintf(s->abstain, sizeof s->abstain, "too little evidence: %zu phrase%s of the model",
+                 nf, nf == 1 ? "" : "s");
+}
+
 static void work_one(struct slant_batch *b, worker *w, slot *s)
 {
     slant_doc d = doc_of(b->work, s);
@@ -231,10 +265,14 @@ static void work_one(struct slant_batch *b, worker *w, slot *s)
         keep_id(s, d.source, strlen(d.source), 0);     /* a whole file is named by its path */
     }
     s->failed = r == NULL;
+    s->abstain[0] = '\0';
+    if (r)
+        check_abstain(b, s, &d, r);
     if (s->has_id) {
         d.id = s->id.data;
         d.id_is_number = s->id_is_number;
     }
+    d.abstain = s->abstain[0] ? s->abstain : NULL;
     if (b->o.on_result)
         b->o.on_result(b->o.ctx, w->index, &d, r, r ? NULL : &s->err, &s->out);
     slantp_record_clear(&w->rec);
@@ -369,6 +407,7 @@ static void deliver_batch(struct slant_batch *b, batch *bt)
             d.id = s->id.data;
             d.id_is_number = s->id_is_number;
         }
+        d.abstain = s->abstain[0] && !why ? s->abstain : NULL;
         b->delivered++;
         b->failed += why != NULL;
         if (b->o.on_output &&
@@ -409,6 +448,9 @@ void slant_batch_options_init(slant_batch_options *o)
 {
     memset(o, 0, sizeof *o);
     o->threads = 1;
+    o->min_words = 20;
+    o->min_phrases = 5;
+    o->check_language = 1;
 }
 
 static void free_workers(struct slant_batch *b)
@@ -441,6 +483,7 @@ slant_batch *slant_batch_new(const slant_model *m, const slant_batch_options *o,
     *b = (struct slant_batch){.m = m, .o = *o, .nthreads = o->threads, .w = w,
                               .mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER,
                               .done = PTHREAD_COND_INITIALIZER};
+    b->english = strcmp(slant_model_language(m), "english") == 0;
     for (int t = 0; t < b->nthreads; t++) {
         w[t].b = b;
         w[t].index = t;
@@ -531,6 +574,12 @@ int slant_batch_finish(slant_batch *b, slant_error *err)
     pass_batch(b);
     deliver_batch(b, join_batch(b));
     return stopped(b, err);
+}
+
+int slant_batch_submit_file(slant_batch *b, const char *path, enum slant_input how,
+                            slant_error *err)
+{
+    return slantp_submit_path(b, &b->o, path, how, err);
 }
 
 size_t slant_batch_delivered(const slant_batch *b) { return b->delivered; }

@@ -17,7 +17,7 @@
 #define SLANTP_MAX_MODEL ((size_t)2 << 30) /* largest model file, in bytes */
 #define SLANTP_MAX_LABELS 4096
 #define SLANTP_MAX_HEADS 64
-#define SLANTP_FORMAT_VERSION 1
+#define SLANTP_FORMAT_VERSION SLANT_MODEL_FORMAT
 
 
 /* Fill 'err' (if non-NULL and still empty of a code) and return 'code'. */

@@ -1,57 +1,65 @@
 /* input.c - reading documents from files into a batch
- * (slant_batch_submit_file): a JSONL file gives a document a record, any
- * other file one document; what cannot be read becomes a failed document
- * in its place, so every input keeps its place in the output. */
+ * (slant_batch_submit_file): a directory is walked for its files, a JSONL
+ * file (.jsonl, .ndjson, or either gzipped) gives a document a record, and
+ * any other file one document, decoded to UTF-8 text (gzip, encodings,
+ * HTML) or refused as binary. What cannot be read becomes a failed
+ * document in its place, so every input keeps its place in the output. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
-#include "record.h"
 #include "core.h"
+#include "input.h"
+#include "decode.h"
 #include "io.h"
+#include "record.h"
+#include "walk.h"
 
-static int has_suffix(const char *path, const char *suffix)
-{
-    size_t n = strlen(path), k = strlen(suffix);
-    return n > k && strcmp(path + n - k, suffix) == 0;
-}
+typedef struct input {
+    slant_batch *b;
+    enum slant_input how;
+    const slant_batch_options *o;
+    slant_error *err;
+    int rc;                 /* the first SLANT_ENOMEM or SLANT_ESTOPPED */
+} input;
 
-static int is_jsonl(const char *path, enum slant_input how)
-{
-    if (how != SLANT_INPUT_AUTO)
-        return how == SLANT_INPUT_JSONL;
-    return has_suffix(path, ".jsonl") || has_suffix(path, ".ndjson");
-}
-
-static int submit_text_file(slant_batch *b, const char *path, const char *name, slant_error *err)
+static int submit_text_file(input *in, const char *path, const char *name)
 {
     slantp_buf text = {0};
+    slantp_decode_options d;
     slant_error why;
     slantp_error_clear(&why);
-    int rc = slantp_read_file(path, SLANTP_MAX_DOC, &text, &why) == SLANT_OK
-                 ? slant_batch_submit(b, SLANT_DOC_TEXT, text.data, text.len, name, 0, 0, err)
-                 : slant_batch_submit_error(b, &why, name, 0, -1, err);
+    slantp_decode_options_init(&d);
+    if (in->how == SLANT_INPUT_TEXT)
+        d.html = SLANTP_HTML_NEVER;
+    int rc = slantp_decode_file(path, &d, &text, NULL, &why) == SLANT_OK
+                 ? slant_batch_submit(in->b, SLANT_DOC_TEXT, text.data, text.len, name, 0, 0,
+                                      in->err)
+                 : slant_batch_submit_error(in->b, &why, name, 0, -1, in->err);
     slantp_buf_release(&text);
     return rc;
 }
 
 /* Each record of a JSONL file; an over-long line is a failed document and
  * the lines after it still count; any other read error ends the file. */
-static int submit_jsonl_file(slant_batch *b, const char *path, const char *name, slant_error *err)
+static int submit_jsonl_file(input *in, const char *path, const char *name)
 {
     slantp_lines lr;
     slant_error why;
     slantp_error_clear(&why);
     if (slantp_lines_open(&lr, path, SLANTP_MAX_LINE, &why) != SLANT_OK)
-        return slant_batch_submit_error(b, &why, name, 0, -1, err);
+        return slant_batch_submit_error(in->b, &why, name, 0, -1, in->err);
     const char *line;
     size_t len;
     int r, rc = SLANT_OK;
     while (rc == SLANT_OK) {
         r = slantp_records_next(&lr, &line, &len, &why);
         if (r == 1)
-            rc = slant_batch_submit(b, SLANT_DOC_JSONL, line, len, name, lr.lineno, -1, err);
+            rc = slant_batch_submit(in->b, SLANT_DOC_JSONL, line, len, name, lr.lineno,
+                                    lr.offset, in->err);
         else if (r < 0)
-            rc = slant_batch_submit_error(b, &why, name, why.line > 0 ? why.line : lr.lineno, -1, err);
+            rc = slant_batch_submit_error(in->b, &why, name, why.line > 0 ? why.line : lr.lineno,
+                                          lr.offset, in->err);
         if (r == 0 || (r < 0 && why.code != SLANT_EFORMAT))
             break;
         slantp_error_clear(&why);
@@ -60,11 +68,46 @@ static int submit_jsonl_file(slant_batch *b, const char *path, const char *name,
     return rc;
 }
 
-int slant_batch_submit_file(slant_batch *b, const char *path, enum slant_input how,
-                            slant_error *err)
+static int submit_one(input *in, const char *path)
 {
-    slantp_error_clear(err);
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    return is_jsonl(path, how) ? submit_jsonl_file(b, path, name, err)
-                               : submit_text_file(b, path, name, err);
+    int jsonl = in->how == SLANT_INPUT_JSONL ||
+                (in->how == SLANT_INPUT_AUTO && slantp_is_jsonl_name(path));
+    return jsonl ? submit_jsonl_file(in, path, name) : submit_text_file(in, path, name);
+}
+
+/* One file found under a directory, or an entry that could not be read. */
+static int walked(void *ctx, const char *path, const slant_error *why)
+{
+    input *in = ctx;
+    in->rc = why ? slant_batch_submit_error(in->b, why, path, 0, -1, in->err)
+                 : submit_one(in, path);
+    return in->rc != SLANT_OK;
+}
+
+static int is_directory(const char *path)
+{
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int slantp_submit_path(slant_batch *b, const slant_batch_options *o, const char *path,
+                       enum slant_input how, slant_error *err)
+{
+    input in = {b, how, o, err, SLANT_OK};
+    slantp_error_clear(err);
+    if (!is_directory(path))
+        return submit_one(&in, path);
+    slantp_walk_options w = {.include = o->include, .ninclude = o->ninclude,
+                             .exclude = o->exclude, .nexclude = o->nexclude};
+    slant_error why;
+    slantp_error_clear(&why);
+    int rc = slantp_walk(path, &w, walked, &in, &why);
+    if (in.rc != SLANT_OK)
+        return in.rc;
+    if (rc == SLANT_ENOMEM)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    if (rc != SLANT_OK)
+        return slant_batch_submit_error(b, &why, path, 0, -1, err);
+    return SLANT_OK;
 }

@@ -1,5 +1,5 @@
 /* io.c - the only place that touches files: whole-file reads, a bounded
- * line reader, and atomic writes.
+ * line reader (which reads gzip data transparently), and atomic writes.
  *
  * Inputs must be regular files (or "-" for standard input) so a FIFO or a
  * device cannot hang a run; their size is capped. Outputs are written to a
@@ -10,6 +10,7 @@
  * writer left, and a signal handler can remove the one being written
  * (slant_remove_pending_temporary).
  */
+#define _GNU_SOURCE   /* fopencookie, for the gzip line reader */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -149,6 +150,92 @@ void slantp_unmap_file(const char *p, size_t n)
         munmap((void *)(uintptr_t)p, n);
 }
 
+/* ======================================================== gzip streams */
+
+/* A FILE* that inflates the gzip stream of another: the line reader then
+ * reads .gz files and gzip on stdin without knowing. Several members one
+ * after the other (cat a.gz b.gz) read as one stream. A read error is
+ * EBADMSG for corrupt or truncated data, so that the reader can say so. */
+typedef struct gz_cookie {
+    FILE *src;
+    z_stream z;
+    int done;
+    unsigned char in[65536];
+} gz_cookie;
+
+static ssize_t gz_read(void *c, char *out, size_t n)
+{
+    gz_cookie *g = c;
+    g->z.next_out = (Bytef *)out;
+    g->z.avail_out = n > (1u << 30) ? (1u << 30) : (uInt)n;
+    while (g->z.avail_out > 0 && !g->done) {
+        if (g->z.avail_in == 0) {
+            size_t r = fread(g->in, 1, sizeof g->in, g->src);
+            if (r == 0) {
+                if (ferror(g->src))
+                    return -1;
+                if (g->z.total_in > 0 || g->z.total_out > 0) {
+                    errno = EBADMSG;   /* ended inside a member */
+                    return -1;
+                }
+                g->done = 1;   /* ended between members */
+                break;
+            }
+            g->z.next_in = g->in;
+            g->z.avail_in = (uInt)r;
+        }
+        int zrc = inflate(&g->z, Z_NO_FLUSH);
+        if (zrc == Z_STREAM_END) {
+            inflateReset(&g->z);
+        } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+            errno = zrc == Z_MEM_ERROR ? ENOMEM : EBADMSG;
+            return -1;
+        }
+    }
+    return (ssize_t)((size_t)(g->z.next_out - (Bytef *)out));
+}
+
+static int gz_close(void *c)
+{
+    gz_cookie *g = c;
+    inflateEnd(&g->z);
+    int rc = g->src != stdin ? fclose(g->src) : 0;
+    free(g);
+    return rc;
+}
+
+/* Wrap 'src' in an inflating FILE* if it starts with gzip's first magic
+ * byte (no text starts with 0x1f); *f is 'src' otherwise. */
+static int maybe_gunzip(FILE *src, FILE **f)
+{
+    *f = src;
+    int c = getc(src);
+    if (c == EOF)
+        return 0;
+    ungetc(c, src);
+    if (c != 0x1f)
+        return 0;
+    gz_cookie *g = calloc(1, sizeof *g);
+    if (!g)
+        return -1;
+    g->src = src;
+    if (inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
+        free(g);
+        return -1;
+    }
+    cookie_io_functions_t io = {.read = gz_read, .close = gz_close};
+    *f = fopencookie(g, "rb", io);
+    if (!*f) {
+        inflateEnd(&g->z);
+        free(g);
+        *f = src;
+        return -1;
+    }
+    return 0;
+}
+
+/* ======================================================== lines */
+
 int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_error *err)
 {
     memset(lr, 0, sizeof *lr);
@@ -171,11 +258,19 @@ int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_erro
     }
     lr->cap = 1 << 16;
     lr->buf = malloc(lr->cap);
-    if (!lr->buf) {
+    if (!lr->buf || maybe_gunzip(lr->f, &lr->f) < 0) {
         slantp_lines_close(lr);
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     }
     return SLANT_OK;
+}
+
+static int read_error(slantp_lines *lr, slant_error *err)
+{
+    /* EBADMSG comes from gz_read alone */
+    slantp_error(err, SLANT_EIO, lr->name, -1, -1, "read error: %s",
+                 errno == EBADMSG ? "corrupt or truncated gzip data" : strerror(errno));
+    return -1;
 }
 
 int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_error *err)
@@ -188,16 +283,15 @@ int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_er
             lr->skipping = 0;
             break;
         }
+        lr->base += (long long)lr->end;
         lr->start = lr->end = 0;
         if (lr->eof)
             return 0;
         size_t r = fread(lr->buf, 1, lr->cap, lr->f);
         lr->end = r;
         if (r == 0) {
-            if (ferror(lr->f)) {
-                slantp_error(err, SLANT_EIO, lr->name, -1, -1, "read error: %s", strerror(errno));
-                return -1;
-            }
+            if (ferror(lr->f))
+                return read_error(lr, err);
             lr->eof = 1;
         }
     }
@@ -207,6 +301,7 @@ int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_er
         if (nl) {
             size_t n = (size_t)(nl - (lr->buf + lr->start));
             *line = lr->buf + lr->start;
+            lr->offset = lr->base + (long long)lr->start;
             lr->start += n + 1;
             lr->lineno++;
             if (n > 0 && (*line)[n - 1] == '\r')
@@ -221,6 +316,7 @@ int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_er
                 return 0;
             *line = lr->buf + lr->start;
             *len = lr->end - lr->start;
+            lr->offset = lr->base + (long long)lr->start;
             lr->start = lr->end;
             lr->lineno++;
             if (*len > 0 && (*line)[*len - 1] == '\r')
@@ -233,6 +329,7 @@ int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_er
         if (lr->start > 0) {
             memmove(lr->buf, lr->buf + lr->start, lr->end - lr->start);
             lr->end -= lr->start;
+            lr->base += (long long)lr->start;
             lr->start = 0;
         }
         scan = lr->end;
@@ -240,6 +337,8 @@ int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_er
             if (lr->cap > lr->max + 2) {
                 lr->lineno++;
                 lr->skipping = 1;
+                lr->offset = lr->base;
+                lr->base += (long long)lr->end;
                 lr->start = lr->end = 0;
                 goto toolong;
             }
@@ -255,10 +354,8 @@ int slantp_lines_next(slantp_lines *lr, const char **line, size_t *len, slant_er
         size_t r = fread(lr->buf + lr->end, 1, lr->cap - lr->end, lr->f);
         lr->end += r;
         if (r == 0) {
-            if (ferror(lr->f)) {
-                slantp_error(err, SLANT_EIO, lr->name, -1, -1, "read error: %s", strerror(errno));
-                return -1;
-            }
+            if (ferror(lr->f))
+                return read_error(lr, err);
             lr->eof = 1;
         }
     }

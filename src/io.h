@@ -13,7 +13,9 @@ int slantp_map_file(const char *path, size_t max, const char **p, size_t *n, sla
 void slantp_unmap_file(const char *p, size_t n);
 
 /* Bounded line reader over a FILE*: lines end with '\n' (kept out of the
- * result, a '\r' before it dropped); a line over 'max' bytes is an error. */
+ * result, a '\r' before it dropped); a line over 'max' bytes is an error.
+ * gzip data (a file or stdin) is inflated on the fly; 'offset' is the byte
+ * offset of the last line returned (or refused), in the inflated stream. */
 typedef struct slantp_lines {
     FILE *f;
     const char *name;
@@ -23,6 +25,7 @@ typedef struct slantp_lines {
     int eof;
     int skipping;       /* inside an over-long line being dropped */
     size_t max;
+    long long base, offset;   /* uncompressed stream offsets of buf[0], of the last line */
 } slantp_lines;
 int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_error *err);
 /* 1 with *line and *len set, 0 at end of file, -1 on error. An over-long

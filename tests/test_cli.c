@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "helpers.h"
 
@@ -105,7 +106,9 @@ Test(cli, classify_jsonl_keeps_ids_and_order_and_reports_bad_lines)
                        "{\"id\": \"d\"}\n";
     th_write(in, data, strlen(data));
     char *out, *err;
-    int st = th_run((const char *[]){"classify", "--model", model, "-f", "jsonl", in, NULL}, NULL,
+    int st = th_run((const char *[]){"classify", "--model", model, "-f", "jsonl", "--no-abstain", in,
+                                     NULL},
+                    NULL,
                     &out, &err);
     cr_assert_eq(st, 1, "a bad line makes the status 1");
     /* every input line has one output line, in order */
@@ -348,6 +351,192 @@ Test(cli, tsv_and_table_formats)
     free(err);
 }
 
+/* The terminal table: lines within the width, predicted labels marked
+ * without colour, evidence against a label shown, and control characters
+ * of an id escaped rather than sent to the terminal. */
+Test(cli, table_wraps_marks_predictions_shows_evidence_against_and_escapes_ids)
+{
+    char *path = th_path(dir, "x\033[2Jy.txt");
+    const char *text = "Officials said on Tuesday, according to a statement from the ministry, "
+                       "that the plant would open. They LIED to us! Share this before they "
+                       "delete it. The people's great plan is a resounding triumph.";
+    th_write(path, text, strlen(text));
+    setenv("COLUMNS", "60", 1);
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "-m", model, "-f", "table", "-k", "6", path, NULL},
+                    NULL, &out, &err);
+    unsetenv("COLUMNS");
+    cr_assert_eq(st, 0, "%s", err);
+    cr_assert_null(strchr(out, '\033'), "no raw escape reaches the terminal:\n%s", out);
+    cr_assert_not_null(strstr(out, "x\\x1b[2Jy.txt"), "the id is shown escaped:\n%s", out);
+    cr_assert_not_null(strstr(out, "*"), "predicted labels are marked:\n%s", out);
+    cr_assert_not_null(strstr(out, "against:"), "evidence against is shown:\n%s", out);
+    size_t longest = 0, wrapped = 0;
+    for (const char *p = out; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n > longest && p != out)
+            longest = n;
+        wrapped += n > 0 && p[0] == ' ' && strncmp(p, "              ", 14) == 0;
+        p += n + (nl != NULL);
+    }
+    cr_assert_leq(longest, 60, "a line is %zu columns wide:\n%s", longest, out);
+    cr_assert_gt(wrapped, 0, "long lines are wrapped:\n%s", out);
+    free(out);
+    free(err);
+    free(path);
+}
+
+Test(cli, keep_copies_input_fields_into_every_record_good_or_bad)
+{
+    char *in = th_path(dir, "keep.jsonl");
+    const char *data = "{\"id\": 7, \"source\": \"Ledger\", \"date\": \"2026-01-02\", \"n\": 2, "
+                       "\"text\": \"Officials said on Tuesday.\"}\n"
+                       "{\"id\": \"b\", \"source\": \"Courier\"}\n";
+    th_write(in, data, strlen(data));
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "--keep", "source,date,nope",
+                                     in, NULL},
+                    NULL, &out, &err);
+    cr_assert_eq(st, 1, "the second record has no text");
+    char *second = strchr(out, '\n');
+    cr_assert_not_null(second);
+    *second++ = '\0';
+    json_t *a = json_loads(out, 0, NULL), *b = json_loads(second, 0, NULL);
+    cr_assert(a && b, "%s", out);
+    json_t *fa = json_object_get(a, "fields"), *fb = json_object_get(b, "fields");
+    cr_assert_str_eq(json_string_value(json_object_get(fa, "source")), "Ledger");
+    cr_assert_str_eq(json_string_value(json_object_get(fa, "date")), "2026-01-02");
+    cr_assert_null(json_object_get(fa, "nope"), "a field the record lacks is left out");
+    cr_assert_null(json_object_get(fa, "n"), "only the fields asked for");
+    cr_assert_str_eq(json_string_value(json_object_get(fb, "source")), "Courier",
+                     "an error record keeps its fields too");
+    json_decref(a);
+    json_decref(b);
+    free(out);
+    free(err);
+    st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "--keep", "all", in, NULL},
+                NULL, &out, &err);
+    a = json_loads(out, JSON_DISABLE_EOF_CHECK, NULL);
+    fa = json_object_get(a, "fields");
+    cr_assert_eq(json_integer_value(json_object_get(fa, "n")), 2);
+    cr_assert_null(json_object_get(fa, "text"), "all means every field but the text and id");
+    cr_assert_null(json_object_get(fa, "id"));
+    json_decref(a);
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "table", "--keep", "source",
+                                         in, NULL},
+                        NULL, &out, &err),
+                 2, "--keep needs JSONL output");
+    free(out);
+    free(err);
+    free(in);
+}
+
+/* Real-world inputs (tests/data): a directory is walked in order; a
+ * saved page, its gzip, a UTF-16 copy and the plain text read as the same
+ * article; a binary and an empty file are refused with a clear error;
+ * texts in other languages abstain. One record for every file. */
+Test(cli, a_folder_of_real_world_inputs_gives_one_honest_record_per_file)
+{
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "-k", "all", "--exclude",
+                                     "trace", "tests/data", NULL},
+                    NULL, &out, &err);
+    cr_assert_eq(st, 1, "two files are refused: %s", err);
+    static const struct {
+        const char *id, *error, *abstain;
+    } want[] = {
+        {"tests/data/article-utf16le.txt", NULL, NULL},
+        {"tests/data/article.txt", NULL, NULL},
+        {"tests/data/elf.bin", "binary file (ELF executable), not text", NULL},
+        {"tests/data/empty.txt", "no text", NULL},
+        {"tests/data/french-latin1.txt", NULL, "not english"},
+        {"tests/data/lang/de.txt", NULL, "not english"},
+        {"tests/data/lang/es.txt", NULL, "not english"},
+        {"tests/data/lang/fr.txt", NULL, "not english"},
+        {"tests/data/lang/ru.txt", NULL, "not english"},
+        {"tests/data/lang/zh.txt", NULL, "not english"},
+        {"tests/data/page.html", NULL, NULL},
+        {"tests/data/page.html.gz", NULL, NULL},
+    };
+    size_t n = 0;
+    char *scores[12] = {0};
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), n++) {
+        cr_assert_lt(n, 12, "more records than files");
+        json_t *r = json_loads(line, 0, NULL);
+        cr_assert_not_null(r, "%s", line);
+        cr_assert_str_eq(json_string_value(json_object_get(r, "id")), want[n].id);
+        json_t *e = json_object_get(r, "error");
+        cr_assert_eq(e != NULL, want[n].error != NULL, "%s: %s", want[n].id, line);
+        if (want[n].error)
+            cr_assert_str_eq(json_string_value(e), want[n].error);
+        json_t *ab = json_object_get(json_object_get(r, "abstain"), "outlet_type");
+        cr_assert_eq(ab != NULL, want[n].abstain != NULL, "%s: %s", want[n].id, line);
+        if (want[n].abstain)
+            cr_assert(strstr(json_string_value(ab), want[n].abstain), "%s", line);
+        cr_assert_null(strstr(line, "\"term\":\"class\""), "markup is not evidence: %s", line);
+        cr_assert_null(strstr(line, "\"term\":\"Home\""), "navigation is not evidence: %s", line);
+        json_t *sc = json_object_get(r, "scores");
+        scores[n] = sc ? json_dumps(sc, JSON_COMPACT) : NULL;
+        json_decref(r);
+    }
+    cr_assert_eq(n, 12, "one record per file");
+    cr_assert_str_eq(scores[0], scores[1], "UTF-16 reads as the UTF-8 text");
+    cr_assert_str_eq(scores[10], scores[11], "a gzipped page reads as the page");
+    for (size_t i = 0; i < 12; i++)
+        free(scores[i]);
+    free(out);
+    free(err);
+}
+
+Test(cli, gzipped_jsonl_is_read_as_jsonl_and_include_filters_a_folder)
+{
+    char *gz = th_path(dir, "corpus.jsonl.gz");
+    gzFile f = gzopen(gz, "wb");
+    for (int i = 1; i <= 50; i++)
+        gzprintf(f, "{\"id\": %d, \"text\": \"Officials said on Tuesday, according to a statement "
+                    "from the ministry, that the plant would open next year as planned.\"}\n", i);
+    gzclose(f);
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "--include", "*.gz", dir,
+                                     NULL},
+                    NULL, &out, &err);
+    cr_assert_eq(st, 0, "%s", err);
+    size_t records = 0;
+    for (const char *p = out; (p = strchr(p, '\n')); p++)
+        records++;
+    cr_assert_eq(records, 50, "one record per line of the gzipped file, and no other file:\n%s", out);
+    cr_assert(strncmp(out, "{\"id\":1,", 8) == 0, "%s", out);
+    free(out);
+    free(err);
+    free(gz);
+}
+
+/* A shard says where its bad records are in the whole input. */
+Test(cli, error_records_give_the_byte_offset_of_their_line_plus_the_shards)
+{
+    const char *in = "{\"id\": 1, \"text\": \"Officials said on Tuesday.\"}\n"
+                     "\n"
+                     "{\"id\": 2, \"text\": oops}\n";
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "-i", "jsonl", "--offset",
+                                     "5000", NULL},
+                    in, &out, &err);
+    cr_assert_eq(st, 1);
+    char want[64];
+    snprintf(want, sizeof want, "\"offset\":%zu,", 5000 + strlen(in) - strlen("{\"id\": 2, \"text\": oops}\n"));
+    cr_assert_not_null(strstr(out, want), "%s in\n%s", want, out);
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "--offset", "-3", NULL}, "x", &out,
+                        &err),
+                 2);
+    free(out);
+    free(err);
+}
+
 Test(cli, slant_model_environment_variable_selects_the_model)
 {
     setenv("SLANT_MODEL", model, 1);
@@ -451,7 +640,7 @@ Test(cli, other_input_formats_train)
                  0, "%s", err);
     free(out);
     free(err);
-    cr_assert_eq(th_run((const char *[]){"classify", "-m", m2, "-f", "jsonl", NULL},
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", m2, "-f", "jsonl", "--no-abstain", NULL},
                         "a late goal won the match", &out, &err),
                  0);
     cr_assert(strstr(out, "\"labels\":{\"topic\":\"sport\"}"), "%s", out);

@@ -2,7 +2,8 @@
  * bounded line reader (CRLF, last line, over-long lines and recovery after
  * them), atomic writes (no temporary file left behind on failure, on a
  * signal, or by a killed writer before) and the
- * CRC-32 used by the model format. */
+ * CRC-32 used by the model format. The line reader also reads gzip files
+ * (several members, corrupt data) and gives each line's byte offset. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cli.h"
 #include "helpers.h"
@@ -385,6 +387,143 @@ Test(io, long_line_under_the_limit_grows_the_buffer)
     th_rmdir(dir);
     free(p);
     free(dir);
+}
+
+/* ------------------------------------------------------------ gzip lines, offsets */
+
+static void write_gz(const char *path, const char *data, size_t n, int members)
+{
+    gzFile gz = gzopen(path, "wb");
+    cr_assert_not_null(gz);
+    size_t half = members > 1 ? n / 2 : n;
+    cr_assert_eq(gzwrite(gz, data, (unsigned)half), (int)half);
+    cr_assert_eq(gzclose(gz), Z_OK);
+    if (members > 1) {
+        gz = gzopen(path, "ab");   /* a second member appended to the file */
+        cr_assert_eq(gzwrite(gz, data + half, (unsigned)(n - half)), (int)(n - half));
+        cr_assert_eq(gzclose(gz), Z_OK);
+    }
+}
+
+/* Lines of every length, CRLF now and then, and one line over the
+ * limit, across several read buffers. */
+static char *many_lines(size_t *n)
+{
+    slantp_buf b = {0};
+    for (int i = 0; i < 6000; i++) {
+        char line[400];
+        int len = i == 3000 ? 350 : (i * 37) % 120;
+        memset(line, 'a' + i % 26, (size_t)len);
+        slantp_buf_append(&b, line, (size_t)len);
+        slantp_buf_append(&b, i % 7 == 0 ? "\r\n" : "\n", i % 7 == 0 ? 2 : 1);
+    }
+    *n = b.len;
+    return b.data;
+}
+
+/* Read every line of 'path' and check each one, its number and its
+ * offset against the plain data. */
+static void expect_lines_of(const char *path, const char *data, size_t n)
+{
+    slantp_lines lr;
+    slant_error err;
+    slantp_error_clear(&err);
+    cr_assert_eq(slantp_lines_open(&lr, path, 300, &err), SLANT_OK, "%s", err.text);
+    size_t at = 0;
+    long lineno = 0;
+    while (at < n) {
+        const char *nl = memchr(data + at, '\n', n - at);
+        size_t len = (size_t)(nl - (data + at));
+        size_t shown = len > 0 && data[at + len - 1] == '\r' ? len - 1 : len;
+        const char *line;
+        size_t got;
+        slantp_error_clear(&err);
+        int r = slantp_lines_next(&lr, &line, &got, &err);
+        lineno++;
+        cr_assert_eq(lr.lineno, lineno);
+        cr_assert_eq(lr.offset, (long long)at, "line %ld: offset %lld, expected %zu", lineno,
+                     lr.offset, at);
+        if (shown > 300) {
+            cr_assert_eq(r, -1, "line %ld is over the limit", lineno);
+            cr_assert_eq(err.line, lineno);
+        } else {
+            cr_assert_eq(r, 1, "line %ld: %s", lineno, err.text);
+            cr_assert_eq(got, shown);
+            cr_assert(memcmp(line, data + at, got) == 0);
+        }
+        at += len + 1;
+    }
+    expect_eof(&lr);
+    slantp_lines_close(&lr);
+}
+
+Test(io, lines_give_the_byte_offset_of_each_line)
+{
+    size_t n;
+    char *data = many_lines(&n);
+    char *dir;
+    char *p = write_tmp(&dir, data, n);
+    expect_lines_of(p, data, n);
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+    free(data);
+}
+
+Test(io, gzip_lines_read_like_the_plain_file_with_the_same_offsets)
+{
+    size_t n;
+    char *data = many_lines(&n);
+    char *dir = th_mkdtemp();
+    char *one = th_path(dir, "one.jsonl.gz"), *two = th_path(dir, "two.gz");
+    write_gz(one, data, n, 1);
+    write_gz(two, data, n, 2);
+    expect_lines_of(one, data, n);
+    expect_lines_of(two, data, n);
+    th_rmdir(dir);
+    free(one);
+    free(two);
+    free(dir);
+    free(data);
+}
+
+Test(io, corrupt_and_truncated_gzip_lines_are_read_errors)
+{
+    size_t n;
+    char *data = many_lines(&n);
+    char *dir = th_mkdtemp(), *p = th_path(dir, "bad.gz");
+    write_gz(p, data, n, 1);
+    size_t len;
+    char *gz = th_read(p, &len);
+    for (int variant = 0; variant < 2; variant++) {
+        if (variant == 0)
+            th_write(p, gz, len / 2);   /* truncated */
+        else {
+            for (size_t i = len / 3; i < len / 3 + 64; i++)
+                gz[i] = (char)~gz[i];
+            th_write(p, gz, len);   /* corrupt */
+        }
+        slantp_lines lr;
+        slant_error err;
+        slantp_error_clear(&err);
+        cr_assert_eq(slantp_lines_open(&lr, p, 300, &err), SLANT_OK);
+        const char *line;
+        size_t got;
+        int r;
+        do {
+            slantp_error_clear(&err);
+            r = slantp_lines_next(&lr, &line, &got, &err);
+        } while (r == 1 || (r == -1 && err.code == SLANT_EFORMAT));
+        cr_assert_eq(r, -1, "variant %d: the damage is found", variant);
+        cr_assert_eq(err.code, SLANT_EIO);
+        cr_assert_str_eq(err.text, "read error: corrupt or truncated gzip data");
+        slantp_lines_close(&lr);
+    }
+    free(gz);
+    th_rmdir(dir);
+    free(p);
+    free(dir);
+    free(data);
 }
 
 /* ------------------------------------------------------------ atomic writes */

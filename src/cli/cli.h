@@ -19,6 +19,8 @@ int cli_cmd_classify(int argc, char **argv);
 int cli_cmd_train(int argc, char **argv);
 int cli_cmd_eval(int argc, char **argv);
 int cli_cmd_inspect(int argc, char **argv);
+int cli_cmd_trace(int argc, char **argv);   /* cmd_trace.c */
+int cli_cmd_spin(int argc, char **argv);    /* cmd_spin.c */
 int cli_cmd_audit(int argc, char **argv);
 
 /* "slant: file:line:col: text" (or "slant: file: byte N: text", or
@@ -77,6 +79,14 @@ typedef struct cli_names {
     char *text;
 } cli_names;
 int cli_read_names(const char *path, cli_names *names);
+/* The whole of a file ("-": standard input), NUL-terminated, malloc'd;
+ * NULL (reported) when it cannot be read. */
+char *cli_read_file(const char *path, size_t *len);
+/* Grow the array *array of *cap elements of 'size' bytes to hold 'need';
+ * -1 when out of memory. */
+int cli_grow(void *array, size_t *cap, size_t need, size_t size);
+/* The longest JSONL line a command reads. */
+#define CLI_MAX_LINE ((size_t)64 << 20)
 void cli_names_release(cli_names *names);
 
 /* Colours only when the stream is a terminal and NO_COLOR is unset. */

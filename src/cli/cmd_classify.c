@@ -7,16 +7,21 @@
  * A bad document never stops the run: it gets an error on stderr (and an
  * error record in JSONL output) and the exit status 1.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
 
 static const char usage[] =
-    "slant classify [-m MODEL] [-f table|jsonl|tsv] [-k K|all] [-i text|jsonl] [-j N] [file ...]";
+    "slant classify [-m MODEL] [-f table|jsonl|tsv] [-k K|all] [-i text|jsonl] [-j N]\n"
+    "                [--keep FIELD,...|all] [--include GLOB] [--exclude GLOB]\n"
+    "                [--min-words N] [--min-phrases N] [--any-language] [--no-abstain]\n"
+    "                [--offset BYTES] [file|dir ...]";
 
 enum fmt { FMT_TABLE, FMT_JSONL, FMT_TSV };
 
@@ -26,11 +31,18 @@ typedef struct ctx {
     size_t top;
     size_t top_pool;        /* terms fetched to find 'top' positive ones */
     int color;
+    size_t columns;         /* the table's width */
     slant_term **terms;     /* per worker */
     cli_out names;          /* JSON string literals of head and label names */
     size_t *head_name;      /* head h -> offset in names (NUL-terminated) */
     size_t *label_name;     /* label_first[h] + l -> offset in names */
     size_t *label_first;
+    /* input fields copied into JSONL output: every one but the text, or
+     * those named */
+    long long offset_base;  /* --offset: where this input starts in the whole */
+    int keep_all;
+    const char *const *keep;
+    size_t nkeep;
     int status;
 } ctx;
 
@@ -88,6 +100,50 @@ static void out_json_id(cli_out *o, const slant_doc *d)
         out_json_string(o, d->id);
 }
 
+static void out_field(cli_out *o, int *first, const char *key, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    if (!text) {
+        o->failed = 1;
+        return;
+    }
+    out_puts(o, *first ? "" : ",");
+    out_json_string(o, key);
+    out_puts(o, ":");
+    out_puts(o, text);
+    free(text);
+    *first = 0;
+}
+
+/* ,"fields":{...}: the input fields asked for with --keep, when the
+ * document is a JSONL record that parses. */
+static void out_kept_fields(const ctx *c, cli_out *o, const slant_doc *d)
+{
+    if ((!c->keep_all && !c->nkeep) || !d->record)
+        return;
+    json_t *root = json_loadb(d->record, d->record_len, JSON_ALLOW_NUL, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return;
+    }
+    int first = 1;
+    out_puts(o, ",\"fields\":{");
+    if (c->keep_all) {
+        const char *key;
+        json_t *value;
+        json_object_foreach(root, key, value)
+            if (strcmp(key, "text") != 0 && strcmp(key, "id") != 0)
+                out_field(o, &first, key, value);
+    }
+    for (size_t k = 0; k < c->nkeep; k++) {
+        json_t *value = json_object_get(root, c->keep[k]);
+        if (value)
+            out_field(o, &first, c->keep[k], value);
+    }
+    out_puts(o, "}");
+    json_decref(root);
+}
+
 static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_result *r,
                          slant_term *terms)
 {
@@ -95,12 +151,15 @@ static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_res
     size_t nh = slant_model_nheads(m);
     out_puts(o, "{\"id\":");
     out_json_id(o, d);
+    out_kept_fields(c, o, d);
     out_puts(o, ",\"labels\":{");
     for (size_t h = 0; h < nh; h++) {
         out_puts(o, h ? "," : "");
         out_puts(o, head_json(c, h));
         out_puts(o, ":");
-        if (slant_model_head_multilabel(m, h)) {
+        if (d->abstain) {
+            out_puts(o, "null");
+        } else if (slant_model_head_multilabel(m, h)) {
             int first = 1;
             out_puts(o, "[");
             for (size_t l = 0; l < slant_model_nlabels(m, h); l++)
@@ -114,7 +173,18 @@ static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_res
             out_puts(o, label_json(c, h, slant_result_best(r, h)));
         }
     }
-    out_puts(o, "},\"scores\":{");
+    out_puts(o, "}");
+    if (d->abstain) {
+        out_puts(o, ",\"abstain\":{");
+        for (size_t h = 0; h < nh; h++) {
+            out_puts(o, h ? "," : "");
+            out_puts(o, head_json(c, h));
+            out_puts(o, ":");
+            out_json_string(o, d->abstain);
+        }
+        out_puts(o, "}");
+    }
+    out_puts(o, ",\"scores\":{");
     for (size_t h = 0; h < nh; h++) {
         out_puts(o, h ? "," : "");
         out_puts(o, head_json(c, h));
@@ -203,19 +273,154 @@ static int by_score(const void *x, const void *y)
     return a->label < b->label ? -1 : 1;
 }
 
-static void format_table(ctx *c, cli_out *o, const char *id, const slant_result *r,
-                         slant_term *terms)
+/* Text for a terminal: control characters (an escape sequence in an id
+ * could clear the screen) are written as \xHH. */
+static void out_visible(cli_out *o, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7f)
+            out_printf(o, "\\x%02x", ch);
+        else
+            out_write(o, s, 1);
+    }
+}
+
+/* Columns a string takes: UTF-8 continuation bytes take none. */
+static size_t columns(const char *s, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return w;
+}
+
+/* A line of items that wraps at the table's width: items are never split,
+ * and continuation lines start at 'indent'. */
+typedef struct wrapper {
+    cli_out *o;
+    cli_out item;
+    size_t col, indent, width;
+} wrapper;
+
+/* Write the item gathered in w->item (of 'visible' columns), with a space
+ * before it unless it starts the line. */
+static void wrap_item(wrapper *w, size_t visible)
+{
+    if (w->col > w->indent && w->col + 1 + visible > w->width) {
+        out_printf(w->o, "\n%*s", (int)w->indent, "");
+        w->col = w->indent;
+    } else if (w->col > w->indent) {
+        out_puts(w->o, " ");
+        w->col++;
+    }
+    out_write(w->o, w->item.data ? w->item.data : "", w->item.len);
+    w->col += visible;
+    w->item.len = 0;
+}
+
+/* One signed contribution, "+0.090 "fished"", coloured on a terminal. */
+static void wrap_term(wrapper *w, const ctx *c, const slant_term *t)
+{
+    const char *color = !c->color ? "" : t->weight >= 0 ? "\033[32m" : "\033[31m";
+    out_printf(&w->item, "%s%+.3f%s \"", color, t->weight, c->color ? "\033[0m" : "");
+    size_t plain = w->item.len - strlen(color) - (c->color ? 4 : 0);
+    size_t start = w->item.len;
+    out_visible(&w->item, t->text);
+    size_t text_cols = columns(w->item.data + start, w->item.len - start);
+    out_puts(&w->item, "\"");
+    wrap_item(w, plain + text_cols + 1);
+}
+
+/* The 'want' strongest terms pushing towards the label (sign > 0) or away
+ * from it (sign < 0), in place at the front of terms. */
+static size_t pick_terms(slant_term *terms, size_t nt, size_t want, int sign)
+{
+    size_t kept = 0;
+    for (size_t t = 0; t < nt && kept < want; t++)
+        if ((sign > 0) == (terms[t].weight > 0) && terms[t].weight != 0)
+            terms[kept++] = terms[t];
+    return kept;
+}
+
+/* "why": for a predicted label, the phrases that pushed towards it, then
+ * those that pushed away, strongest first. */
+static void table_evidence(ctx *c, cli_out *o, const slant_result *r, size_t h, size_t l,
+                           slant_term *terms, size_t width)
+{
+    const slant_model *m = c->m;
+    wrapper w = {.o = o, .indent = width + 6, .width = c->columns};
+    for (int sign = 1; sign >= -1; sign -= 2) {
+        size_t nt = slant_result_terms(r, h, l, terms, c->top_pool);
+        nt = pick_terms(terms, nt, sign > 0 ? c->top : (c->top + 1) / 2, sign);
+        if (sign < 0 && nt == 0)
+            break;
+        out_printf(o, "  %*s ", (int)width, "");
+        w.col = width + 3;
+        out_visible(&w.item, sign > 0 ? slant_model_label(m, h, l) : "against");
+        out_puts(&w.item, ":");
+        wrap_item(&w, columns(w.item.data, w.item.len));
+        for (size_t t = 0; t < nt; t++)
+            wrap_term(&w, c, &terms[t]);
+        if (nt == 0) {
+            out_puts(&w.item, "(no matching phrases: the score is the label's prior)");
+            wrap_item(&w, w.item.len);
+        }
+        out_puts(o, "\n");
+    }
+    out_release(&w.item);
+}
+
+/* A head's labels by score: the predicted ones marked with '*' (and bold
+ * on a terminal), the others up to four in all. */
+static void table_scores(ctx *c, cli_out *o, const slant_result *r, size_t h,
+                         const struct ranked *rk, size_t width)
 {
     const slant_model *m = c->m;
     const char *bold = c->color ? "\033[1m" : "", *dim = c->color ? "\033[2m" : "";
-    const char *green = c->color ? "\033[32m" : "", *red = c->color ? "\033[31m" : "";
     const char *reset = c->color ? "\033[0m" : "";
+    wrapper w = {.o = o, .indent = width + 3, .width = c->columns};
+    out_puts(o, "  ");
+    out_visible(o, slant_model_head_name(m, h));
+    out_printf(o, "%*s ", (int)(width - columns(slant_model_head_name(m, h),
+                                                 strlen(slant_model_head_name(m, h)))), "");
+    w.col = width + 3;
+    for (size_t i = 0, shown = 0; i < slant_model_nlabels(m, h); i++, shown++) {
+        int pred = slant_result_predicted(r, h, rk[i].label);
+        if (!pred && shown >= 4)
+            break;
+        const char *name = slant_model_label(m, h, rk[i].label);
+        out_printf(&w.item, "%s%s", pred ? bold : dim, pred ? "*" : "");
+        size_t start = w.item.len;
+        out_visible(&w.item, name);
+        size_t cols = (pred ? 1u : 0u) + columns(w.item.data + start, w.item.len - start);
+        out_printf(&w.item, " %.2f%s", rk[i].score, reset);
+        wrap_item(&w, cols + 5 + (i ? 1 : 0));
+    }
+    out_puts(o, "\n");
+    out_release(&w.item);
+}
+
+static void format_table(ctx *c, cli_out *o, const char *id, const char *abstain,
+                         const slant_result *r, slant_term *terms)
+{
+    const slant_model *m = c->m;
     size_t width = 0;
-    for (size_t h = 0; h < slant_model_nheads(m); h++)
-        if (strlen(slant_model_head_name(m, h)) > width)
-            width = strlen(slant_model_head_name(m, h));
-    out_printf(o, "%s%s%s  %s(%zu phrases matched)%s\n", bold, id, reset, dim,
-               slant_result_nfeatures(r), reset);
+    for (size_t h = 0; h < slant_model_nheads(m); h++) {
+        const char *name = slant_model_head_name(m, h);
+        if (columns(name, strlen(name)) > width)
+            width = columns(name, strlen(name));
+    }
+    out_puts(o, c->color ? "\033[1m" : "");
+    out_visible(o, id);
+    size_t nf = slant_result_nfeatures(r);
+    out_printf(o, "%s  %s(%zu phrase%s matched)%s\n", c->color ? "\033[0m" : "",
+               c->color ? "\033[2m" : "", nf, nf == 1 ? "" : "s", c->color ? "\033[0m" : "");
+    if (abstain) {
+        out_puts(o, "  abstains: ");
+        out_visible(o, abstain);
+        out_puts(o, " (the scores below are not to be trusted)\n");
+    }
     for (size_t h = 0; h < slant_model_nheads(m); h++) {
         size_t nl = slant_model_nlabels(m, h);
         struct ranked *rk = malloc(nl * sizeof *rk);
@@ -226,37 +431,10 @@ static void format_table(ctx *c, cli_out *o, const char *id, const slant_result 
         for (size_t l = 0; l < nl; l++)
             rk[l] = (struct ranked){l, slant_result_score(r, h, l)};
         qsort(rk, nl, sizeof *rk, by_score);
-        out_printf(o, "  %-*s ", (int)width, slant_model_head_name(m, h));
-        size_t shown = 0;
-        for (size_t i = 0; i < nl; i++) {
-            int pred = slant_result_predicted(r, h, rk[i].label);
-            if (!pred && shown >= 4)
-                break;
-            out_printf(o, "%s%s%s %.2f%s", i ? "  " : "", pred ? bold : dim,
-                       slant_model_label(m, h, rk[i].label), rk[i].score, reset);
-            shown++;
-        }
-        out_puts(o, "\n");
-        for (size_t i = 0; i < nl; i++) {
-            size_t l = rk[i].label;
-            if (!slant_result_predicted(r, h, l))
-                continue;
-            /* "why": the phrases that pushed towards the label, strongest first */
-            size_t want = c->top, nt = slant_result_terms(r, h, l, terms, c->top_pool);
-            size_t kept = 0;
-            for (size_t t = 0; t < nt && kept < want; t++)
-                if (terms[t].weight > 0)
-                    terms[kept++] = terms[t];
-            nt = kept;
-            out_printf(o, "  %*s %s:", (int)width, "", slant_model_label(m, h, l));
-            for (size_t t = 0; t < nt; t++)
-                out_printf(o, "%s %s%+.3f%s \"%s\"", t ? " " : "",
-                           terms[t].weight >= 0 ? green : red, terms[t].weight, reset,
-                           terms[t].text);
-            if (nt == 0)
-                out_puts(o, " (no matching phrases: the score is the label's prior)");
-            out_puts(o, "\n");
-        }
+        table_scores(c, o, r, h, rk, width);
+        for (size_t i = 0; i < nl; i++)
+            if (slant_result_predicted(r, h, rk[i].label))
+                table_evidence(c, o, r, h, rk[i].label, terms, width);
         free(rk);
     }
     out_puts(o, "\n");
@@ -264,13 +442,17 @@ static void format_table(ctx *c, cli_out *o, const char *id, const slant_result 
 
 /* ---------------------------------------------------------------- the batch's callbacks */
 
-static void error_record(cli_out *o, const slant_doc *d, const slant_error *why)
+static void error_record(const ctx *c, cli_out *o, const slant_doc *d, const slant_error *why)
 {
     out_puts(o, "{\"id\":");
     out_json_id(o, d);
+    out_kept_fields(c, o, d);
     out_puts(o, ",\"source\":");
     out_json_string(o, d->source);
-    out_printf(o, ",\"line\":%ld,\"error\":", d->line);
+    out_printf(o, ",\"line\":%ld", d->line);
+    if (d->offset >= 0)
+        out_printf(o, ",\"offset\":%lld", d->offset + c->offset_base);
+    out_puts(o, ",\"error\":");
     out_json_string(o, why->text);
     out_puts(o, "}\n");
 }
@@ -284,13 +466,13 @@ static void on_result(void *arg, int worker, const slant_doc *d, const slant_res
     const char *id = d->id ? d->id : d->source;
     if (!r) {
         if (c->fmt == FMT_JSONL)
-            error_record(o, d, why);
+            error_record(c, o, d, why);
     } else if (c->fmt == FMT_JSONL) {
         format_jsonl(c, o, d, r, terms);
     } else if (c->fmt == FMT_TSV) {
         format_tsv(c, o, id, r, terms);
     } else {
-        format_table(c, o, id, r, terms);
+        format_table(c, o, id, d->abstain, r, terms);
     }
 }
 
@@ -358,12 +540,58 @@ static int run_batch(ctx *c, int nthreads, const slant_batch_options *base, char
     return c->status;
 }
 
+/* The width the table wraps at: the terminal's, else $COLUMNS, else 80;
+ * never under 40. */
+static size_t terminal_columns(void)
+{
+    struct winsize ws;
+    long cols = 0;
+    if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0)
+        cols = ws.ws_col;
+    if (cols <= 0 && getenv("COLUMNS"))
+        cols = strtol(getenv("COLUMNS"), NULL, 10);
+    if (cols <= 0)
+        cols = 80;
+    return cols < 40 ? 40 : (size_t)cols;
+}
+
+/* The field names of --keep, split at commas into 'copy'. Returns
+ * EXIT_OK, or the status of the error it reported. */
+static int split_keep(const char *list, char **copy, const char ***names, size_t *n)
+{
+    size_t count = 1;
+    for (const char *p = list; *p; p++)
+        count += *p == ',';
+    *copy = strdup(list);
+    *names = calloc(count, sizeof **names);
+    *n = 0;
+    if (!*copy || !*names) {
+        cli_errorf("out of memory");
+        return EXIT_DATA;
+    }
+    for (char *field = *copy, *next; field; field = next) {
+        next = strchr(field, ',');
+        if (next)
+            *next++ = '\0';
+        if (!*field)
+            return cli_usage_error(usage, "--keep takes field names separated by commas, or "
+                                          "'all'");
+        (*names)[(*n)++] = field;
+    }
+    return EXIT_OK;
+}
+
 /* What the command line asked for. */
 typedef struct classify_args {
-    const char *model_path, *mask_field, *mask_names;
+    const char *model_path, *mask_field, *mask_names, *keep;
     int fmt, nthreads;
     enum slant_input how;
     size_t top;
+    long min_words, min_phrases;    /* -1: the default */
+    long long offset;
+    int any_language;
+    const char *globs[2][64];       /* --include, --exclude */
+    size_t nglobs[2];
 } classify_args;
 
 /* Parse the options into 'a'; returns -1 to go on, or the exit status. */
@@ -374,6 +602,10 @@ static int parse_options(int argc, char **argv, classify_args *a)
         {"top", required_argument, NULL, 'k'},   {"input", required_argument, NULL, 'i'},
         {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
         {"mask-field", required_argument, NULL, 'M'}, {"mask-names", required_argument, NULL, 'N'},
+        {"keep", required_argument, NULL, 'K'}, {"include", required_argument, NULL, 'I'},
+        {"exclude", required_argument, NULL, 'X'}, {"min-words", required_argument, NULL, 'W'},
+        {"min-phrases", required_argument, NULL, 'P'}, {"any-language", no_argument, NULL, 'L'},
+        {"no-abstain", no_argument, NULL, 'A'}, {"offset", required_argument, NULL, 'O'},
         {NULL, 0, NULL, 0}};
     int opt;
     optind = 0;
@@ -383,6 +615,34 @@ static int parse_options(int argc, char **argv, classify_args *a)
         case 'm': a->model_path = optarg; break;
         case 'M': a->mask_field = optarg; break;
         case 'N': a->mask_names = optarg; break;
+        case 'K': a->keep = optarg; break;
+        case 'O': {
+            char *end;
+            errno = 0;
+            a->offset = strtoll(optarg, &end, 10);
+            if (errno || end == optarg || *end || a->offset < 0)
+                return cli_usage_error(usage, "--offset takes a byte offset, not '%s'", optarg);
+            break;
+        }
+        case 'L': a->any_language = 1; break;
+        case 'A': a->any_language = 1; a->min_words = a->min_phrases = 0; break;
+        case 'W':
+        case 'P': {
+            long v = cli_parse_count(optarg);
+            if (v < 0)
+                return cli_usage_error(usage, "--min-%s takes a number, not '%s'",
+                                       opt == 'W' ? "words" : "phrases", optarg);
+            *(opt == 'W' ? &a->min_words : &a->min_phrases) = v;
+            break;
+        }
+        case 'I':
+        case 'X': {
+            int k = opt == 'X';
+            if (a->nglobs[k] == 64)
+                return cli_usage_error(usage, "at most 64 --include and 64 --exclude patterns");
+            a->globs[k][a->nglobs[k]++] = optarg;
+            break;
+        }
         case 'f':
             if (strcmp(optarg, "table") == 0) a->fmt = FMT_TABLE;
             else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0) a->fmt = FMT_JSONL;
@@ -421,12 +681,26 @@ static int parse_options(int argc, char **argv, classify_args *a)
 
 int cli_cmd_classify(int argc, char **argv)
 {
-    classify_args a = {.fmt = -1, .nthreads = 1, .how = SLANT_INPUT_AUTO, .top = 5};
+    classify_args a = {.fmt = -1, .nthreads = 1, .how = SLANT_INPUT_AUTO, .top = 5,
+                       .min_words = -1, .min_phrases = -1};
     int status = parse_options(argc, argv, &a);
     if (status >= 0)
         return status;
     if (a.fmt < 0)
         a.fmt = cli_use_color(stdout) || isatty(1) ? FMT_TABLE : FMT_JSONL;
+    if (a.keep && a.fmt != FMT_JSONL)
+        return cli_usage_error(usage, "--keep copies input fields into JSONL output: add "
+                                      "--format jsonl");
+    char *keep_copy = NULL;
+    const char **keep = NULL;
+    size_t nkeep = 0;
+    int keep_all = a.keep && strcmp(a.keep, "all") == 0;
+    if (a.keep && !keep_all &&
+        (status = split_keep(a.keep, &keep_copy, &keep, &nkeep)) != EXIT_OK) {
+        free(keep_copy);
+        free(keep);
+        return status;
+    }
     cli_names names = {0};
     if (a.mask_names && cli_read_names(a.mask_names, &names) < 0)
         return EXIT_DATA;
@@ -441,9 +715,10 @@ int cli_cmd_classify(int argc, char **argv)
     if (!isatty(1))
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     ctx c = {.m = m, .fmt = (enum fmt)a.fmt, .top = a.top, .top_pool = a.top,
+             .columns = terminal_columns(), .offset_base = a.offset, .keep_all = keep_all, .keep = keep, .nkeep = nkeep,
              .color = a.fmt == FMT_TABLE && cli_use_color(stdout), .status = EXIT_OK};
     if (a.fmt == FMT_TABLE && a.top != (size_t)-1)
-        c.top_pool = a.top * 4;
+        c.top_pool = a.top * 8;
     if (escape_names(&c) < 0 || alloc_terms(&c, a.nthreads) < 0) {
         cli_errorf("out of memory");
         status = EXIT_DATA;
@@ -453,6 +728,15 @@ int cli_cmd_classify(int argc, char **argv)
         o.mask_names = names.v;
         o.nmask_names = names.n;
         o.mask_field = a.mask_field;
+        o.include = a.globs[0];
+        o.ninclude = a.nglobs[0];
+        o.exclude = a.globs[1];
+        o.nexclude = a.nglobs[1];
+        if (a.min_words >= 0)
+            o.min_words = (size_t)a.min_words;
+        if (a.min_phrases >= 0)
+            o.min_phrases = (size_t)a.min_phrases;
+        o.check_language = !a.any_language;
         if (a.fmt == FMT_TSV)
             fputs("id\thead\tlabel\tscore\tpredicted\tterms\n", stdout);
         static char dash[] = "-";
@@ -464,6 +748,8 @@ int cli_cmd_classify(int argc, char **argv)
             status = EXIT_DATA;
     }
     free_terms(&c, a.nthreads);
+    free(keep_copy);
+    free(keep);
     release_names(&c);
     slant_model_free(m);
     cli_names_release(&names);

@@ -63,51 +63,24 @@ int cli_option_fallback(int opt, const char *usage, char **argv)
     return cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
 }
 
-static int readable(const char *p)
-{
-    return access(p, R_OK) == 0;
-}
-
 const char *cli_default_model(const char *given)
 {
     static char path[PATH_MAX + 64];
     if (given)
         return given;
-    const char *env = getenv("SLANT_MODEL");
-    if (env && *env)
-        return env;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            /* a checkout: ./slant or build/slant beside models/ */
-            snprintf(path, sizeof path, "%s/models/default.slant", exe);
-            if (readable(path))
-                return path;
-            snprintf(path, sizeof path, "%s/../models/default.slant", exe);
-            if (readable(path))
-                return path;
-            /* an install: PREFIX/bin/slant and PREFIX/share/slant */
-            snprintf(path, sizeof path, "%s/../share/slant/default.slant", exe);
-            if (readable(path))
-                return path;
-        }
-    }
-#ifdef SLANT_DATADIR
-    snprintf(path, sizeof path, "%s/default.slant", SLANT_DATADIR);
-    if (readable(path))
-        return path;
-#endif
-    return "models/default.slant";
+    slant_model_default_path(path, sizeof path, NULL);
+    return path;
 }
 
 slant_model *cli_load_model(const char *given, int threads)
 {
-    slant_error err;
-    const char *path = cli_default_model(given);
+    slant_error err = {0};
+    char found[PATH_MAX + 64];
+    if (!given && slant_model_default_path(found, sizeof found, &err) != SLANT_OK) {
+        cli_report(&err);   /* says where it looked */
+        return NULL;
+    }
+    const char *path = given ? given : found;
     slant_model *m = slant_model_load_threads(path, threads, &err);
     if (!m)
         cli_report(&err);
@@ -457,10 +430,9 @@ int cli_check_writable(const char *path)
 
 /* ---------------------------------------------------------------- name lists */
 
-/* The whole of a small text file, NUL-terminated; reports why not. */
-static char *read_text_file(const char *path, size_t *len)
+char *cli_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         cli_errorf("cannot open '%s': %s", path, strerror(errno));
         return NULL;
@@ -471,7 +443,8 @@ static char *read_text_file(const char *path, size_t *len)
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
         out_write(&text, chunk, got);
     int failed = ferror(f);
-    fclose(f);
+    if (f != stdin)
+        fclose(f);
     if (failed || text.failed) {
         cli_errorf(failed ? "cannot read '%s'" : "out of memory reading '%s'", path);
         out_release(&text);
@@ -485,7 +458,7 @@ int cli_read_names(const char *path, cli_names *names)
 {
     size_t len = 0, cap = 0;
     memset(names, 0, sizeof *names);
-    if (!(names->text = read_text_file(path, &len)))
+    if (!(names->text = cli_read_file(path, &len)))
         return -1;
     for (char *line = names->text, *end = names->text + len; line && line < end;) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
@@ -520,4 +493,19 @@ void cli_names_release(cli_names *names)
     free(names->v);
     free(names->text);
     memset(names, 0, sizeof *names);
+}
+
+int cli_grow(void *array, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*(void **)array, ncap * size);
+    if (!p)
+        return -1;
+    *(void **)array = p;
+    *cap = ncap;
+    return 0;
 }

@@ -30,7 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t k = 0; k < text.len; k++)
         if (text.data[k] != (want[k] ? want[k] : ' '))
             abort();
-    if (have_id != (json_is_string(i) || json_is_integer(i)))
+    if (have_id != (json_is_string(i)    ? SLANTP_JSONL_ID_STRING
+                     : json_is_integer(i) ? SLANTP_JSONL_ID_NUMBER
+                                          : 0))
         abort();
     if (json_is_string(i) && strcmp(id.data, json_string_value(i)) != 0)
         abort();

@@ -1,0 +1,167 @@
+/* slant_trace.h - provenance: families of copies and rewrites of a story,
+ * and spin (thesaurus substitution) evidence in a single text.
+ *
+ * Usage (error handling shortened):
+ *
+ *     slant_trace_options o;
+ *     slant_trace_options_init(&o);
+ *     slant_trace *t = slant_trace_new(&o, &err);
+ *     slant_trace_doc d = {.id = "a1", .text = text, .len = len};
+ *     slant_trace_add(t, &d, 1, &err);              ... and the others
+ *     slant_trace_run(t, &err);
+ *     for (size_t f = 0; f < slant_trace_nfamilies(t); f++)
+ *         for (size_t k = 0; k < slant_trace_family_size(t, f); k++) {
+ *             size_t doc = slant_trace_family_member(t, f, k);   k = 0: the original
+ *             printf("%s %s\n", slant_trace_id(t, doc),
+ *                    slant_trace_relation_name(slant_trace_relation(t, doc)));
+ *         }
+ *     slant_trace_free(t);
+ *
+ * How it works: every document's words (the classifier's tokenizer and
+ * case-folding) make overlapping 4-word shingles; a 64-bin one-permutation
+ * MinHash signature of them goes through a sort-based band join to find
+ * candidate pairs; a candidate becomes a link when the exact containment
+ * of the smaller shingle set in the larger reaches the threshold and the
+ * two share names or numbers; each document is joined to the neighbour it
+ * shares the most with, and families are what those joins connect. A
+ * family's original is its earliest dated member, else the member most
+ * covered by the others; every other member is aligned word by word with
+ * it to name its relation.
+ *
+ * Ownership and threads as in slant.h: one _free per _new, NULL accepted;
+ * strings returned are borrowed from the handle. A slant_trace is used by
+ * one thread at a time (it runs its own worker threads inside add).
+ */
+#ifndef SLANT_TRACE_H
+#define SLANT_TRACE_H
+
+#include <stddef.h>
+
+#include "slant.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================== tracing a set */
+
+typedef struct slant_trace slant_trace;
+
+/* Where a document's text comes from when it is needed again (verifying a
+ * candidate pair, aligning a family): the caller's copy, fetched by the
+ * index slant_trace_add gave it. Store a pointer to the text in *text, valid
+ * until the next call; return 0, or -1 (the error is filled by the caller's
+ * own means and the run fails with SLANT_EIO). */
+typedef int (*slant_trace_fetch_fn)(void *ctx, size_t doc, const char **text, size_t *len);
+
+typedef struct slant_trace_options {
+    /* A candidate pair is linked when at least this share of the smaller
+     * document's shingles is in the larger one. Default 0.2. */
+    double threshold;
+    int threads;                  /* signature threads; default 1 */
+    /* Documents whose 'series' strings are equal (and non-empty) are never
+     * linked: passim's series, e.g. one outlet's own updates. Default 0. */
+    int split_series;
+    /* NULL: slant_trace_add copies each text and keeps it. Otherwise texts
+     * are not kept, and are asked for through fetch (single-threaded). */
+    slant_trace_fetch_fn fetch;
+    void *fetch_ctx;
+} slant_trace_options;
+
+void slant_trace_options_init(slant_trace_options *o);
+
+slant_trace *slant_trace_new(const slant_trace_options *o, slant_error *err);
+void slant_trace_free(slant_trace *t);
+
+typedef struct slant_trace_doc {
+    const char *id;        /* required, NUL-terminated, copied */
+    const char *text;      /* UTF-8, 'len' bytes */
+    size_t len;
+    const char *date;      /* ISO 8601 "YYYY-MM-DD..." or NULL */
+    const char *series;    /* NULL or "" = none */
+    int query;             /* see slant_trace_run */
+} slant_trace_doc;
+
+/* Add 'n' documents; they get the indexes slant_trace_ndocs() had, onwards.
+ * Signatures are computed with the options' threads. */
+int slant_trace_add(slant_trace *t, const slant_trace_doc *docs, size_t n, slant_error *err);
+
+/* Find the families. When some documents were added as queries, only
+ * pairs with a query in them are considered: each query's family is what
+ * the set holds of it. Call once. */
+int slant_trace_run(slant_trace *t, slant_error *err);
+
+size_t      slant_trace_ndocs(const slant_trace *t);
+const char *slant_trace_id(const slant_trace *t, size_t doc);
+/* Candidate pairs from the band join, and pairs verified as links. */
+size_t slant_trace_ncandidates(const slant_trace *t);
+size_t slant_trace_nlinks(const slant_trace *t);
+
+/* Families, largest first (ties: by the original's index); every document
+ * is in exactly one, alone if it matched nothing. Member 0 is the original;
+ * the others follow in index order. */
+size_t slant_trace_nfamilies(const slant_trace *t);
+size_t slant_trace_family_size(const slant_trace *t, size_t family);
+size_t slant_trace_family_member(const slant_trace *t, size_t family, size_t k);
+size_t slant_trace_family_of(const slant_trace *t, size_t doc);
+
+enum slant_relation {
+    SLANT_REL_ORIGINAL,    /* the family's original, or a document alone */
+    SLANT_REL_VERBATIM,    /* the same words */
+    SLANT_REL_FURNITURE,   /* the same words inside page furniture */
+    SLANT_REL_EDITED,      /* sentences added or removed */
+    SLANT_REL_SPUN,        /* words swapped in place (see substitutions) */
+    SLANT_REL_REWRITTEN    /* new wording, same names and numbers */
+};
+const char *slant_trace_relation_name(enum slant_relation r);   /* "verbatim", ... */
+
+/* How a document relates to its family's original. */
+typedef struct slant_trace_relation_info {
+    enum slant_relation relation;
+    double containment;    /* share of the smaller shingle set in the larger */
+    double kept;           /* share of the original's words kept, in order */
+    double names_kept;     /* share of the original's names and numbers kept */
+    size_t words_added, words_removed;      /* outside substitutions */
+    size_t nsubstitutions;
+} slant_trace_relation_info;
+enum slant_relation slant_trace_relation(const slant_trace *t, size_t doc);
+void slant_trace_relation_get(const slant_trace *t, size_t doc, slant_trace_relation_info *out);
+
+/* A word-level substitution: the original's words and this document's,
+ * with byte spans in each text. */
+typedef struct slant_trace_subst {
+    const char *from, *to;           /* borrowed */
+    size_t from_start, from_end;     /* in the original */
+    size_t to_start, to_end;         /* in this document */
+} slant_trace_subst;
+/* The k-th substitution (k < info.nsubstitutions), or NULL. */
+const slant_trace_subst *slant_trace_substitution(const slant_trace *t, size_t doc, size_t k);
+
+/* ======================================================== spin in one text */
+
+typedef struct slant_spin_table slant_spin_table;
+
+/* Load a collocation table written by training/collocations.py. */
+slant_spin_table *slant_spin_load(const char *path, slant_error *err);
+void slant_spin_free(slant_spin_table *s);
+size_t slant_spin_ncollocations(const slant_spin_table *s);
+
+/* A fixed phrase broken by a synonym: "Top Minister" for "prime minister". */
+typedef struct slant_spin_hit {
+    size_t start, end;            /* byte span of the two words in the text */
+    char found[96];               /* the words as written */
+    char collocation[96];         /* the phrase they stand for, lower case */
+} slant_spin_hit;
+
+/* Scan a text for bigrams that are a known collocation with one word
+ * replaced by a thesaurus synonym, where the collocation itself does not
+ * appear in the text. Stores up to 'max' hits in 'out' (may be NULL to
+ * count); returns the number found, or (size_t)-1 out of memory (err
+ * filled). Thread-safe: the table is read-only. */
+size_t slant_spin_scan(const slant_spin_table *s, const char *text, size_t len,
+                       slant_spin_hit *out, size_t max, slant_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLANT_TRACE_H */

@@ -1,0 +1,12 @@
+/* input.h - reading the documents of a file or a directory into a batch
+ * (input.c), for slant_batch_submit_file. */
+#ifndef SLANT_INPUT_H
+#define SLANT_INPUT_H
+
+#include "core.h"
+
+/* Submit every document of 'path' to 'b', read as 'o' and 'how' say. */
+int slantp_submit_path(slant_batch *b, const slant_batch_options *o, const char *path,
+                       enum slant_input how, slant_error *err);
+
+#endif
