@@ -221,7 +221,7 @@ static void cell_free(audit_cell *c)
     free(c->npred);
     free(c->sum_p);
     free(c->sum_p2);
-    free(c->nabstain);
+    free(c->nnolabel);
     free(c->tab);
     free(c);
 }
@@ -236,8 +236,8 @@ static audit_cell *cell_new(const audit_spec *s, const char *key, size_t len)
     c->npred = calloc(L, sizeof *c->npred);
     c->sum_p = calloc(L, sizeof *c->sum_p);
     c->sum_p2 = calloc(L, sizeof *c->sum_p2);
-    c->nabstain = calloc(s->nheads + 1, sizeof *c->nabstain);
-    if (!c->key || !c->npred || !c->sum_p || !c->sum_p2 || !c->nabstain) {
+    c->nnolabel = calloc(s->nheads + 1, sizeof *c->nnolabel);
+    if (!c->key || !c->npred || !c->sum_p || !c->sum_p2 || !c->nnolabel) {
         cell_free(c);
         return NULL;
     }
@@ -620,6 +620,7 @@ static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *re
 static void add_labels(const audit_spec *s, audit_cell *c, const audit_doc *d)
 {
     c->ndocs++;
+    c->nabstained += (uint64_t)d->abstained;
     for (size_t l = 0; l < s->nlabels_total; l++) {
         uint64_t p = get_u32(d->prob + 4 * l);
         c->npred[l] += d->pred[l];
@@ -632,7 +633,7 @@ static void add_labels(const audit_spec *s, audit_cell *c, const audit_doc *d)
         int any = 0;
         for (size_t l = 0; l < s->nlabels[h]; l++)
             any |= d->pred[s->first[h] + l];
-        c->nabstain[h] += !any;
+        c->nnolabel[h] += !any;
     }
 }
 
@@ -722,6 +723,7 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
 {
     const audit_spec *sp = &dst->spec;
     d->ndocs += s->ndocs;
+    d->nabstained += s->nabstained;
     d->ntokens += s->ntokens;
     for (size_t l = 0; l < sp->nlabels_total; l++) {
         d->npred[l] += s->npred[l];
@@ -729,7 +731,7 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
         d->sum_p2[l] += s->sum_p2[l];
     }
     for (size_t h = 0; h < sp->nheads; h++)
-        d->nabstain[h] += s->nabstain[h];
+        d->nnolabel[h] += s->nnolabel[h];
     for (size_t i = 0; i < s->nex; i++) {
         const audit_id *x = &src->ids[s->ex[i]];
         uint32_t ref = UINT32_MAX;

@@ -88,7 +88,10 @@ typedef struct audit_cell {
     uint64_t *npred;        /* per label: documents it was predicted for */
     uint64_t *sum_p;        /* per label: sum of probabilities, units of 1e-9 */
     uint64_t *sum_p2;       /* per label: sum of squared probabilities, units of 1e-9 */
-    uint64_t *nabstain;     /* per head: documents with no label predicted */
+    uint64_t *nnolabel;     /* per head: documents with no label predicted */
+    uint64_t nabstained;    /* documents the classifier abstained on (too short,
+                               not its language, too little evidence): counted
+                               in the shares all the same, as classify labels them */
     uint32_t ex[AUDIT_EXAMPLES];   /* example documents (id table), by hash */
     size_t nex;
     audit_entry *tab;       /* open addressing on fid; NULL if no phrases */
@@ -192,6 +195,7 @@ typedef struct audit_doc {
     const unsigned char *feat;          /* nfeat x (u32 fid, u32 count) */
     size_t nsurf;
     const unsigned char *surf;          /* nsurf x (u32 fid, u32 len, bytes) */
+    int abstained;                      /* slant_doc.abstain was set */
 } audit_doc;
 
 /* Add a classified document; a failed one. -1 when out of memory (the
@@ -240,7 +244,8 @@ size_t audit_bucket(const char *date, size_t len, enum audit_unit unit, char out
 /* Pack a classified document into 'out' (the worker side). 'record' is its
  * JSONL line (NULL for a text document), 'id' its id. */
 void audit_record_write(const audit *a, const slant_result *r, const char *id,
-                        const char *record, size_t record_len, slant_buffer *out);
+                        const char *record, size_t record_len, int abstained,
+                        slant_buffer *out);
 /* Unpack; -1 when the bytes are not a record. */
 int audit_record_read(const audit *a, const char *p, size_t n, audit_doc *d);
 

@@ -16,7 +16,7 @@
  *             documents, referred to below by their index.
  *   surfaces: u n, n x (u feature id delta, w hash, s text), by feature.
  *   dims:     u n, per dim: s name, u kind, u field, u phrases, u ncells,
- *             per cell (by key): s key, u docs, u phrase occurrences,
+ *             per cell (by key): s key, u docs, u abstained, u phrase occurrences,
  *             per label (u predicted, u sum, u sum of squares), per head
  *             u abstentions, u nex, nex x u id, u nentries, per entry (by
  *             feature id): u feature id delta, u docs, u count, u id.
@@ -129,6 +129,7 @@ static int put_cell(slant_buffer *b, const audit *a, const audit_cell *c, const 
     const audit_spec *s = &a->spec;
     put_s(b, c->key);
     put_u(b, c->ndocs);
+    put_u(b, c->nabstained);
     put_u(b, c->ntokens);
     for (size_t l = 0; l < s->nlabels_total; l++) {
         put_u(b, c->npred[l]);
@@ -136,7 +137,7 @@ static int put_cell(slant_buffer *b, const audit *a, const audit_cell *c, const 
         put_u(b, c->sum_p2[l]);
     }
     for (size_t h = 0; h < s->nheads; h++)
-        put_u(b, c->nabstain[h]);
+        put_u(b, c->nnolabel[h]);
     put_u(b, c->nex);
     for (size_t i = 0; i < c->nex; i++)
         put_u(b, rank[c->ex[i]]);
@@ -409,6 +410,7 @@ static void get_cell(rd *r, audit *a, audit_dim *d, const uint32_t *ref, size_t 
         return;
     }
     c->ndocs = get_u(r);
+    c->nabstained = get_u(r);
     c->ntokens = get_u(r);
     for (size_t l = 0; l < s->nlabels_total; l++) {
         c->npred[l] = get_u(r);
@@ -416,7 +418,7 @@ static void get_cell(rd *r, audit *a, audit_dim *d, const uint32_t *ref, size_t 
         c->sum_p2[l] = get_u(r);
     }
     for (size_t h = 0; h < s->nheads; h++)
-        c->nabstain[h] = get_u(r);
+        c->nnolabel[h] = get_u(r);
     c->nex = get_n(r, AUDIT_EXAMPLES);
     for (size_t i = 0; i < c->nex && !r->bad; i++) {
         size_t k = get_n(r, nids ? nids - 1 : 0);

@@ -334,6 +334,11 @@ static void header(slant_buffer *b, const audit *a, const audit_dim *main)
     put(b, style);
     put(b, "</head><body>\n<h1>Framing audit</h1>\n<p class=sub>");
     putf(b, "%llu documents classified", (unsigned long long)a->ndocs);
+    const audit_cell *all = find_cell(find_dim(a, AUDIT_DIM_ALL), "all");
+    if (all && all->nabstained)
+        putf(b, " (on %llu the classifier abstained: too short, another language or too "
+                "little evidence; they are counted all the same)",
+             (unsigned long long)all->nabstained);
     if (a->nfailed)
         putf(b, ", %llu records could not be read", (unsigned long long)a->nfailed);
     put(b, "; groups by <b>");

@@ -3,7 +3,7 @@
  * document that the aggregating thread adds (audit.c).
  *
  * A record is native-endian (it never leaves the process):
- *   u64 id hash, u32 id length, id bytes,
+ *   u64 id hash, u8 abstained, u32 id length, id bytes,
  *   per --by field: u32 length (UINT32_MAX: missing), bytes,
  *   with a time field: u32 length (0: unknown), bytes,
  *   per label: u32 probability in units of 1e-9, then per label: u8 predicted,
@@ -381,12 +381,15 @@ static void write_keys(const audit *a, const char *record, size_t record_len, sl
 }
 
 void audit_record_write(const audit *a, const slant_result *r, const char *id,
-                        const char *record, size_t record_len, slant_buffer *out)
+                        const char *record, size_t record_len, int abstained,
+                        slant_buffer *out)
 {
     const audit_spec *s = &a->spec;
     size_t id_len = id ? strlen(id) : 0;
     uint64_t hash = audit_id_hash(id ? id : "", id_len);
+    unsigned char ab = abstained != 0;
     slant_buffer_write(out, &hash, 8);
+    slant_buffer_write(out, &ab, 1);
     put_str(out, id ? id : "", id_len);
     write_keys(a, record, record_len, out);
     for (size_t h = 0; h < s->nheads; h++)
@@ -505,6 +508,9 @@ int audit_record_read(const audit *a, const char *p, size_t n, audit_doc *d)
     if (get_bytes(&r, 8, &at) < 0)
         return -1;
     memcpy(&d->hash, at, 8);
+    if (get_bytes(&r, 1, &at) < 0)
+        return -1;
+    d->abstained = *at != 0;
     if (get_str(&r, &d->id, &d->id_len) < 0 || !d->id)
         return -1;
     for (size_t i = 0; i < s->nby; i++)

@@ -179,7 +179,7 @@ static json_t *cell_heads_json(const audit *a, const audit_cell *c)
                           "mean_probability_ci", json_ci(mlo, mhi)));
         }
         json_object_set_new(heads, s->head[h],
-            json_pack("{s:I,s:o}", "abstained", (json_int_t)c->nabstain[h], "labels", labels));
+            json_pack("{s:I,s:o}", "no_label", (json_int_t)c->nnolabel[h], "labels", labels));
     }
     return heads;
 }
@@ -229,8 +229,9 @@ static json_t *dim_json(const audit *a, const slant_model *m, const audit_dim *d
         json_t *ex = json_array();
         for (size_t e = 0; e < c->nex; e++)
             json_array_append_new(ex, json_string(a->ids[c->ex[e]].id));
-        json_t *g = json_pack("{s:s,s:s,s:I,s:I,s:o,s:o}", "group", group, "period", period,
-                              "documents", (json_int_t)c->ndocs, "phrase_occurrences",
+        json_t *g = json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o}", "group", group, "period",
+                              period, "documents", (json_int_t)c->ndocs, "abstained",
+                              (json_int_t)c->nabstained, "phrase_occurrences",
                               (json_int_t)c->ntokens, "examples", ex, "heads",
                               cell_heads_json(a, c));
         if (d->phrases)
@@ -376,10 +377,10 @@ static void csv_headers(const audit *a, slant_buffer *groups, slant_buffer *labe
                         slant_buffer *phrases, slant_buffer *examples)
 {
     const audit_spec *s = &a->spec;
-    const char *g = "dimension,group,period,documents,phrase_occurrences";
+    const char *g = "dimension,group,period,documents,abstained,phrase_occurrences";
     slant_buffer_write(groups, g, strlen(g));
     for (size_t h = 0; h < s->nheads; h++) {
-        slant_buffer_write(groups, ",abstained_", 11);
+        slant_buffer_write(groups, ",no_label_", 10);
         slant_buffer_write(groups, s->head[h], strlen(s->head[h]));
     }
     slant_buffer_write(groups, "\n", 1);
@@ -414,9 +415,10 @@ static int csv_tables(const audit *a, const slant_model *m, slant_buffer t[4])
             const audit_cell *c = cells[k];
             csv_key(&t[0], d, c);
             csv_int(&t[0], c->ndocs);
+            csv_int(&t[0], c->nabstained);
             csv_int(&t[0], c->ntokens);
             for (size_t h = 0; h < a->spec.nheads; h++)
-                csv_int(&t[0], c->nabstain[h]);
+                csv_int(&t[0], c->nnolabel[h]);
             slant_buffer_write(&t[0], "\n", 1);
             csv_labels_rows(&t[1], a, d, c);
             csv_phrase_rows(&t[2], a, m, d, c, c->top, c->ntop);

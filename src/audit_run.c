@@ -82,7 +82,7 @@ static void on_result(void *ctx, int worker, const slant_doc *doc, const slant_r
     }
     s->len = 0;
     s->failed = 0;
-    audit_record_write(l, res, doc->id, doc->record, doc->record_len, s);
+    audit_record_write(l, res, doc->id, doc->record, doc->record_len, doc->abstain != NULL, s);
     if (s->failed || audit_record_read(l, s->data, s->len, &d) < 0 || audit_add(l, &d) < 0)
         r->local_failed[worker] = 1;
 }
