@@ -1,7 +1,8 @@
 /* audit.c - the aggregate of a bulk audit: groups (cells) of documents by
  * each grouping (dimension), their counts, label sums and phrase counts.
  *
- * Only the aggregating thread touches an aggregate. Every quantity is an
+ * One thread at a time touches an aggregate (each worker has its own, see
+ * audit_run.c). Every quantity is an
  * integer sum or a minimum by (hash, text), both independent of the order
  * documents arrive in, which is what makes a merge of shards equal to one
  * run. Memory grows with groups and the phrases they use, never with the

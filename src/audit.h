@@ -1,12 +1,12 @@
 /* audit.h - bulk audits ('slant audit'): what the audit modules share.
  *
- * The pipeline: a worker classifies a document and packs what the audit
- * needs into a small binary record (audit_record.c); the submitting thread
- * adds the records to an aggregate in input order (audit.c); the aggregate
- * is saved as a partial file and read back, merged with others
- * (audit_file.c); the renders (summary.json, CSV tables, report.html) are
- * a function of the aggregate and the model alone (audit_report.c,
- * audit_html.c).
+ * The pipeline (audit_run.c): a worker classifies a document, packs what
+ * the audit needs into a small binary record (audit_record.c) and adds it
+ * to an aggregate of its own (audit.c); at checkpoints the workers'
+ * aggregates are merged into the run's, which is saved as a partial file
+ * and read back, or merged with other shards' (audit_file.c); the renders
+ * (summary.json, CSV tables, report.html) are a function of the aggregate
+ * and the model alone (audit_report.c, audit_html.c).
  *
  * Everything in an aggregate is an integer count or sum (probabilities in
  * units of 1e-9) or a minimum under a fixed order (example documents are
@@ -154,7 +154,8 @@ typedef struct audit {
     size_t ndims;
     audit_surface *surface;     /* per feature */
     /* per feature, for the workers: whether it is counted, and which
-     * surfaces could still win; written only by the aggregating thread */
+     * surfaces could still win; read and written by the one thread that
+     * owns the aggregate (atomic, so that a reader elsewhere is defined) */
     audit_bar *surface_bar;
     audit_id *ids;
     size_t nids, ids_cap;

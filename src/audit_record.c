@@ -1,6 +1,6 @@
 /* audit_record.c - the worker's side of an audit: a JSONL record's group
  * fields, its date's time bucket, and the compact record of a classified
- * document that the aggregating thread adds (audit.c).
+ * document that is then added to an aggregate (audit.c).
  *
  * A record is native-endian (it never leaves the process):
  *   u64 id hash, u8 abstained, u32 id length, id bytes,
