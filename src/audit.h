@@ -320,8 +320,10 @@ uint64_t *audit_dim_totals(const audit *a, const audit_dim *d, uint64_t *n);
 size_t audit_top_phrases(const audit_cell *c, const uint64_t *tot, uint64_t ntot,
                          const audit_render_options *o, audit_phrase *out);
 
-/* report.html into a buffer (audit_html.c), once audit_render has found
- * each cell's top phrases. */
+/* summary.json (audit_json.c) and report.html (audit_html.c) into a
+ * buffer, once audit_render has found each cell's top phrases. */
+int audit_summary_json(const audit *a, const slant_model *m, const audit_render_options *o,
+                       slant_buffer *out);
 int audit_html(const audit *a, const slant_model *m, const audit_render_options *o,
                slant_buffer *out);
 

@@ -1,5 +1,6 @@
 /* audit_report.c - from an audit's aggregate to what a researcher reads:
- * intervals, distinctive phrases, summary.json and the CSV tables.
+ * intervals, distinctive phrases, the CSV tables, and all the renders
+ * (summary.json in audit_json.c, report.html in audit_html.c).
  *
  * Every render is a function of the aggregate (and the model, for the
  * phrases' weights) computed in a fixed order, so equal aggregates give
@@ -13,7 +14,6 @@
  *     Dirichlet prior proportional to the phrase's frequency over all the
  *     groups (Monroe, Colaresi and Quinn 2008), ranked by its z-score.
  */
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,13 +129,7 @@ size_t audit_top_phrases(const audit_cell *c, const uint64_t *tot, uint64_t ntot
     return n;
 }
 
-/* ======================================================== summary.json */
-
-static char *hex64(uint64_t v, char buf[17])
-{
-    snprintf(buf, 17, "%016llx", (unsigned long long)v);
-    return buf;
-}
+/* ======================================================== shared */
 
 /* Split a cell key into the group and the period of its dimension. */
 static void split_key(const audit_dim *d, const char *key, char *group, size_t gcap,
@@ -154,126 +148,9 @@ static void split_key(const audit_dim *d, const char *key, char *group, size_t g
     }
 }
 
-static const char *const kind_names[] = {"all", "by", "time", "cross", "predicted"};
-
-static json_t *json_ci(double lo, double hi)
-{
-    return json_pack("[f,f]", lo, hi);
-}
-
-static json_t *cell_heads_json(const audit *a, const audit_cell *c)
-{
-    const audit_spec *s = &a->spec;
-    json_t *heads = json_object();
-    for (size_t h = 0; h < s->nheads; h++) {
-        json_t *labels = json_object();
-        for (size_t l = 0; l < s->nlabels[h]; l++) {
-            size_t g = s->first[h] + l;
-            double lo, hi, mean, mlo, mhi;
-            audit_wilson(c->npred[g], c->ndocs, &lo, &hi);
-            audit_mean_ci(c->ndocs, c->sum_p[g], c->sum_p2[g], &mean, &mlo, &mhi);
-            json_object_set_new(labels, s->label[g],
-                json_pack("{s:I,s:f,s:o,s:f,s:o}", "predicted", (json_int_t)c->npred[g],
-                          "share", c->ndocs ? (double)c->npred[g] / (double)c->ndocs : 0.0,
-                          "share_ci", json_ci(lo, hi), "mean_probability", mean,
-                          "mean_probability_ci", json_ci(mlo, mhi)));
-        }
-        json_object_set_new(heads, s->head[h],
-            json_pack("{s:I,s:o}", "no_label", (json_int_t)c->nnolabel[h], "labels", labels));
-    }
-    return heads;
-}
-
 static const char *phrase_text(const audit *a, const slant_model *m, uint32_t fid)
 {
     return a->surface[fid].text ? a->surface[fid].text : slant_model_feature_text(m, fid);
-}
-
-static json_t *phrases_json(const audit *a, const slant_model *m, const audit_phrase *ph,
-                            size_t n)
-{
-    const audit_spec *s = &a->spec;
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *w = json_object();
-        for (size_t h = 0; h < s->nheads; h++) {
-            json_t *wl = json_object();
-            for (size_t l = 0; l < s->nlabels[h]; l++)
-                json_object_set_new(wl, s->label[s->first[h] + l],
-                                    json_real(slant_model_weight(m, h, l, ph[i].fid)));
-            json_object_set_new(w, s->head[h], wl);
-        }
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:f,s:f,s:I,s:I,s:I,s:s,s:o}",
-            "phrase", phrase_text(a, m, ph[i].fid), "model_phrase",
-            slant_model_feature_text(m, ph[i].fid), "z", ph[i].z, "log_odds", ph[i].delta,
-            "count", (json_int_t)ph[i].count, "rest_count", (json_int_t)ph[i].rest,
-            "documents", (json_int_t)ph[i].ndocs, "example", a->ids[ph[i].ex].id,
-            "weights", w));
-    }
-    return arr;
-}
-
-static json_t *dim_json(const audit *a, const slant_model *m, const audit_dim *d)
-{
-    json_t *groups = json_array();
-    audit_cell **cells = audit_dim_sorted(d);
-    if (!cells) {
-        json_decref(groups);
-        return NULL;
-    }
-    for (size_t i = 0; i < d->ncells; i++) {
-        const audit_cell *c = cells[i];
-        char group[1024];
-        const char *period;
-        split_key(d, c->key, group, sizeof group, &period);
-        json_t *ex = json_array();
-        for (size_t e = 0; e < c->nex; e++)
-            json_array_append_new(ex, json_string(a->ids[c->ex[e]].id));
-        json_t *g = json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o}", "group", group, "period",
-                              period, "documents", (json_int_t)c->ndocs, "abstained",
-                              (json_int_t)c->nabstained, "phrase_occurrences",
-                              (json_int_t)c->ntokens, "examples", ex, "heads",
-                              cell_heads_json(a, c));
-        if (d->phrases)
-            json_object_set_new(g, "phrases", phrases_json(a, m, c->top, c->ntop));
-        json_array_append_new(groups, g);
-    }
-    free(cells);
-    return json_pack("{s:s,s:s,s:o}", "name", d->name, "kind", kind_names[d->kind], "groups",
-                     groups);
-}
-
-static json_t *summary_json(const audit *a, const slant_model *m, const audit_render_options *o)
-{
-    const audit_spec *s = &a->spec;
-    char hex[17];
-    json_t *heads = json_array(), *by = json_array(), *dims = json_array(), *fails = json_array();
-    for (size_t h = 0; h < s->nheads; h++) {
-        json_t *labels = json_array();
-        for (size_t l = 0; l < s->nlabels[h]; l++)
-            json_array_append_new(labels, json_string(s->label[s->first[h] + l]));
-        json_array_append_new(heads, json_pack("{s:s,s:b,s:o}", "name", s->head[h], "multilabel",
-                                               s->multilabel[h], "labels", labels));
-    }
-    for (size_t i = 0; i < s->nby; i++)
-        json_array_append_new(by, json_string(s->by[i]));
-    for (size_t i = 0; i < a->nfail; i++)
-        json_array_append_new(fails, json_string(a->fail[i].text));
-    for (size_t i = 0; i < a->ndims; i++) {
-        json_t *d = dim_json(a, m, &a->dims[i]);
-        if (!d)
-            break;
-        json_array_append_new(dims, d);
-    }
-    json_t *time = s->time_field ? json_pack("{s:s,s:s}", "field", s->time_field, "unit",
-                                             audit_unit_name(s->unit))
-                                 : json_null();
-    return json_pack("{s:s,s:i,s:{s:s,s:o},s:{s:o,s:o,s:f,s:I},s:I,s:I,s:I,s:o,s:o}",
-                     "format", "slant-audit-summary", "version", 1, "model", "checksum",
-                     hex64(s->model_sum, hex), "heads", heads, "options", "by", by, "time", time,
-                     "prior", o->prior, "min_count", (json_int_t)o->min_count, "records",
-                     (json_int_t)a->nrecords, "documents", (json_int_t)a->ndocs, "failed",
-                     (json_int_t)a->nfailed, "failures", fails, "dimensions", dims);
 }
 
 /* ======================================================== CSV */
@@ -488,28 +365,25 @@ int audit_render(audit *a, const slant_model *m, const audit_render_options *o,
     if (slant_model_nfeatures(m) != a->spec.nfeatures)
         return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "the model is not the audit's");
     slant_buffer t[4] = {{0}};
-    slant_buffer html = {0};
+    slant_buffer html = {0}, js = {0};
     int rc = SLANT_OK;
     if (find_tops(a, o) < 0) {
         free_tops(a);
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     }
-    json_t *j = summary_json(a, m, o);
-    char *js = j ? json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) : NULL;
-    json_decref(j);
-    if (!js || csv_tables(a, m, t) < 0 || audit_html(a, m, o, &html) < 0 || t[0].failed ||
+    if (audit_summary_json(a, m, o, &js) < 0 || csv_tables(a, m, t) < 0 || audit_html(a, m, o, &html) < 0 || t[0].failed ||
         t[1].failed || t[2].failed || t[3].failed || html.failed) {
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         goto out;
     }
-    rc = write_in(dir, "summary.json", js, strlen(js), err);
+    rc = write_in(dir, "summary.json", js.data, js.len, err);
     for (int i = 0; i < 4 && rc == SLANT_OK; i++)
         rc = write_in(dir, names[i], t[i].data ? t[i].data : "", t[i].len, err);
     if (rc == SLANT_OK)
         rc = write_in(dir, "report.html", html.data, html.len, err);
 out:
     free_tops(a);
-    free(js);
+    slant_buffer_release(&js);
     for (int i = 0; i < 4; i++)
         slant_buffer_release(&t[i]);
     slant_buffer_release(&html);

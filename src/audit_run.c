@@ -134,33 +134,39 @@ static int on_output(void *ctx, const slant_doc *doc, const slant_error *why, co
     return 0;
 }
 
-/* The workers' aggregates into the run's, and fresh ones for them (with
- * the run's bars: surfaces that cannot win any more are not sent). Only
- * when the batch is idle. */
-static int gather(run *r)
+/* The workers' aggregates into the run's and, unless it is the last time,
+ * fresh ones for them (with the run's bars: surfaces that cannot win any
+ * more are not sent). Only while the batch is idle. An empty run's
+ * aggregate is replaced by the first worker's rather than merged into. */
+static int gather(run *r, int last)
 {
     for (int w = 0; w < r->nlocal; w++) {
-        if (r->local_failed[w] || audit_merge(r->a, r->local[w]) < 0) {
-            slantp_error(&r->fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory while aggregating");
-            r->failed = 1;
-            return -1;
+        if (r->local_failed[w])
+            goto oom;
+        if (r->a->nrecords == 0 && r->a->ndims == r->local[w]->ndims) {
+            audit_free(r->a);
+            r->a = r->local[w];
+        } else {
+            if (audit_merge(r->a, r->local[w]) < 0)
+                goto oom;
+            audit_free(r->local[w]);
         }
-        audit_free(r->local[w]);
         r->local[w] = NULL;
     }
-    for (int w = 0; w < r->nlocal; w++)
-        if (!(r->local[w] = audit_new_like(r->a))) {
-            slantp_error(&r->fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-            r->failed = 1;
-            return -1;
-        }
+    for (int w = 0; w < r->nlocal && !last; w++)
+        if (!(r->local[w] = audit_new_like(r->a)))
+            goto oom;
     return 0;
+oom:
+    slantp_error(&r->fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory while aggregating");
+    r->failed = 1;
+    return -1;
 }
 
 /* Let the batch deliver everything submitted, gather, save. */
 static int checkpoint(run *r, slant_batch *b, slant_error *err)
 {
-    if (slant_batch_finish(b, err) != SLANT_OK || gather(r) < 0 || save_partial(r) < 0)
+    if (slant_batch_finish(b, err) != SLANT_OK || gather(r, 0) < 0 || save_partial(r) < 0)
         return -1;
     return 0;
 }
@@ -425,7 +431,7 @@ static int audit_inputs(run *r, const slant_model *m, int resuming, slant_error 
         slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     for (size_t f = (size_t)r->pr.file; f < r->pr.ninputs && rc == 0; f++)
         rc = submit_input(r, b, f, resuming && f == r->pr.file, err);
-    if (rc == 0 && (slant_batch_finish(b, err) != SLANT_OK || gather(r) < 0))
+    if (rc == 0 && (slant_batch_finish(b, err) != SLANT_OK || gather(r, 1) < 0))
         rc = -1;
     slant_batch_free(b);
     free_locals(r);

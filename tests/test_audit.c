@@ -597,10 +597,10 @@ Test(audit_cli, bad_lines_are_counted_and_outputs_are_complete_files)
     char *sp = th_path(out, "summary.json");
     size_t n;
     char *summary = th_read(sp, &n);
-    cr_assert(strstr(summary, "\"records\": 123") != NULL, "120 documents and 3 bad lines");
-    cr_assert(strstr(summary, "\"failed\": 3") != NULL);
-    cr_assert(strstr(summary, "\"group\": \"(missing)\"") != NULL, "a missing field is a group");
-    cr_assert(strstr(summary, "\"period\": \"unknown\"") != NULL, "bad dates are a period");
+    cr_assert(strstr(summary, "\"records\":123") != NULL, "120 documents and 3 bad lines");
+    cr_assert(strstr(summary, "\"failed\":3") != NULL);
+    cr_assert(strstr(summary, "\"group\":\"(missing)\"") != NULL, "a missing field is a group");
+    cr_assert(strstr(summary, "\"period\":\"unknown\"") != NULL, "bad dates are a period");
     free(summary);
     free(sp);
     /* only the finished files: no temporary left behind */
