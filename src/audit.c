@@ -561,7 +561,7 @@ static audit_entry *slot_of(audit_cell *c, uint32_t fid)
 
 int audit_cell_reserve(audit_cell *c, size_t n)
 {
-    while (2 * (c->tab_n + n + 1) > c->tab_cap)
+    while (4 * (c->tab_n + n + 1) > 3 * c->tab_cap)
         if (tab_grow(c) < 0)
             return -1;
     return 0;
@@ -569,7 +569,7 @@ int audit_cell_reserve(audit_cell *c, size_t n)
 
 audit_entry *audit_cell_entry(audit_cell *c, uint32_t fid)
 {
-    if (2 * (c->tab_n + 1) > c->tab_cap && tab_grow(c) < 0)
+    if (4 * (c->tab_n + 1) > 3 * c->tab_cap && tab_grow(c) < 0)
         return NULL;
     audit_entry *e = slot_of(c, fid);
     if (e->fid == UINT32_MAX) {
