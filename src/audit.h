@@ -296,14 +296,16 @@ typedef struct audit_render_options {
     double prior;               /* alpha_0 of the log-odds; default 1000 */
     size_t min_count;           /* phrases used fewer times in a group are not ranked; 3 */
     const char *link;           /* example links: "{id}" is replaced; NULL: no links */
+    int threads;                /* files made side by side; default 1 */
 } audit_render_options;
 void audit_render_options_init(audit_render_options *o);
 
-/* Write summary.json, groups.csv, labels.csv, phrases.csv and report.html
- * into 'dir', each atomically. 'm' gives the phrases' weights: it must be
- * the model of the audit (same checksum). */
+/* Write summary.json, groups.csv, labels.csv, phrases.csv, examples.csv
+ * and report.html into 'dir', each atomically, and first partial.slaud
+ * with 'pr' when that is not NULL. 'm' gives the phrases' weights: it
+ * must be the model of the audit (same checksum). */
 int audit_render(audit *a, const slant_model *m, const audit_render_options *o,
-                 const char *dir, slant_error *err);
+                 const audit_progress *pr, const char *dir, slant_error *err);
 
 /* The distinctive phrases of one cell (audit_report.c), best first. */
 typedef struct audit_phrase {

@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdatomic.h>
+
 #include "core.h"
+#include "threads.h"
 #include "io.h"
 #include "audit.h"
 
@@ -78,6 +81,7 @@ void audit_render_options_init(audit_render_options *o)
     o->max_groups = 12;
     o->prior = 1000;
     o->min_count = 3;
+    o->threads = 1;
 }
 
 /* ======================================================== phrases */
@@ -356,36 +360,91 @@ static void free_tops(audit *a)
         }
 }
 
-int audit_render(audit *a, const slant_model *m, const audit_render_options *o,
-                 const char *dir, slant_error *err)
+/* The bytes of every file, made by a few threads side by side: each
+ * takes the next file from 'next' until there is none. The aggregate is
+ * only read (the phrases were found before). */
+typedef struct render_job {
+    const audit *a;
+    const slant_model *m;
+    const audit_render_options *o;
+    const audit_progress *pr;       /* also the partial file when not NULL */
+    slant_buffer partial, js, t[4], html;
+    int bad;                        /* some part failed (out of memory) */
+    atomic_int next, done_bad;
+} render_job;
+
+enum { JOB_PARTIAL, JOB_JSON, JOB_CSV, JOB_HTML, NJOBS };
+
+static void *render_worker(void *arg)
 {
-    slantp_error_clear(err);
+    render_job *j = arg;
+    for (int k; (k = atomic_fetch_add(&j->next, 1)) < NJOBS;) {
+        int bad = 0;
+        switch (k) {
+        case JOB_PARTIAL:
+            bad = j->pr && audit_save_bytes(j->a, j->pr, &j->partial) < 0;
+            break;
+        case JOB_JSON:
+            bad = audit_summary_json(j->a, j->m, j->o, &j->js) < 0;
+            break;
+        case JOB_CSV:
+            bad = csv_tables(j->a, j->m, j->t) < 0 || j->t[0].failed || j->t[1].failed ||
+                  j->t[2].failed || j->t[3].failed;
+            break;
+        case JOB_HTML:
+            bad = audit_html(j->a, j->m, j->o, &j->html) < 0;
+            break;
+        }
+        if (bad)
+            atomic_store(&j->done_bad, 1);
+    }
+    return NULL;
+}
+
+/* Write them, the partial file first: renders never stand beside a
+ * partial file older than them. */
+static int write_all(render_job *j, const char *dir, slant_error *err)
+{
     static const char *const names[4] = {"groups.csv", "labels.csv", "phrases.csv",
                                          "examples.csv"};
+    int rc = SLANT_OK;
+    if (j->pr)
+        rc = write_in(dir, "partial.slaud", j->partial.data, j->partial.len, err);
+    if (rc == SLANT_OK)
+        rc = write_in(dir, "summary.json", j->js.data, j->js.len, err);
+    for (int i = 0; i < 4 && rc == SLANT_OK; i++)
+        rc = write_in(dir, names[i], j->t[i].data ? j->t[i].data : "", j->t[i].len, err);
+    if (rc == SLANT_OK)
+        rc = write_in(dir, "report.html", j->html.data, j->html.len, err);
+    return rc;
+}
+
+int audit_render(audit *a, const slant_model *m, const audit_render_options *o,
+                 const audit_progress *pr, const char *dir, slant_error *err)
+{
+    slantp_error_clear(err);
     if (slant_model_nfeatures(m) != a->spec.nfeatures)
         return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "the model is not the audit's");
-    slant_buffer t[4] = {{0}};
-    slant_buffer html = {0}, js = {0};
-    int rc = SLANT_OK;
+    render_job j = {.a = a, .m = m, .o = o, .pr = pr};
+    atomic_init(&j.next, 0);
+    atomic_init(&j.done_bad, 0);
+    int rc;
     if (find_tops(a, o) < 0) {
-        free_tops(a);
-        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-    }
-    if (audit_summary_json(a, m, o, &js) < 0 || csv_tables(a, m, t) < 0 || audit_html(a, m, o, &html) < 0 || t[0].failed ||
-        t[1].failed || t[2].failed || t[3].failed || html.failed) {
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         goto out;
     }
-    rc = write_in(dir, "summary.json", js.data, js.len, err);
-    for (int i = 0; i < 4 && rc == SLANT_OK; i++)
-        rc = write_in(dir, names[i], t[i].data ? t[i].data : "", t[i].len, err);
-    if (rc == SLANT_OK)
-        rc = write_in(dir, "report.html", html.data, html.len, err);
+    slantp_threads_run(o->threads > 1 ? (o->threads < NJOBS ? o->threads : NJOBS) : 1,
+                       render_worker, &j);
+    if (atomic_load(&j.done_bad) || j.partial.failed || j.js.failed || j.html.failed)
+        rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    else
+        rc = write_all(&j, dir, err);
 out:
     free_tops(a);
-    slant_buffer_release(&js);
+    slant_buffer_release(&j.partial);
+    slant_buffer_release(&j.js);
     for (int i = 0; i < 4; i++)
-        slant_buffer_release(&t[i]);
-    slant_buffer_release(&html);
+        slant_buffer_release(&j.t[i]);
+    slant_buffer_release(&j.html);
     return rc;
 }

@@ -367,15 +367,17 @@ static void summarize(const audit *a, uint64_t before, slant_audit_summary *s)
     snprintf(s->grouping, sizeof s->grouping, "%s", d->name);
 }
 
-static int render(audit *a, const slant_model *m, const slant_audit_options *o, const char *out,
-                  slant_error *err)
+/* The renders, and the partial file first when 'pr' is given. */
+static int render(audit *a, const slant_model *m, const slant_audit_options *o,
+                  const audit_progress *pr, const char *out, slant_error *err)
 {
     audit_render_options ro;
     audit_render_options_init(&ro);
     ro.link = o->link;
+    ro.threads = o->threads;
     if (o->top_phrases)
         ro.top_phrases = o->top_phrases;
-    return audit_render(a, m, &ro, out, err);
+    return audit_render(a, m, &ro, pr, out, err);
 }
 
 /* ======================================================== runs */
@@ -499,7 +501,7 @@ int slant_audit_run(const slant_model *m, const char *const *inputs, size_t ninp
     if (!r.pr.done && audit_inputs(&r, m, resuming, err) < 0)
         goto out;
     r.pr.done = 1;
-    if (save_partial(&r) < 0 || render(r.a, m, o, out, err) != SLANT_OK)
+    if (render(r.a, m, o, &r.pr, out, err) != SLANT_OK)
         goto out;
     summarize(r.a, before, sum);
     rc = SLANT_OK;
@@ -576,7 +578,6 @@ int slant_audit_merge(const slant_model *m, const char *const *shards, size_t ns
 {
     slantp_error_clear(err);
     audit *all = NULL;
-    char *dst = NULL;
     audit_progress pr = {0};
     int rc = -1;
     pr.merged = pr.done = 1;
@@ -591,15 +592,14 @@ int slant_audit_merge(const slant_model *m, const char *const *shards, size_t ns
         slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "no shard to merge");
         goto out;
     }
-    if (make_dir(out, err) < 0 || check_model(all, m, o, err) < 0 || !(dst = join(out, PARTIAL)) ||
-        audit_save(all, &pr, dst, err) != SLANT_OK || render(all, m, o, out, err) != SLANT_OK)
+    if (make_dir(out, err) < 0 || check_model(all, m, o, err) < 0 ||
+        render(all, m, o, &pr, out, err) != SLANT_OK)
         goto out;
     summarize(all, 0, sum);
     rc = 0;
 out:
     if (rc < 0 && err && err->code == SLANT_OK)
         slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-    free(dst);
     audit_free(all);
     return rc < 0 ? (err ? err->code : SLANT_EINVAL) : SLANT_OK;
 }
@@ -614,7 +614,7 @@ int slant_audit_report(const slant_model *m, const char *dir, const char *out,
     if (!out)
         out = dir;
     if (a && make_dir(out, err) == 0 && check_model(a, m, o, err) == 0)
-        rc = render(a, m, o, out, err);
+        rc = render(a, m, o, NULL, out, err);
     else if (err && err->code != SLANT_OK)
         rc = err->code;
     free(path);
