@@ -107,13 +107,14 @@ $(BUILD)/install-dirs: FORCE | $(BUILD)
 $(BUILD)/locate.o: CPPFLAGS += $(DEFS)
 $(BUILD)/locate.o: $(BUILD)/install-dirs
 
-# Every exported symbol of the shared library is declared in slant.h,
-# and every function slant.h declares is exported.
+# Every exported symbol of the shared library is declared in a public
+# header (include/), and every function they declare is exported.
 check-exports: $(BUILD)/libslant.so
 	@nm -D --defined-only $(BUILD)/libslant.so | awk '$$2 == "T" {print $$3}' | sort > $(BUILD)/exports.txt
-	@$(CC) -E -P include/slant.h | grep -oE '\bslant_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u > $(BUILD)/declared.txt
+	@cat include/*.h | $(CC) -Iinclude -E -P - | grep -oE '\bslant_[a-z0-9_]+ *\(' | tr -d ' (' | \
+	    sort -u > $(BUILD)/declared.txt
 	@diff -u $(BUILD)/declared.txt $(BUILD)/exports.txt && \
-	    echo "check-exports: $$(wc -l < $(BUILD)/exports.txt) functions, exports match slant.h"
+	    echo "check-exports: $$(wc -l < $(BUILD)/exports.txt) functions, exports match include/*.h"
 
 $(BUILD)/slant: $(BUILD)/cli/main.o $(CLI_OBJ) $(BUILD)/libslant.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
