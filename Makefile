@@ -56,9 +56,12 @@ LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/gram.c src/calibrate.c \
           src/train.c src/threads.c src/model.c src/record.c src/batch.c src/input.c src/style.c \
           src/classify.c src/metrics.c src/decode.c src/html.c src/abstain.c src/walk.c src/locate.c \
-          src/shingle.c src/wdiff.c src/relation.c src/trace.c src/spin.c
+          src/shingle.c src/wdiff.c src/relation.c src/trace.c src/spin.c \
+          src/audit.c src/audit_record.c src/audit_file.c src/audit_report.c src/audit_html.c \
+          src/audit_run.c
 CLI_SRC = src/cli/cli.c src/cli/cmd_classify.c src/cli/cmd_train.c src/cli/cmd_report.c \
-          src/cli/output.c src/cli/cmd_trace.c src/cli/cmd_spin.c src/cli/trace_frames.c
+          src/cli/output.c src/cli/cmd_trace.c src/cli/cmd_spin.c src/cli/trace_frames.c \
+          src/cli/cmd_audit.c
 TEST_SRC = $(sort $(wildcard tests/test_*.c)) tests/helpers.c
 
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o)
@@ -203,7 +206,9 @@ tsan-run: $(BUILD)/slant
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant train -j 2 --gram-mb 20 \
 	    --out $(BUILD)/tsan-cache.slant training/data/h1.jsonl training/data/h2.jsonl \
 	    training/data/h3.jsonl training/data/h4.jsonl
-	@echo "tsan: no data races in classify -j 4 (bad records and a missing file among them), classify -j 2 or train -j 2 (whole Gram matrix and Gram cache)"
+	rm -rf $(BUILD)/tsan-audit && TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(BUILD)/slant audit -q -j 2 \
+	    --checkpoint 20 --by domain --out $(BUILD)/tsan-audit training/holdout/holdout.jsonl
+	@echo "tsan: no data races in classify -j 4 (bad records and a missing file among them), classify -j 2, train -j 2 or audit -j 2 (whole Gram matrix and Gram cache)"
 
 # libFuzzer harnesses (tests/fuzz/), each run FUZZ_SECONDS from its seed
 # corpus (tests/fuzz/corpus/NAME) under ASan and UBSan; a crash stops the run

@@ -181,6 +181,25 @@ size_t slant_result_nfeatures(const slant_result *r);
 size_t slant_result_terms(const slant_result *r, size_t head, size_t label,
                           slant_term *out, size_t max);
 
+/* The document's features one by one, i < slant_result_nfeatures(r), in
+ * the order first met: the model's feature id (0-based, below
+ * slant_model_nfeatures), and in *count how often it occurs (count may be
+ * NULL). */
+size_t slant_result_feature(const slant_result *r, size_t i, size_t *count);
+/* The words of feature i as first written in the document (white space
+ * folded); lives until the next slant_result_feature_text,
+ * slant_result_terms or slant_classify on the same workspace. NULL when
+ * out of memory. */
+const char *slant_result_feature_text(const slant_result *r, size_t i);
+
+/* The weight of 'feature' for a label (its contribution per unit of the
+ * document's normalised tf-idf value), the most common surface form seen
+ * in training, and whether it is made of function words and numbers only
+ * (what slant_result_terms sums as one term). */
+double      slant_model_weight(const slant_model *m, size_t head, size_t label, size_t feature);
+const char *slant_model_feature_text(const slant_model *m, size_t feature);
+int         slant_model_feature_style(const slant_model *m, size_t feature);
+
 /* ======================================================== batches */
 
 /* Many documents on many threads, results in input order: what

@@ -6,6 +6,7 @@
  * one contiguous row read, whatever the number of heads. Nothing is
  * allocated per document once the workspace buffers have grown.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,4 +332,43 @@ size_t slant_result_terms(const slant_result *r, size_t h, size_t l, slant_term 
         out[k].weight = ws->tmp[k].weight;
     }
     return n;
+}
+
+size_t slant_result_feature(const slant_result *r, size_t i, size_t *count)
+{
+    const slantp_docfeat *d = &r->ws->doc;
+    assert(i < d->nocc);
+    if (count)
+        *count = d->occ[i].count;
+    return d->occ[i].fid;
+}
+
+const char *slant_result_feature_text(const slant_result *r, size_t i)
+{
+    slant_workspace *ws = r->ws;
+    const slantp_docfeat *d = &ws->doc;
+    assert(i < d->nocc);
+    ws->surf.len = 0;
+    if (slantp_append_surface(&ws->surf, ws->text, &d->toks, d->occ[i].first_tok,
+                              d->occ[i].ntok) < 0)
+        return NULL;
+    return ws->surf.data;
+}
+
+double slant_model_weight(const slant_model *m, size_t h, size_t l, size_t f)
+{
+    assert(h < m->nheads && l < m->heads[h].nlabels && f < m->nfeatures);
+    return m->W[f * m->nlabels + m->heads[h].first + l];
+}
+
+const char *slant_model_feature_text(const slant_model *m, size_t f)
+{
+    assert(f < m->nfeatures);
+    return m->surface ? m->surface[f] : "";
+}
+
+int slant_model_feature_style(const slant_model *m, size_t f)
+{
+    assert(f < m->nfeatures);
+    return m->style ? m->style[f] != 0 : 0;
 }

@@ -24,6 +24,8 @@ static const char *const help_text[] = {
     "  inspect [--model MODEL]   heads, labels, settings and the heaviest phrases per label\n"
     "  trace --out DIR CORPUS..  families of copies and rewrites, and how their framing moved\n"
     "  spin FILE...              fixed phrases broken by synonyms (content-farm evidence)\n"
+    "  audit --out DIR FILE...   classify a JSONL corpus and aggregate it by group and time:\n"
+    "                            summary.json, CSV tables, report.html\n"
     "\n",
     "classify options:\n"
     "  -m, --model FILE          model file (default: $SLANT_MODEL, else the shipped model)\n"
@@ -71,6 +73,17 @@ static const char *const help_text[] = {
     "  -j, --threads N           training threads, 1 to 64 (default 2)\n"
     "      --seed N              fold shuffling seed (default 1)\n"
     "\n",
+    "audit options (also: slant audit merge --out DIR SHARD...; slant audit report DIR):\n"
+    "  -o, --out DIR             where the audit goes (partial.slaud, tables, report.html)\n"
+    "  -b, --by FIELD            group by this JSONL field (repeatable, up to 8)\n"
+    "  -t, --time FIELD:UNIT     group by a date field per day, week, month or year\n"
+    "      --resume              continue the audit in DIR after a crash or a kill\n"
+    "      --checkpoint N        save the aggregate every N records (default 100000)\n"
+    "  -k, --top K               distinctive phrases per group (default 20)\n"
+    "      --link URL            link example ids to URL, with {id} replaced\n"
+    "  -q, --quiet               no progress line on a terminal\n"
+    "  -m, --model, -j, --threads  as for classify\n"
+    "\n",
     "eval and inspect options:\n"
     "  -m, --model FILE          model file\n"
     "      --format FMT          table (default) or json\n"
@@ -115,5 +128,7 @@ int slant_cli_main(int argc, char **argv)
         return cli_cmd_trace(argc - 1, argv + 1);
     if (strcmp(cmd, "spin") == 0)
         return cli_cmd_spin(argc - 1, argv + 1);
+    if (strcmp(cmd, "audit") == 0)
+        return cli_cmd_audit(argc - 1, argv + 1);
     return cli_usage_error("slant <command> [options] [file ...]", "unknown command '%s'", cmd);
 }

@@ -21,6 +21,7 @@ int cli_cmd_eval(int argc, char **argv);
 int cli_cmd_inspect(int argc, char **argv);
 int cli_cmd_trace(int argc, char **argv);   /* cmd_trace.c */
 int cli_cmd_spin(int argc, char **argv);    /* cmd_spin.c */
+int cli_cmd_audit(int argc, char **argv);
 
 /* "slant: file:line:col: text" (or "slant: file: byte N: text", or
  * "slant: text") on stderr. */

@@ -1,0 +1,517 @@
+/* audit_report.c - from an audit's aggregate to what a researcher reads:
+ * intervals, distinctive phrases, summary.json and the CSV tables.
+ *
+ * Every render is a function of the aggregate (and the model, for the
+ * phrases' weights) computed in a fixed order, so equal aggregates give
+ * equal bytes: what makes 'audit merge' and '--resume' testable byte for
+ * byte. The statistics:
+ *   - shares of documents with a label predicted: Wilson score intervals;
+ *   - mean probabilities: normal intervals from the exact sums of the
+ *     probabilities and of their squares;
+ *   - distinctive phrases: the log-odds ratio of a phrase in a group
+ *     against the other groups of the same grouping, with an informative
+ *     Dirichlet prior proportional to the phrase's frequency over all the
+ *     groups (Monroe, Colaresi and Quinn 2008), ranked by its z-score.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "io.h"
+#include "audit.h"
+
+#define Z95 1.959963984540054
+
+/* ======================================================== statistics */
+
+void audit_wilson(uint64_t k, uint64_t n, double *lo, double *hi)
+{
+    if (n == 0) {
+        *lo = 0;
+        *hi = 1;
+        return;
+    }
+    double nn = (double)n, p = (double)k / nn, z2 = Z95 * Z95;
+    double den = 1 + z2 / nn;
+    double center = (p + z2 / (2 * nn)) / den;
+    double half = Z95 * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / den;
+    *lo = fmax(0, center - half);
+    *hi = fmin(1, center + half);
+}
+
+void audit_mean_ci(uint64_t n, uint64_t sum, uint64_t sum2, double *mean, double *lo, double *hi)
+{
+    if (n == 0) {
+        *mean = 0;
+        *lo = 0;
+        *hi = 1;
+        return;
+    }
+    double nn = (double)n, m = (double)sum / AUDIT_FIXED / nn;
+    double var = n > 1 ? ((double)sum2 / AUDIT_FIXED - nn * m * m) / (nn - 1) : 0;
+    double half = Z95 * sqrt(fmax(0, var) / nn);
+    *mean = m;
+    *lo = fmax(0, m - half);
+    *hi = fmin(1, m + half);
+}
+
+double audit_log_odds(double y_i, double n_i, double y_j, double n_j, double alpha_w,
+                      double alpha_0, double *z)
+{
+    double a = y_i + alpha_w, b = n_i + alpha_0 - y_i - alpha_w;
+    double c = y_j + alpha_w, d = n_j + alpha_0 - y_j - alpha_w;
+    if (!(a > 0 && b > 0 && c > 0 && d > 0)) {
+        *z = 0;
+        return 0;
+    }
+    double delta = log(a / b) - log(c / d);
+    *z = delta / sqrt(1 / a + 1 / c);
+    return delta;
+}
+
+void audit_render_options_init(audit_render_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->top_phrases = 20;
+    o->max_groups = 12;
+    o->prior = 1000;
+    o->min_count = 3;
+}
+
+/* ======================================================== phrases */
+
+/* Phrase occurrences of every feature over all the groups of d. */
+uint64_t *audit_dim_totals(const audit *a, const audit_dim *d, uint64_t *n)
+{
+    uint64_t *t = calloc(a->spec.nfeatures + 1, sizeof *t);
+    *n = 0;
+    if (!t)
+        return NULL;
+    for (size_t c = 0; c < d->ncells; c++) {
+        const audit_cell *cell = d->cells[c];
+        *n += cell->ntokens;
+        for (size_t i = 0; i < cell->tab_cap; i++)
+            if (cell->tab[i].fid != UINT32_MAX)
+                t[cell->tab[i].fid] += cell->tab[i].count;
+    }
+    return t;
+}
+
+/* better first: larger z, then smaller feature id */
+static int phrase_better(const audit_phrase *x, const audit_phrase *y)
+{
+    return x->z > y->z || (x->z == y->z && x->fid < y->fid);
+}
+
+size_t audit_top_phrases(const audit_cell *c, const uint64_t *tot, uint64_t ntot,
+                         const audit_render_options *o, audit_phrase *out)
+{
+    size_t n = 0, k = o->top_phrases;
+    if (!ntot)
+        return 0;
+    for (size_t i = 0; i < c->tab_cap && k; i++) {
+        const audit_entry *e = &c->tab[i];
+        if (e->fid == UINT32_MAX || e->count < o->min_count)
+            continue;
+        double alpha_w = o->prior * (double)tot[e->fid] / (double)ntot;
+        audit_phrase p = {e->fid, 0, 0, e->count, tot[e->fid] - e->count, e->ndocs, e->ex};
+        p.delta = audit_log_odds((double)e->count, (double)c->ntokens, (double)p.rest,
+                                 (double)(ntot - c->ntokens), alpha_w, o->prior, &p.z);
+        if (!(p.z > 0) || (n == k && !phrase_better(&p, &out[k - 1])))
+            continue;
+        size_t j = n < k ? n++ : k - 1;
+        for (; j > 0 && phrase_better(&p, &out[j - 1]); j--)
+            out[j] = out[j - 1];
+        out[j] = p;
+    }
+    return n;
+}
+
+/* ======================================================== summary.json */
+
+static char *hex64(uint64_t v, char buf[17])
+{
+    snprintf(buf, 17, "%016llx", (unsigned long long)v);
+    return buf;
+}
+
+/* Split a cell key into the group and the period of its dimension. */
+static void split_key(const audit_dim *d, const char *key, char *group, size_t gcap,
+                      const char **period)
+{
+    const char *sep = d->kind == AUDIT_DIM_CROSS ? strchr(key, AUDIT_SEP) : NULL;
+    if (d->kind == AUDIT_DIM_TIME) {
+        snprintf(group, gcap, "%s", "");
+        *period = key;
+    } else if (sep) {
+        snprintf(group, gcap, "%.*s", (int)(sep - key), key);
+        *period = sep + 1;
+    } else {
+        snprintf(group, gcap, "%s", key);
+        *period = "";
+    }
+}
+
+static const char *const kind_names[] = {"all", "by", "time", "cross", "predicted"};
+
+static json_t *json_ci(double lo, double hi)
+{
+    return json_pack("[f,f]", lo, hi);
+}
+
+static json_t *cell_heads_json(const audit *a, const audit_cell *c)
+{
+    const audit_spec *s = &a->spec;
+    json_t *heads = json_object();
+    for (size_t h = 0; h < s->nheads; h++) {
+        json_t *labels = json_object();
+        for (size_t l = 0; l < s->nlabels[h]; l++) {
+            size_t g = s->first[h] + l;
+            double lo, hi, mean, mlo, mhi;
+            audit_wilson(c->npred[g], c->ndocs, &lo, &hi);
+            audit_mean_ci(c->ndocs, c->sum_p[g], c->sum_p2[g], &mean, &mlo, &mhi);
+            json_object_set_new(labels, s->label[g],
+                json_pack("{s:I,s:f,s:o,s:f,s:o}", "predicted", (json_int_t)c->npred[g],
+                          "share", c->ndocs ? (double)c->npred[g] / (double)c->ndocs : 0.0,
+                          "share_ci", json_ci(lo, hi), "mean_probability", mean,
+                          "mean_probability_ci", json_ci(mlo, mhi)));
+        }
+        json_object_set_new(heads, s->head[h],
+            json_pack("{s:I,s:o}", "no_label", (json_int_t)c->nnolabel[h], "labels", labels));
+    }
+    return heads;
+}
+
+static const char *phrase_text(const audit *a, const slant_model *m, uint32_t fid)
+{
+    return a->surface[fid].text ? a->surface[fid].text : slant_model_feature_text(m, fid);
+}
+
+static json_t *phrases_json(const audit *a, const slant_model *m, const audit_phrase *ph,
+                            size_t n)
+{
+    const audit_spec *s = &a->spec;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *w = json_object();
+        for (size_t h = 0; h < s->nheads; h++) {
+            json_t *wl = json_object();
+            for (size_t l = 0; l < s->nlabels[h]; l++)
+                json_object_set_new(wl, s->label[s->first[h] + l],
+                                    json_real(slant_model_weight(m, h, l, ph[i].fid)));
+            json_object_set_new(w, s->head[h], wl);
+        }
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:f,s:f,s:I,s:I,s:I,s:s,s:o}",
+            "phrase", phrase_text(a, m, ph[i].fid), "model_phrase",
+            slant_model_feature_text(m, ph[i].fid), "z", ph[i].z, "log_odds", ph[i].delta,
+            "count", (json_int_t)ph[i].count, "rest_count", (json_int_t)ph[i].rest,
+            "documents", (json_int_t)ph[i].ndocs, "example", a->ids[ph[i].ex].id,
+            "weights", w));
+    }
+    return arr;
+}
+
+static json_t *dim_json(const audit *a, const slant_model *m, const audit_dim *d)
+{
+    json_t *groups = json_array();
+    audit_cell **cells = audit_dim_sorted(d);
+    if (!cells) {
+        json_decref(groups);
+        return NULL;
+    }
+    for (size_t i = 0; i < d->ncells; i++) {
+        const audit_cell *c = cells[i];
+        char group[1024];
+        const char *period;
+        split_key(d, c->key, group, sizeof group, &period);
+        json_t *ex = json_array();
+        for (size_t e = 0; e < c->nex; e++)
+            json_array_append_new(ex, json_string(a->ids[c->ex[e]].id));
+        json_t *g = json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o}", "group", group, "period",
+                              period, "documents", (json_int_t)c->ndocs, "abstained",
+                              (json_int_t)c->nabstained, "phrase_occurrences",
+                              (json_int_t)c->ntokens, "examples", ex, "heads",
+                              cell_heads_json(a, c));
+        if (d->phrases)
+            json_object_set_new(g, "phrases", phrases_json(a, m, c->top, c->ntop));
+        json_array_append_new(groups, g);
+    }
+    free(cells);
+    return json_pack("{s:s,s:s,s:o}", "name", d->name, "kind", kind_names[d->kind], "groups",
+                     groups);
+}
+
+static json_t *summary_json(const audit *a, const slant_model *m, const audit_render_options *o)
+{
+    const audit_spec *s = &a->spec;
+    char hex[17];
+    json_t *heads = json_array(), *by = json_array(), *dims = json_array(), *fails = json_array();
+    for (size_t h = 0; h < s->nheads; h++) {
+        json_t *labels = json_array();
+        for (size_t l = 0; l < s->nlabels[h]; l++)
+            json_array_append_new(labels, json_string(s->label[s->first[h] + l]));
+        json_array_append_new(heads, json_pack("{s:s,s:b,s:o}", "name", s->head[h], "multilabel",
+                                               s->multilabel[h], "labels", labels));
+    }
+    for (size_t i = 0; i < s->nby; i++)
+        json_array_append_new(by, json_string(s->by[i]));
+    for (size_t i = 0; i < a->nfail; i++)
+        json_array_append_new(fails, json_string(a->fail[i].text));
+    for (size_t i = 0; i < a->ndims; i++) {
+        json_t *d = dim_json(a, m, &a->dims[i]);
+        if (!d)
+            break;
+        json_array_append_new(dims, d);
+    }
+    json_t *time = s->time_field ? json_pack("{s:s,s:s}", "field", s->time_field, "unit",
+                                             audit_unit_name(s->unit))
+                                 : json_null();
+    return json_pack("{s:s,s:i,s:{s:s,s:o},s:{s:o,s:o,s:f,s:I},s:I,s:I,s:I,s:o,s:o}",
+                     "format", "slant-audit-summary", "version", 1, "model", "checksum",
+                     hex64(s->model_sum, hex), "heads", heads, "options", "by", by, "time", time,
+                     "prior", o->prior, "min_count", (json_int_t)o->min_count, "records",
+                     (json_int_t)a->nrecords, "documents", (json_int_t)a->ndocs, "failed",
+                     (json_int_t)a->nfailed, "failures", fails, "dimensions", dims);
+}
+
+/* ======================================================== CSV */
+
+static void csv_field(slant_buffer *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        slant_buffer_write(b, s, strlen(s));
+        return;
+    }
+    slant_buffer_write(b, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            slant_buffer_write(b, "\"", 1);
+        slant_buffer_write(b, p, 1);
+    }
+    slant_buffer_write(b, "\"", 1);
+}
+
+static void csv_num(slant_buffer *b, double x)
+{
+    char t[40];
+    int n = snprintf(t, sizeof t, ",%.6g", x);
+    slant_buffer_write(b, t, (size_t)n);
+}
+
+static void csv_int(slant_buffer *b, uint64_t x)
+{
+    char t[32];
+    int n = snprintf(t, sizeof t, ",%llu", (unsigned long long)x);
+    slant_buffer_write(b, t, (size_t)n);
+}
+
+/* dimension,group,period */
+static void csv_key(slant_buffer *b, const audit_dim *d, const audit_cell *c)
+{
+    char group[1024];
+    const char *period;
+    split_key(d, c->key, group, sizeof group, &period);
+    csv_field(b, d->name);
+    slant_buffer_write(b, ",", 1);
+    csv_field(b, group);
+    slant_buffer_write(b, ",", 1);
+    csv_field(b, period);
+}
+
+static void csv_labels_rows(slant_buffer *b, const audit *a, const audit_dim *d,
+                            const audit_cell *c)
+{
+    const audit_spec *s = &a->spec;
+    for (size_t h = 0; h < s->nheads; h++)
+        for (size_t l = 0; l < s->nlabels[h]; l++) {
+            size_t g = s->first[h] + l;
+            double lo, hi, mean, mlo, mhi;
+            audit_wilson(c->npred[g], c->ndocs, &lo, &hi);
+            audit_mean_ci(c->ndocs, c->sum_p[g], c->sum_p2[g], &mean, &mlo, &mhi);
+            csv_key(b, d, c);
+            slant_buffer_write(b, ",", 1);
+            csv_field(b, s->head[h]);
+            slant_buffer_write(b, ",", 1);
+            csv_field(b, s->label[g]);
+            csv_int(b, c->ndocs);
+            csv_int(b, c->npred[g]);
+            csv_num(b, c->ndocs ? (double)c->npred[g] / (double)c->ndocs : 0);
+            csv_num(b, lo);
+            csv_num(b, hi);
+            csv_num(b, mean);
+            csv_num(b, mlo);
+            csv_num(b, mhi);
+            slant_buffer_write(b, "\n", 1);
+        }
+}
+
+static void csv_phrase_rows(slant_buffer *b, const audit *a, const slant_model *m,
+                            const audit_dim *d, const audit_cell *c, const audit_phrase *ph,
+                            size_t n)
+{
+    const audit_spec *s = &a->spec;
+    for (size_t i = 0; i < n; i++) {
+        csv_key(b, d, c);
+        csv_int(b, i + 1);
+        slant_buffer_write(b, ",", 1);
+        csv_field(b, phrase_text(a, m, ph[i].fid));
+        slant_buffer_write(b, ",", 1);
+        csv_field(b, slant_model_feature_text(m, ph[i].fid));
+        csv_num(b, ph[i].z);
+        csv_num(b, ph[i].delta);
+        csv_int(b, ph[i].count);
+        csv_int(b, ph[i].rest);
+        csv_int(b, ph[i].ndocs);
+        slant_buffer_write(b, ",", 1);
+        csv_field(b, a->ids[ph[i].ex].id);
+        for (size_t h = 0; h < s->nheads; h++)
+            for (size_t l = 0; l < s->nlabels[h]; l++)
+                csv_num(b, slant_model_weight(m, h, l, ph[i].fid));
+        slant_buffer_write(b, "\n", 1);
+    }
+}
+
+static void csv_headers(const audit *a, slant_buffer *groups, slant_buffer *labels,
+                        slant_buffer *phrases, slant_buffer *examples)
+{
+    const audit_spec *s = &a->spec;
+    const char *g = "dimension,group,period,documents,abstained,phrase_occurrences";
+    slant_buffer_write(groups, g, strlen(g));
+    for (size_t h = 0; h < s->nheads; h++) {
+        slant_buffer_write(groups, ",no_label_", 10);
+        slant_buffer_write(groups, s->head[h], strlen(s->head[h]));
+    }
+    slant_buffer_write(groups, "\n", 1);
+    const char *l = "dimension,group,period,head,label,documents,predicted,share,share_lo,"
+                    "share_hi,mean_probability,mean_lo,mean_hi\n";
+    slant_buffer_write(labels, l, strlen(l));
+    const char *p = "dimension,group,period,rank,phrase,model_phrase,z,log_odds,count,"
+                    "rest_count,documents,example";
+    slant_buffer_write(phrases, p, strlen(p));
+    for (size_t h = 0; h < s->nheads; h++)
+        for (size_t k = 0; k < s->nlabels[h]; k++) {
+            slant_buffer_write(phrases, ",", 1);
+            char col[512];
+            snprintf(col, sizeof col, "weight:%s:%s", s->head[h], s->label[s->first[h] + k]);
+            csv_field(phrases, col);
+        }
+    slant_buffer_write(phrases, "\n", 1);
+    const char *e = "dimension,group,period,rank,id\n";
+    slant_buffer_write(examples, e, strlen(e));
+}
+
+/* The four tables, row by row in the canonical order. */
+static int csv_tables(const audit *a, const slant_model *m, slant_buffer t[4])
+{
+    csv_headers(a, &t[0], &t[1], &t[2], &t[3]);
+    for (size_t i = 0; i < a->ndims; i++) {
+        const audit_dim *d = &a->dims[i];
+        audit_cell **cells = audit_dim_sorted(d);
+        if (!cells)
+            return -1;
+        for (size_t k = 0; k < d->ncells; k++) {
+            const audit_cell *c = cells[k];
+            csv_key(&t[0], d, c);
+            csv_int(&t[0], c->ndocs);
+            csv_int(&t[0], c->nabstained);
+            csv_int(&t[0], c->ntokens);
+            for (size_t h = 0; h < a->spec.nheads; h++)
+                csv_int(&t[0], c->nnolabel[h]);
+            slant_buffer_write(&t[0], "\n", 1);
+            csv_labels_rows(&t[1], a, d, c);
+            csv_phrase_rows(&t[2], a, m, d, c, c->top, c->ntop);
+            for (size_t e = 0; e < c->nex; e++) {
+                csv_key(&t[3], d, c);
+                csv_int(&t[3], e + 1);
+                slant_buffer_write(&t[3], ",", 1);
+                csv_field(&t[3], a->ids[c->ex[e]].id);
+                slant_buffer_write(&t[3], "\n", 1);
+            }
+        }
+        free(cells);
+    }
+    return 0;
+}
+
+/* ======================================================== all renders */
+
+static int write_in(const char *dir, const char *name, const char *p, size_t n, slant_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return slantp_write_atomic(path, p, n, err);
+}
+
+/* Each phrase group's distinctive phrases, once for all the renders. */
+static int find_tops(audit *a, const audit_render_options *o)
+{
+    for (size_t i = 0; i < a->ndims; i++) {
+        audit_dim *d = &a->dims[i];
+        if (!d->phrases)
+            continue;
+        uint64_t ntot;
+        uint64_t *tot = audit_dim_totals(a, d, &ntot);
+        if (!tot)
+            return -1;
+        for (size_t c = 0; c < d->ncells; c++) {
+            audit_cell *cell = d->cells[c];
+            cell->top = malloc((o->top_phrases + 1) * sizeof *cell->top);
+            if (!cell->top) {
+                free(tot);
+                return -1;
+            }
+            cell->ntop = audit_top_phrases(cell, tot, ntot, o, cell->top);
+        }
+        free(tot);
+    }
+    return 0;
+}
+
+static void free_tops(audit *a)
+{
+    for (size_t i = 0; i < a->ndims; i++)
+        for (size_t c = 0; c < a->dims[i].ncells; c++) {
+            free(a->dims[i].cells[c]->top);
+            a->dims[i].cells[c]->top = NULL;
+            a->dims[i].cells[c]->ntop = 0;
+        }
+}
+
+int audit_render(audit *a, const slant_model *m, const audit_render_options *o,
+                 const char *dir, slant_error *err)
+{
+    slantp_error_clear(err);
+    static const char *const names[4] = {"groups.csv", "labels.csv", "phrases.csv",
+                                         "examples.csv"};
+    if (slant_model_nfeatures(m) != a->spec.nfeatures)
+        return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "the model is not the audit's");
+    slant_buffer t[4] = {{0}};
+    slant_buffer html = {0};
+    int rc = SLANT_OK;
+    if (find_tops(a, o) < 0) {
+        free_tops(a);
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    }
+    json_t *j = summary_json(a, m, o);
+    char *js = j ? json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(j);
+    if (!js || csv_tables(a, m, t) < 0 || audit_html(a, m, o, &html) < 0 || t[0].failed ||
+        t[1].failed || t[2].failed || t[3].failed || html.failed) {
+        rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        goto out;
+    }
+    rc = write_in(dir, "summary.json", js, strlen(js), err);
+    for (int i = 0; i < 4 && rc == SLANT_OK; i++)
+        rc = write_in(dir, names[i], t[i].data ? t[i].data : "", t[i].len, err);
+    if (rc == SLANT_OK)
+        rc = write_in(dir, "report.html", html.data, html.len, err);
+out:
+    free_tops(a);
+    free(js);
+    for (int i = 0; i < 4; i++)
+        slant_buffer_release(&t[i]);
+    slant_buffer_release(&html);
+    return rc;
+}
