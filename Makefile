@@ -263,8 +263,7 @@ install: $(BUILD)/slant $(BUILD)/libslant.a $(BUILD)/libslant.so $(BUILD)/slant.
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
 	install -m 755 $(BUILD)/slant $(DESTDIR)$(BINDIR)/slant
-	install -m 644 include/slant.h $(DESTDIR)$(INCLUDEDIR)/slant.h
-	install -m 644 include/slant_trace.h $(DESTDIR)$(INCLUDEDIR)/slant_trace.h
+	install -m 644 include/*.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(BUILD)/libslant.a $(DESTDIR)$(LIBDIR)/libslant.a
 	install -m 755 $(BUILD)/libslant.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libslant.so.$(VERSION)
 	ln -sf libslant.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libslant.so.$(SOVERSION)
