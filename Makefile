@@ -110,13 +110,14 @@ $(BUILD)/install-dirs: FORCE | $(BUILD)
 $(BUILD)/locate.o: CPPFLAGS += $(DEFS)
 $(BUILD)/locate.o: $(BUILD)/install-dirs
 
-# Every exported symbol of the shared library is declared in slant.h,
-# and every function slant.h declares is exported.
+# Every exported symbol of the shared library is declared in a public
+# header (include/), and every function they declare is exported.
 check-exports: $(BUILD)/libslant.so
 	@nm -D --defined-only $(BUILD)/libslant.so | awk '$$2 == "T" {print $$3}' | sort > $(BUILD)/exports.txt
-	@$(CC) -E -P include/slant.h | grep -oE '\bslant_[a-z0-9_]+ *\(' | tr -d ' (' | sort -u > $(BUILD)/declared.txt
+	@cat include/*.h | $(CC) -Iinclude -E -P - | grep -oE '\bslant_[a-z0-9_]+ *\(' | tr -d ' (' | \
+	    sort -u > $(BUILD)/declared.txt
 	@diff -u $(BUILD)/declared.txt $(BUILD)/exports.txt && \
-	    echo "check-exports: $$(wc -l < $(BUILD)/exports.txt) functions, exports match slant.h"
+	    echo "check-exports: $$(wc -l < $(BUILD)/exports.txt) functions, exports match include/*.h"
 
 $(BUILD)/slant: $(BUILD)/cli/main.o $(CLI_OBJ) $(BUILD)/libslant.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -262,8 +263,7 @@ install: $(BUILD)/slant $(BUILD)/libslant.a $(BUILD)/libslant.so $(BUILD)/slant.
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
 	install -m 755 $(BUILD)/slant $(DESTDIR)$(BINDIR)/slant
-	install -m 644 include/slant.h $(DESTDIR)$(INCLUDEDIR)/slant.h
-	install -m 644 include/slant_trace.h $(DESTDIR)$(INCLUDEDIR)/slant_trace.h
+	install -m 644 include/*.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(BUILD)/libslant.a $(DESTDIR)$(LIBDIR)/libslant.a
 	install -m 755 $(BUILD)/libslant.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libslant.so.$(VERSION)
 	ln -sf libslant.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libslant.so.$(SOVERSION)
