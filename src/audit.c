@@ -2,7 +2,7 @@
  * each grouping (dimension), their counts, label sums and phrase counts.
  *
  * One thread at a time touches an aggregate (each worker has its own, see
- * audit_run.c). Every quantity is an
+ * auditp_run.c). Every quantity is an
  * integer sum or a minimum by (hash, text), both independent of the order
  * documents arrive in, which is what makes a merge of shards equal to one
  * run. Memory grows with groups and the phrases they use, never with the
@@ -23,9 +23,9 @@ static char *dupstr(const char *s)
     return s ? slantp_strndup(s, strlen(s)) : NULL;
 }
 
-int audit_spec_init(audit_spec *s, const slant_model *m, uint64_t model_sum,
+int auditp_spec_init(auditp_spec *s, const slant_model *m, uint64_t model_sum,
                     const char *const *by, size_t nby, const char *time_field,
-                    enum audit_unit unit)
+                    enum auditp_unit unit)
 {
     memset(s, 0, sizeof *s);
     if (nby > AUDIT_MAX_BY)
@@ -63,11 +63,11 @@ int audit_spec_init(audit_spec *s, const slant_model *m, uint64_t model_sum,
                 goto fail;
     return 0;
 fail:
-    audit_spec_release(s);
+    auditp_spec_release(s);
     return -1;
 }
 
-void audit_spec_release(audit_spec *s)
+void auditp_spec_release(auditp_spec *s)
 {
     for (size_t i = 0; i < s->nby; i++)
         free(s->by[i]);
@@ -89,7 +89,7 @@ static int streq(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-int audit_spec_equal(const audit_spec *a, const audit_spec *b)
+int auditp_spec_equal(const auditp_spec *a, const auditp_spec *b)
 {
     if (a->nby != b->nby || !streq(a->time_field, b->time_field) || a->unit != b->unit ||
         a->model_sum != b->model_sum || a->nheads != b->nheads ||
@@ -110,25 +110,25 @@ int audit_spec_equal(const audit_spec *a, const audit_spec *b)
 
 static const char *const unit_names[] = {"none", "day", "week", "month", "year"};
 
-const char *audit_unit_name(enum audit_unit u) { return unit_names[u]; }
+const char *auditp_unit_name(enum auditp_unit u) { return unit_names[u]; }
 
-enum audit_unit audit_unit_parse(const char *s)
+enum auditp_unit auditp_unit_parse(const char *s)
 {
     for (int u = AUDIT_DAY; u <= AUDIT_YEAR; u++)
         if (strcmp(s, unit_names[u]) == 0)
-            return (enum audit_unit)u;
+            return (enum auditp_unit)u;
     return AUDIT_NONE;
 }
 
 /* ======================================================== document ids */
 
-uint64_t audit_id_hash(const char *id, size_t len)
+uint64_t auditp_id_hash(const char *id, size_t len)
 {
     return slantp_hash_bytes(id, len);
 }
 
 /* (hash, text) order: the smaller one is the example */
-static int ids_before(const audit_id *a, const audit_id *b)
+static int ids_before(const auditp_id *a, const auditp_id *b)
 {
     return a->hash != b->hash ? a->hash < b->hash : strcmp(a->id, b->id) < 0;
 }
@@ -144,7 +144,7 @@ static int id_less(uint64_t ha, const char *a, size_t alen, uint64_t hb, const c
 
 /* Rebuild the id index from the live ids: freed ids leave stale entries
  * behind (lookups skip them), which a rebuild drops. */
-static int ids_rehash(audit *a)
+static int ids_rehash(auditp *a)
 {
     size_t cap = 64;
     while (cap < 4 * (a->ids_live + 1))
@@ -168,13 +168,13 @@ static int ids_rehash(audit *a)
 }
 
 /* A new reference to the id (interned); UINT32_MAX when out of memory. */
-uint32_t audit_id_ref(audit *a, uint64_t hash, const char *id, size_t len)
+uint32_t auditp_id_ref(auditp *a, uint64_t hash, const char *id, size_t len)
 {
     if (2 * (a->ids_index_used + 1) > a->ids_index_cap && ids_rehash(a) < 0)
         return UINT32_MAX;
     size_t k = hash & (a->ids_index_cap - 1);
     for (; a->ids_index[k]; k = (k + 1) & (a->ids_index_cap - 1)) {
-        audit_id *e = &a->ids[a->ids_index[k] - 1];
+        auditp_id *e = &a->ids[a->ids_index[k] - 1];
         if (e->refs && e->hash == hash && strlen(e->id) == len && memcmp(e->id, id, len) == 0) {
             e->refs++;
             return a->ids_index[k] - 1;
@@ -194,16 +194,16 @@ uint32_t audit_id_ref(audit *a, uint64_t hash, const char *id, size_t len)
         }
         slot = (uint32_t)a->nids++;
     }
-    a->ids[slot] = (audit_id){hash, copy, 1};
+    a->ids[slot] = (auditp_id){hash, copy, 1};
     a->ids_index[k] = slot + 1;
     a->ids_index_used++;
     a->ids_live++;
     return slot;
 }
 
-static void id_unref(audit *a, uint32_t ref)
+static void id_unref(auditp *a, uint32_t ref)
 {
-    audit_id *e = &a->ids[ref];
+    auditp_id *e = &a->ids[ref];
     if (--e->refs)
         return;
     free(e->id);
@@ -214,7 +214,7 @@ static void id_unref(audit *a, uint32_t ref)
 
 /* ======================================================== cells */
 
-static void cell_free(audit_cell *c)
+static void cell_free(auditp_cell *c)
 {
     if (!c)
         return;
@@ -227,9 +227,9 @@ static void cell_free(audit_cell *c)
     free(c);
 }
 
-static audit_cell *cell_new(const audit_spec *s, const char *key, size_t len)
+static auditp_cell *cell_new(const auditp_spec *s, const char *key, size_t len)
 {
-    audit_cell *c = calloc(1, sizeof *c);
+    auditp_cell *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     size_t L = s->nlabels_total + 1;
@@ -245,7 +245,7 @@ static audit_cell *cell_new(const audit_spec *s, const char *key, size_t len)
     return c;
 }
 
-static int dim_reindex(audit_dim *d, size_t cap)
+static int dim_reindex(auditp_dim *d, size_t cap)
 {
     uint32_t *ix = calloc(cap, sizeof *ix);
     if (!ix)
@@ -264,19 +264,19 @@ static int dim_reindex(audit_dim *d, size_t cap)
 }
 
 /* The cell of 'key' in d, made if new; NULL when out of memory. */
-audit_cell *audit_dim_cell(audit_dim *d, const audit_spec *s, const char *key, size_t len)
+auditp_cell *auditp_dim_cell(auditp_dim *d, const auditp_spec *s, const char *key, size_t len)
 {
     if (d->index_cap < 2 * (d->ncells + 1) && dim_reindex(d, d->index_cap ? 2 * d->index_cap : 16) < 0)
         return NULL;
     size_t j = slantp_hash_bytes(key, len) & (d->index_cap - 1);
     for (; d->index[j]; j = (j + 1) & (d->index_cap - 1)) {
-        audit_cell *c = d->cells[d->index[j] - 1];
+        auditp_cell *c = d->cells[d->index[j] - 1];
         if (strlen(c->key) == len && memcmp(c->key, key, len) == 0)
             return c;
     }
     if (slantp_grow(&d->cells, &d->cells_cap, d->ncells + 1, sizeof *d->cells) < 0)
         return NULL;
-    audit_cell *c = cell_new(s, key, len);
+    auditp_cell *c = cell_new(s, key, len);
     if (!c)
         return NULL;
     d->cells[d->ncells++] = c;
@@ -284,10 +284,10 @@ audit_cell *audit_dim_cell(audit_dim *d, const audit_spec *s, const char *key, s
     return c;
 }
 
-static int tab_grow(audit_cell *c)
+static int tab_grow(auditp_cell *c)
 {
     size_t cap = c->tab_cap ? 2 * c->tab_cap : 256;
-    audit_entry *t = malloc(cap * sizeof *t);
+    auditp_entry *t = malloc(cap * sizeof *t);
     if (!t)
         return -1;
     for (size_t i = 0; i < cap; i++)
@@ -308,7 +308,7 @@ static int tab_grow(audit_cell *c)
 
 /* The entry of fid in c, made (count 0, no example) if new. */
 /* Offer the example (hash, id) to a bounded list sorted by (hash, id). */
-static int examples_offer(audit *a, uint32_t *ex, size_t *nex, size_t max, uint64_t hash,
+static int examples_offer(auditp *a, uint32_t *ex, size_t *nex, size_t max, uint64_t hash,
                           const char *id, size_t len, uint32_t *ref)
 {
     size_t pos = *nex;
@@ -319,7 +319,7 @@ static int examples_offer(audit *a, uint32_t *ex, size_t *nex, size_t max, uint6
     if (pos > 0 && a->ids[ex[pos - 1]].hash == hash && strlen(a->ids[ex[pos - 1]].id) == len &&
         memcmp(a->ids[ex[pos - 1]].id, id, len) == 0)
         return 0;   /* the same id again */
-    if (*ref == UINT32_MAX && (*ref = audit_id_ref(a, hash, id, len)) == UINT32_MAX)
+    if (*ref == UINT32_MAX && (*ref = auditp_id_ref(a, hash, id, len)) == UINT32_MAX)
         return -1;
     if (*nex == max)
         id_unref(a, ex[--*nex]);
@@ -332,10 +332,10 @@ static int examples_offer(audit *a, uint32_t *ex, size_t *nex, size_t max, uint6
 
 /* ======================================================== aggregates */
 
-static int add_dim(audit *a, const char *name, enum audit_dim_kind kind, size_t field,
+static int add_dim(auditp *a, const char *name, enum auditp_dim_kind kind, size_t field,
                    int phrases)
 {
-    audit_dim *d = &a->dims[a->ndims];
+    auditp_dim *d = &a->dims[a->ndims];
     memset(d, 0, sizeof *d);
     d->name = dupstr(name);
     d->kind = kind;
@@ -350,9 +350,9 @@ static int add_dim(audit *a, const char *name, enum audit_dim_kind kind, size_t 
 /* The dimensions of a spec: all; each --by field; the time; each --by
  * field by time; the predicted label of each single-label head. Phrases
  * are counted for the --by fields. */
-static int make_dims(audit *a)
+static int make_dims(auditp *a)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     a->dims = calloc(2 + 2 * s->nby + s->nheads, sizeof *a->dims);
     if (!a->dims)
         return -1;
@@ -361,11 +361,11 @@ static int make_dims(audit *a)
     for (size_t i = 0; i < s->nby && !bad; i++)
         bad = add_dim(a, s->by[i], AUDIT_DIM_BY, i, 1);
     if (s->time_field && !bad) {
-        snprintf(name, sizeof name, "%s:%s", s->time_field, audit_unit_name(s->unit));
+        snprintf(name, sizeof name, "%s:%s", s->time_field, auditp_unit_name(s->unit));
         bad = add_dim(a, name, AUDIT_DIM_TIME, 0, 0);
         for (size_t i = 0; i < s->nby && !bad; i++) {
             snprintf(name, sizeof name, "%s x %s:%s", s->by[i], s->time_field,
-                     audit_unit_name(s->unit));
+                     auditp_unit_name(s->unit));
             bad = add_dim(a, name, AUDIT_DIM_CROSS, i, 0);
         }
     }
@@ -381,9 +381,9 @@ static int make_dims(audit *a)
     return bad;
 }
 
-audit *audit_new(audit_spec *spec)
+auditp *auditp_new(auditp_spec *spec)
 {
-    audit *a = calloc(1, sizeof *a);
+    auditp *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
     a->spec = *spec;
@@ -392,18 +392,18 @@ audit *audit_new(audit_spec *spec)
     a->surface = malloc(nf * sizeof *a->surface);
     a->surface_bar = malloc(nf * sizeof *a->surface_bar);
     if (!a->surface || !a->surface_bar || make_dims(a) < 0) {
-        audit_free(a);
+        auditp_free(a);
         return NULL;
     }
     for (size_t f = 0; f < nf; f++) {
-        a->surface[f] = (audit_surface){UINT64_MAX, NULL};
+        a->surface[f] = (auditp_surface){UINT64_MAX, NULL};
         atomic_init(&a->surface_bar[f].v, UINT32_MAX);
     }
     return a;
 }
 
 /* A deep copy of a spec; -1 when out of memory (then *d is released). */
-static int spec_copy(audit_spec *d, const audit_spec *s)
+static int spec_copy(auditp_spec *d, const auditp_spec *s)
 {
     memset(d, 0, sizeof *d);
     d->nby = s->nby;
@@ -431,25 +431,25 @@ static int spec_copy(audit_spec *d, const audit_spec *s)
     for (size_t l = 0; !bad && l < s->nlabels_total; l++)
         bad |= !(d->label[l] = dupstr(s->label[l]));
     if (bad)
-        audit_spec_release(d);
+        auditp_spec_release(d);
     return bad ? -1 : 0;
 }
 
-audit *audit_new_like(const audit *a)
+auditp *auditp_new_like(const auditp *a)
 {
-    audit_spec spec;
+    auditp_spec spec;
     if (spec_copy(&spec, &a->spec) < 0)
         return NULL;
-    audit *b = audit_new(&spec);
+    auditp *b = auditp_new(&spec);
     if (!b) {
-        audit_spec_release(&spec);
+        auditp_spec_release(&spec);
         return NULL;
     }
-    audit_copy_bars(b, a);
+    auditp_copy_bars(b, a);
     return b;
 }
 
-void audit_copy_bars(audit *dst, const audit *src)
+void auditp_copy_bars(auditp *dst, const auditp *src)
 {
     for (size_t f = 0; f <= src->spec.nfeatures; f++)
         atomic_store_explicit(&dst->surface_bar[f].v,
@@ -457,7 +457,7 @@ void audit_copy_bars(audit *dst, const audit *src)
                               memory_order_relaxed);
 }
 
-int audit_use_model(audit *a, const slant_model *m)
+int auditp_use_model(auditp *a, const slant_model *m)
 {
     size_t nf = slant_model_nfeatures(m);
     if (nf != a->spec.nfeatures)
@@ -468,7 +468,7 @@ int audit_use_model(audit *a, const slant_model *m)
     return 0;
 }
 
-void audit_free(audit *a)
+void auditp_free(auditp *a)
 {
     if (!a)
         return;
@@ -493,13 +493,13 @@ void audit_free(audit *a)
     free(a->ids);
     free(a->ids_index);
     slantp_buf_release(&a->key);
-    audit_spec_release(&a->spec);
+    auditp_spec_release(&a->spec);
     free(a);
 }
 
 /* The key of document d in dimension 'dim' into buf; 0 and *len when the
  * document belongs to no cell of it (never: missing values have a group). */
-static const char *doc_key(const audit *a, const audit_dim *dim, const audit_doc *d,
+static const char *doc_key(const auditp *a, const auditp_dim *dim, const auditp_doc *d,
                            slantp_buf *buf, size_t *len)
 {
     const char *k = NULL;
@@ -551,7 +551,7 @@ static uint32_t get_u32(const unsigned char *p)
 
 /* The slot of fid in c's table: its own, or the empty one it would take.
  * The table has room (at most half full). */
-static audit_entry *slot_of(audit_cell *c, uint32_t fid)
+static auditp_entry *slot_of(auditp_cell *c, uint32_t fid)
 {
     size_t k = slantp_hash_u64(fid) & (c->tab_cap - 1);
     while (c->tab[k].fid != UINT32_MAX && c->tab[k].fid != fid)
@@ -559,7 +559,7 @@ static audit_entry *slot_of(audit_cell *c, uint32_t fid)
     return &c->tab[k];
 }
 
-int audit_cell_reserve(audit_cell *c, size_t n)
+int auditp_cell_reserve(auditp_cell *c, size_t n)
 {
     while (4 * (c->tab_n + n + 1) > 3 * c->tab_cap)
         if (tab_grow(c) < 0)
@@ -567,23 +567,23 @@ int audit_cell_reserve(audit_cell *c, size_t n)
     return 0;
 }
 
-audit_entry *audit_cell_entry(audit_cell *c, uint32_t fid)
+auditp_entry *auditp_cell_entry(auditp_cell *c, uint32_t fid)
 {
     if (4 * (c->tab_n + 1) > 3 * c->tab_cap && tab_grow(c) < 0)
         return NULL;
-    audit_entry *e = slot_of(c, fid);
+    auditp_entry *e = slot_of(c, fid);
     if (e->fid == UINT32_MAX) {
-        *e = (audit_entry){fid, UINT32_MAX, 0, 0, 0};
+        *e = (auditp_entry){fid, UINT32_MAX, 0, 0, 0};
         c->tab_n++;
     }
     return e;
 }
 
-static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *ref)
+static int add_phrases(auditp *a, auditp_cell *c, const auditp_doc *d, uint32_t *ref)
 {
     /* room for every phrase of the document first: then the slots can be
      * asked for ahead (tables of big groups do not fit in the caches) */
-    if (audit_cell_reserve(c, d->nfeat) < 0)
+    if (auditp_cell_reserve(c, d->nfeat) < 0)
         return -1;
     enum { AHEAD = 32 };
     for (size_t i = 0; i < d->nfeat && i < AHEAD; i++)
@@ -593,9 +593,9 @@ static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *re
             slantp_prefetch(&c->tab[slantp_hash_u64(get_u32(d->feat + 8 * (i + AHEAD))) &
                                     (c->tab_cap - 1)]);
         uint32_t fid = get_u32(d->feat + 8 * i), count = get_u32(d->feat + 8 * i + 4);
-        audit_entry *e = slot_of(c, fid);
+        auditp_entry *e = slot_of(c, fid);
         if (e->fid == UINT32_MAX) {
-            *e = (audit_entry){fid, UINT32_MAX, 0, 0, 0};
+            *e = (auditp_entry){fid, UINT32_MAX, 0, 0, 0};
             c->tab_n++;
         }
         e->count += count;
@@ -607,7 +607,7 @@ static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *re
              (top == e->ex_top &&
               !id_less(d->hash, d->id, d->id_len, a->ids[e->ex].hash, a->ids[e->ex].id))))
             continue;
-        if (*ref == UINT32_MAX && (*ref = audit_id_ref(a, d->hash, d->id, d->id_len)) == UINT32_MAX)
+        if (*ref == UINT32_MAX && (*ref = auditp_id_ref(a, d->hash, d->id, d->id_len)) == UINT32_MAX)
             return -1;
         if (e->ex != UINT32_MAX)
             id_unref(a, e->ex);
@@ -618,7 +618,7 @@ static int add_phrases(audit *a, audit_cell *c, const audit_doc *d, uint32_t *re
     return 0;
 }
 
-static void add_labels(const audit_spec *s, audit_cell *c, const audit_doc *d)
+static void add_labels(const auditp_spec *s, auditp_cell *c, const auditp_doc *d)
 {
     c->ndocs++;
     c->nabstained += (uint64_t)d->abstained;
@@ -638,14 +638,14 @@ static void add_labels(const audit_spec *s, audit_cell *c, const audit_doc *d)
     }
 }
 
-static int add_surfaces(audit *a, const audit_doc *d)
+static int add_surfaces(auditp *a, const auditp_doc *d)
 {
     const unsigned char *p = d->surf;
     for (size_t i = 0; i < d->nsurf; i++) {
         uint32_t fid = get_u32(p), len = get_u32(p + 4);
         const char *text = (const char *)p + 8;
         p += 8 + len;
-        audit_surface *s = &a->surface[fid];
+        auditp_surface *s = &a->surface[fid];
         if (s->text && !id_less(d->hash, text, len, s->hash, s->text))
             continue;
         if (s->text && s->hash == d->hash && strlen(s->text) == len)
@@ -656,22 +656,22 @@ static int add_surfaces(audit *a, const audit_doc *d)
         free(s->text);
         s->text = copy;
         s->hash = d->hash;
-        atomic_store_explicit(&a->surface_bar[fid].v, audit_bar_of(d->hash), memory_order_relaxed);
+        atomic_store_explicit(&a->surface_bar[fid].v, auditp_bar_of(d->hash), memory_order_relaxed);
     }
     return 0;
 }
 
-int audit_add(audit *a, const audit_doc *d)
+int auditp_add(auditp *a, const auditp_doc *d)
 {
     uint32_t ref = UINT32_MAX;     /* this document's id, interned when first needed */
     int rc = -1;
     a->nrecords++;
     a->ndocs++;
     for (size_t i = 0; i < a->ndims; i++) {
-        audit_dim *dim = &a->dims[i];
+        auditp_dim *dim = &a->dims[i];
         size_t len;
         const char *k = doc_key(a, dim, d, &a->key, &len);
-        audit_cell *c = k ? audit_dim_cell(dim, &a->spec, k, len) : NULL;
+        auditp_cell *c = k ? auditp_dim_cell(dim, &a->spec, k, len) : NULL;
         if (!c)
             goto out;
         add_labels(&a->spec, c, d);
@@ -687,7 +687,7 @@ out:
     return rc;
 }
 
-int audit_add_failure(audit *a, const char *id, const char *text)
+int auditp_add_failure(auditp *a, const char *id, const char *text)
 {
     a->nrecords++;
     a->nfailed++;
@@ -701,7 +701,7 @@ int audit_add_failure(audit *a, const char *id, const char *text)
     }
     int rc = 0;
     size_t len = b.len - 1;
-    uint64_t h = audit_id_hash(b.data, len);
+    uint64_t h = auditp_id_hash(b.data, len);
     size_t pos = a->nfail;
     while (pos > 0 && id_less(h, b.data, len, a->fail[pos - 1].hash, a->fail[pos - 1].text))
         pos--;
@@ -710,7 +710,7 @@ int audit_add_failure(audit *a, const char *id, const char *text)
         if (a->nfail == AUDIT_EXAMPLES)
             free(a->fail[--a->nfail].text);
         memmove(a->fail + pos + 1, a->fail + pos, (a->nfail - pos) * sizeof *a->fail);
-        a->fail[pos] = (audit_failure){h, b.data};
+        a->fail[pos] = (auditp_failure){h, b.data};
         a->nfail++;
         b.data = NULL;
     }
@@ -720,9 +720,9 @@ int audit_add_failure(audit *a, const char *id, const char *text)
 
 /* ======================================================== merging */
 
-static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_cell *s)
+static int merge_cell(auditp *dst, const auditp *src, auditp_cell *d, const auditp_cell *s)
 {
-    const audit_spec *sp = &dst->spec;
+    const auditp_spec *sp = &dst->spec;
     d->ndocs += s->ndocs;
     d->nabstained += s->nabstained;
     d->ntokens += s->ntokens;
@@ -734,7 +734,7 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
     for (size_t h = 0; h < sp->nheads; h++)
         d->nnolabel[h] += s->nnolabel[h];
     for (size_t i = 0; i < s->nex; i++) {
-        const audit_id *x = &src->ids[s->ex[i]];
+        const auditp_id *x = &src->ids[s->ex[i]];
         uint32_t ref = UINT32_MAX;
         int rc = examples_offer(dst, d->ex, &d->nex, AUDIT_EXAMPLES, x->hash, x->id,
                                 strlen(x->id), &ref);
@@ -743,21 +743,21 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
         if (rc < 0)
             return -1;
     }
-    if (s->tab_n && audit_cell_reserve(d, s->tab_n) < 0)
+    if (s->tab_n && auditp_cell_reserve(d, s->tab_n) < 0)
         return -1;
     for (size_t i = 0; i < s->tab_cap; i++) {
-        const audit_entry *se = &s->tab[i];
+        const auditp_entry *se = &s->tab[i];
         if (se->fid == UINT32_MAX)
             continue;
-        audit_entry *de = audit_cell_entry(d, se->fid);
+        auditp_entry *de = auditp_cell_entry(d, se->fid);
         if (!de)
             return -1;
         de->count += se->count;
         de->ndocs += se->ndocs;
-        const audit_id *x = &src->ids[se->ex];
+        const auditp_id *x = &src->ids[se->ex];
         if (de->ex != UINT32_MAX && !ids_before(x, &dst->ids[de->ex]))
             continue;
-        uint32_t ref = audit_id_ref(dst, x->hash, x->id, strlen(x->id));
+        uint32_t ref = auditp_id_ref(dst, x->hash, x->id, strlen(x->id));
         if (ref == UINT32_MAX)
             return -1;
         if (de->ex != UINT32_MAX)
@@ -768,7 +768,7 @@ static int merge_cell(audit *dst, const audit *src, audit_cell *d, const audit_c
     return 0;
 }
 
-int audit_merge(audit *dst, const audit *src)
+int auditp_merge(auditp *dst, const auditp *src)
 {
     if (dst->ndims != src->ndims)
         return -1;
@@ -777,25 +777,25 @@ int audit_merge(audit *dst, const audit *src)
     for (size_t i = 0; i < src->nfail; i++) {
         /* re-offer each sampled failure; the counts are added after */
         uint64_t nrec = dst->nrecords, nfailed = dst->nfailed;
-        if (audit_add_failure(dst, NULL, src->fail[i].text) < 0)
+        if (auditp_add_failure(dst, NULL, src->fail[i].text) < 0)
             return -1;
         dst->nrecords = nrec;
         dst->nfailed = nfailed;
     }
     dst->nfailed += src->nfailed;
     for (size_t i = 0; i < dst->ndims; i++) {
-        audit_dim *dd = &dst->dims[i];
-        const audit_dim *sd = &src->dims[i];
+        auditp_dim *dd = &dst->dims[i];
+        const auditp_dim *sd = &src->dims[i];
         for (size_t c = 0; c < sd->ncells; c++) {
             const char *k = sd->cells[c]->key;
-            audit_cell *dc = audit_dim_cell(dd, &dst->spec, k, strlen(k));
+            auditp_cell *dc = auditp_dim_cell(dd, &dst->spec, k, strlen(k));
             if (!dc || merge_cell(dst, src, dc, sd->cells[c]) < 0)
                 return -1;
         }
     }
     for (size_t f = 0; f < dst->spec.nfeatures; f++) {
-        const audit_surface *s = &src->surface[f];
-        audit_surface *d = &dst->surface[f];
+        const auditp_surface *s = &src->surface[f];
+        auditp_surface *d = &dst->surface[f];
         if (!s->text || (d->text && !id_less(s->hash, s->text, strlen(s->text), d->hash, d->text)))
             continue;
         char *copy = dupstr(s->text);
@@ -804,7 +804,7 @@ int audit_merge(audit *dst, const audit *src)
         free(d->text);
         d->text = copy;
         d->hash = s->hash;
-        atomic_store_explicit(&dst->surface_bar[f].v, audit_bar_of(s->hash), memory_order_relaxed);
+        atomic_store_explicit(&dst->surface_bar[f].v, auditp_bar_of(s->hash), memory_order_relaxed);
     }
     return 0;
 }
@@ -813,12 +813,12 @@ int audit_merge(audit *dst, const audit *src)
 
 /* Sort entries by fid: a radix sort in three passes of 11 bits (fids are
  * below 2^32), whose counts are cheap to clear; insertion for a few. */
-static void sort_by_fid(audit_entry *v, audit_entry *tmp, size_t n)
+static void sort_by_fid(auditp_entry *v, auditp_entry *tmp, size_t n)
 {
     if (n < 32) {
         for (size_t i = 1; i < n; i++)
             for (size_t j = i; j > 0 && v[j - 1].fid > v[j].fid; j--) {
-                audit_entry t = v[j];
+                auditp_entry t = v[j];
                 v[j] = v[j - 1];
                 v[j - 1] = t;
             }
@@ -836,10 +836,10 @@ static void sort_by_fid(audit_entry *v, audit_entry *tmp, size_t n)
     }
 }
 
-audit_entry *audit_cell_sorted(const audit_cell *c, size_t *n)
+auditp_entry *auditp_cell_sorted(const auditp_cell *c, size_t *n)
 {
-    audit_entry *v = malloc((c->tab_n + 1) * sizeof *v);
-    audit_entry *tmp = malloc((c->tab_n + 1) * sizeof *tmp);
+    auditp_entry *v = malloc((c->tab_n + 1) * sizeof *v);
+    auditp_entry *tmp = malloc((c->tab_n + 1) * sizeof *tmp);
     *n = 0;
     if (!v || !tmp) {
         free(v);
@@ -856,13 +856,13 @@ audit_entry *audit_cell_sorted(const audit_cell *c, size_t *n)
 
 static int by_key(const void *x, const void *y)
 {
-    const audit_cell *a = *(audit_cell *const *)x, *b = *(audit_cell *const *)y;
+    const auditp_cell *a = *(auditp_cell *const *)x, *b = *(auditp_cell *const *)y;
     return strcmp(a->key, b->key);
 }
 
-audit_cell **audit_dim_sorted(const audit_dim *d)
+auditp_cell **auditp_dim_sorted(const auditp_dim *d)
 {
-    audit_cell **v = malloc((d->ncells + 1) * sizeof *v);
+    auditp_cell **v = malloc((d->ncells + 1) * sizeof *v);
     if (!v)
         return NULL;
     memcpy(v, d->cells, d->ncells * sizeof *v);

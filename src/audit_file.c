@@ -1,4 +1,4 @@
-/* audit_file.c - partial files: an audit's aggregate and where it stands in
+/* auditp_file.c - partial files: an audit's aggregate and where it stands in
  * its inputs, saved atomically and read back (for --resume, 'audit merge'
  * and 'audit report').
  *
@@ -64,7 +64,7 @@ static void put_s(slant_buffer *b, const char *s)
     slant_buffer_write(b, s ? s : "", n);
 }
 
-static void put_spec(slant_buffer *b, const audit_spec *s)
+static void put_spec(slant_buffer *b, const auditp_spec *s)
 {
     put_u(b, s->nby);
     for (size_t i = 0; i < s->nby; i++)
@@ -84,7 +84,7 @@ static void put_spec(slant_buffer *b, const audit_spec *s)
     }
 }
 
-static void put_progress(slant_buffer *b, const audit_progress *p)
+static void put_progress(slant_buffer *b, const auditp_progress *p)
 {
     put_u(b, (uint64_t)p->merged);
     put_u(b, (uint64_t)p->done);
@@ -101,14 +101,14 @@ static void put_progress(slant_buffer *b, const audit_progress *p)
 
 static int by_hash_id(const void *x, const void *y)
 {
-    const audit_id *a = *(const audit_id *const *)x, *b = *(const audit_id *const *)y;
+    const auditp_id *a = *(const auditp_id *const *)x, *b = *(const auditp_id *const *)y;
     if (a->hash != b->hash)
         return a->hash < b->hash ? -1 : 1;
     return strcmp(a->id, b->id);
 }
 
 /* The live ids in canonical order, and each id slot's rank in it. */
-static int rank_ids(const audit *a, uint32_t **rank, const audit_id ***order, size_t *n)
+static int rank_ids(const auditp *a, uint32_t **rank, const auditp_id ***order, size_t *n)
 {
     *rank = calloc(a->nids + 1, sizeof **rank);
     *order = malloc((a->nids + 1) * sizeof **order);
@@ -124,9 +124,9 @@ static int rank_ids(const audit *a, uint32_t **rank, const audit_id ***order, si
     return 0;
 }
 
-static int put_cell(slant_buffer *b, const audit *a, const audit_cell *c, const uint32_t *rank)
+static int put_cell(slant_buffer *b, const auditp *a, const auditp_cell *c, const uint32_t *rank)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     put_s(b, c->key);
     put_u(b, c->ndocs);
     put_u(b, c->nabstained);
@@ -142,7 +142,7 @@ static int put_cell(slant_buffer *b, const audit *a, const audit_cell *c, const 
     for (size_t i = 0; i < c->nex; i++)
         put_u(b, rank[c->ex[i]]);
     size_t n;
-    audit_entry *e = c->tab ? audit_cell_sorted(c, &n) : NULL;
+    auditp_entry *e = c->tab ? auditp_cell_sorted(c, &n) : NULL;
     if (c->tab && !e)
         return -1;
     put_u(b, c->tab ? n : 0);
@@ -158,17 +158,17 @@ static int put_cell(slant_buffer *b, const audit *a, const audit_cell *c, const 
     return 0;
 }
 
-static int put_dims(slant_buffer *b, const audit *a, const uint32_t *rank)
+static int put_dims(slant_buffer *b, const auditp *a, const uint32_t *rank)
 {
     put_u(b, a->ndims);
     for (size_t i = 0; i < a->ndims; i++) {
-        const audit_dim *d = &a->dims[i];
+        const auditp_dim *d = &a->dims[i];
         put_s(b, d->name);
         put_u(b, (uint64_t)d->kind);
         put_u(b, d->field);
         put_u(b, (uint64_t)d->phrases);
         put_u(b, d->ncells);
-        audit_cell **cells = audit_dim_sorted(d);
+        auditp_cell **cells = auditp_dim_sorted(d);
         if (!cells)
             return -1;
         for (size_t c = 0; c < d->ncells; c++)
@@ -181,10 +181,10 @@ static int put_dims(slant_buffer *b, const audit *a, const uint32_t *rank)
     return 0;
 }
 
-int audit_save_bytes(const audit *a, const audit_progress *pr, slant_buffer *b)
+int auditp_save_bytes(const auditp *a, const auditp_progress *pr, slant_buffer *b)
 {
     uint32_t *rank = NULL;
-    const audit_id **order = NULL;
+    const auditp_id **order = NULL;
     size_t nids;
     int rc = -1;
     slant_buffer_write(b, MAGIC, 8);
@@ -232,12 +232,12 @@ out:
     return rc;
 }
 
-int audit_save(const audit *a, const audit_progress *pr, const char *path, slant_error *err)
+int auditp_save(const auditp *a, const auditp_progress *pr, const char *path, slant_error *err)
 {
     slantp_error_clear(err);
     slant_buffer b = {0};
     int rc;
-    if (audit_save_bytes(a, pr, &b) < 0)
+    if (auditp_save_bytes(a, pr, &b) < 0)
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     else
         rc = slantp_write_atomic(path, b.data, b.len, err);
@@ -306,7 +306,7 @@ static size_t get_n(rd *r, uint64_t max)
     return r->bad ? 0 : (size_t)v;
 }
 
-static int get_spec(rd *r, audit_spec *s)
+static int get_spec(rd *r, auditp_spec *s)
 {
     memset(s, 0, sizeof *s);
     s->nby = get_n(r, AUDIT_MAX_BY);
@@ -318,7 +318,7 @@ static int get_spec(rd *r, audit_spec *s)
         s->time_field = tf;
     else
         free(tf);
-    s->unit = (enum audit_unit)get_n(r, AUDIT_YEAR);
+    s->unit = (enum auditp_unit)get_n(r, AUDIT_YEAR);
     s->model_sum = get_w(r);
     s->nfeatures = get_n(r, UINT32_MAX - 1);
     s->nheads = get_n(r, 1024);
@@ -344,7 +344,7 @@ static int get_spec(rd *r, audit_spec *s)
     return r->bad ? -1 : 0;
 }
 
-static void get_progress(rd *r, audit_progress *p)
+static void get_progress(rd *r, auditp_progress *p)
 {
     memset(p, 0, sizeof *p);
     p->merged = get_u(r) != 0;
@@ -366,7 +366,7 @@ static void get_progress(rd *r, audit_progress *p)
         free(last);
 }
 
-void audit_progress_release(audit_progress *p)
+void auditp_progress_release(auditp_progress *p)
 {
     for (size_t i = 0; p->inputs && i < p->ninputs; i++)
         free(p->inputs[i]);
@@ -377,7 +377,7 @@ void audit_progress_release(audit_progress *p)
 
 /* The ids section: each id interned once (one reference, dropped at the
  * end of the load). */
-static uint32_t *get_ids(rd *r, audit *a, size_t *n)
+static uint32_t *get_ids(rd *r, auditp *a, size_t *n)
 {
     *n = get_n(r, (uint64_t)(r->end - r->p));
     uint32_t *ref = r->bad ? NULL : malloc((*n + 1) * sizeof *ref);
@@ -388,7 +388,7 @@ static uint32_t *get_ids(rd *r, audit *a, size_t *n)
     for (size_t i = 0; i < *n; i++) {
         uint64_t h = get_w(r);
         char *id = get_s(r);
-        ref[i] = id ? audit_id_ref(a, h, id, strlen(id)) : UINT32_MAX;
+        ref[i] = id ? auditp_id_ref(a, h, id, strlen(id)) : UINT32_MAX;
         free(id);
         if (ref[i] == UINT32_MAX) {
             r->bad = 1;
@@ -399,11 +399,11 @@ static uint32_t *get_ids(rd *r, audit *a, size_t *n)
     return ref;
 }
 
-static void get_cell(rd *r, audit *a, audit_dim *d, const uint32_t *ref, size_t nids)
+static void get_cell(rd *r, auditp *a, auditp_dim *d, const uint32_t *ref, size_t nids)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     char *key = get_s(r);
-    audit_cell *c = key ? audit_dim_cell(d, s, key, strlen(key)) : NULL;
+    auditp_cell *c = key ? auditp_dim_cell(d, s, key, strlen(key)) : NULL;
     free(key);
     if (!c || c->ndocs) {   /* a key twice is a malformed file */
         r->bad = 1;
@@ -427,12 +427,12 @@ static void get_cell(rd *r, audit *a, audit_dim *d, const uint32_t *ref, size_t 
             a->ids[ref[k]].refs++;
     }
     size_t ne = get_n(r, s->nfeatures);
-    if (ne && audit_cell_reserve(c, ne) < 0)
+    if (ne && auditp_cell_reserve(c, ne) < 0)
         r->bad = 1;
     uint64_t fid = 0;
     for (size_t i = 0; i < ne && !r->bad; i++) {
         fid += get_u(r);
-        audit_entry *e = fid < s->nfeatures ? audit_cell_entry(c, (uint32_t)fid) : NULL;
+        auditp_entry *e = fid < s->nfeatures ? auditp_cell_entry(c, (uint32_t)fid) : NULL;
         if (!e || e->ex != UINT32_MAX) {
             r->bad = 1;
             return;
@@ -448,7 +448,7 @@ static void get_cell(rd *r, audit *a, audit_dim *d, const uint32_t *ref, size_t 
     }
 }
 
-static void get_body(rd *r, audit *a)
+static void get_body(rd *r, auditp *a)
 {
     a->nrecords = get_u(r);
     a->ndocs = get_u(r);
@@ -470,12 +470,12 @@ static void get_body(rd *r, audit *a)
         }
         a->surface[f].hash = get_w(r);
         a->surface[f].text = get_s(r);
-        atomic_store(&a->surface_bar[f].v, audit_bar_of(a->surface[f].hash));
+        atomic_store(&a->surface_bar[f].v, auditp_bar_of(a->surface[f].hash));
     }
     if (get_n(r, 64) != a->ndims)
         r->bad = 1;
     for (size_t i = 0; i < a->ndims && !r->bad; i++) {
-        audit_dim *d = &a->dims[i];
+        auditp_dim *d = &a->dims[i];
         char *name = get_s(r);
         if (!name || strcmp(name, d->name) != 0 || get_u(r) != (uint64_t)d->kind ||
             get_u(r) != d->field || get_u(r) != (uint64_t)d->phrases)
@@ -495,10 +495,10 @@ static void get_body(rd *r, audit *a)
     free(ref);
 }
 
-static audit *parse(const char *p, size_t n, audit_progress *pr, const char *source,
+static auditp *parse(const char *p, size_t n, auditp_progress *pr, const char *source,
                     slant_error *err)
 {
-    audit_progress scratch;
+    auditp_progress scratch;
     if (!pr)
         pr = &scratch;
     memset(pr, 0, sizeof *pr);
@@ -513,10 +513,10 @@ static audit *parse(const char *p, size_t n, audit_progress *pr, const char *sou
     if (get_u(&r) != FORMAT)
         return slantp_error(err, SLANT_EVERSION, source, -1, -1,
                             "partial file format is not %d", FORMAT), NULL;
-    audit_spec spec;
-    audit *a = NULL;
-    if (get_spec(&r, &spec) < 0 || !(a = audit_new(&spec))) {
-        audit_spec_release(&spec);
+    auditp_spec spec;
+    auditp *a = NULL;
+    if (get_spec(&r, &spec) < 0 || !(a = auditp_new(&spec))) {
+        auditp_spec_release(&spec);
         return slantp_error(err, r.bad ? SLANT_EFORMAT : SLANT_ENOMEM, source, -1, -1,
                             r.bad ? "malformed partial file" : "out of memory"), NULL;
     }
@@ -525,22 +525,22 @@ static audit *parse(const char *p, size_t n, audit_progress *pr, const char *sou
         get_body(&r, a);
     if (r.bad || r.p != r.end) {
         slantp_error(err, SLANT_EFORMAT, source, -1, (long)(r.p - r.start), "malformed partial file");
-        audit_free(a);
-        audit_progress_release(pr);
+        auditp_free(a);
+        auditp_progress_release(pr);
         return NULL;
     }
     if (pr == &scratch)
-        audit_progress_release(pr);
+        auditp_progress_release(pr);
     return a;
 }
 
-audit *audit_load(const char *path, audit_progress *pr, slant_error *err)
+auditp *auditp_load(const char *path, auditp_progress *pr, slant_error *err)
 {
     slantp_error_clear(err);
     slantp_buf b = {0};
     if (slantp_read_file(path, (size_t)1 << 40, &b, err) != SLANT_OK)
         return NULL;
-    audit *a = parse(b.data, b.len, pr, path, err);
+    auditp *a = parse(b.data, b.len, pr, path, err);
     slantp_buf_release(&b);
     return a;
 }

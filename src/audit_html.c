@@ -1,4 +1,4 @@
-/* audit_html.c - report.html: one self-contained page (inline CSS and SVG,
+/* auditp_html.c - report.html: one self-contained page (inline CSS and SVG,
  * no script, nothing fetched) drawn from an audit's aggregate.
  *
  * Sections: the outlet-type mix of each group (stacked bars), the frame
@@ -93,7 +93,7 @@ static void anchor(slant_buffer *b, const char *dim, const char *key)
                     ? "%c" : "_%02x", (unsigned char)*s);
 }
 
-static void doc_link(slant_buffer *b, const audit_render_options *o, const char *id,
+static void doc_link(slant_buffer *b, const auditp_render_options *o, const char *id,
                      const char *dim, const char *key)
 {
     const char *at = o->link ? strstr(o->link, "{id}") : NULL;
@@ -127,22 +127,22 @@ static void doc_link(slant_buffer *b, const audit_render_options *o, const char 
 
 static int by_docs(const void *x, const void *y)
 {
-    const audit_cell *a = *(audit_cell *const *)x, *b = *(audit_cell *const *)y;
+    const auditp_cell *a = *(auditp_cell *const *)x, *b = *(auditp_cell *const *)y;
     if (a->ndocs != b->ndocs)
         return a->ndocs > b->ndocs ? -1 : 1;
     return strcmp(a->key, b->key);
 }
 
 /* The cells of d, largest first (ties by key); malloc'd. */
-static audit_cell **largest(const audit_dim *d)
+static auditp_cell **largest(const auditp_dim *d)
 {
-    audit_cell **v = audit_dim_sorted(d);
+    auditp_cell **v = auditp_dim_sorted(d);
     if (v)
         qsort(v, d->ncells, sizeof *v, by_docs);
     return v;
 }
 
-static const audit_dim *find_dim(const audit *a, enum audit_dim_kind kind)
+static const auditp_dim *find_dim(const auditp *a, enum auditp_dim_kind kind)
 {
     for (size_t i = 0; i < a->ndims; i++)
         if (a->dims[i].kind == kind)
@@ -150,7 +150,7 @@ static const audit_dim *find_dim(const audit *a, enum audit_dim_kind kind)
     return NULL;
 }
 
-static const audit_cell *find_cell(const audit_dim *d, const char *key)
+static const auditp_cell *find_cell(const auditp_dim *d, const char *key)
 {
     for (size_t i = 0; d && i < d->ncells; i++)
         if (strcmp(d->cells[i]->key, key) == 0)
@@ -158,14 +158,14 @@ static const audit_cell *find_cell(const audit_dim *d, const char *key)
     return NULL;
 }
 
-static double share(const audit_cell *c, size_t g)
+static double share(const auditp_cell *c, size_t g)
 {
     return c->ndocs ? (double)c->npred[g] / (double)c->ndocs : 0;
 }
 
 /* ======================================================== charts */
 
-static void legend(slant_buffer *b, const audit_spec *s, size_t h)
+static void legend(slant_buffer *b, const auditp_spec *s, size_t h)
 {
     put(b, "<div class=legend>");
     for (size_t l = 0; l < s->nlabels[h]; l++) {
@@ -177,15 +177,15 @@ static void legend(slant_buffer *b, const audit_spec *s, size_t h)
 }
 
 /* One row per group: its label shares of single-label head h, stacked. */
-static void mix_chart(slant_buffer *b, const audit *a, const audit_dim *d, audit_cell **cells,
+static void mix_chart(slant_buffer *b, const auditp *a, const auditp_dim *d, auditp_cell **cells,
                       size_t n, size_t h)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     const int left = 220, width = 700, row = 26;
     int height = (int)n * row + 24;
     putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 60, height);
     for (size_t i = 0; i < n; i++) {
-        const audit_cell *c = cells[i];
+        const auditp_cell *c = cells[i];
         int y = (int)i * row + 4;
         putf(b, "<text x=%d y=%d class=lab text-anchor=end>", left - 8, y + 15);
         label(b, c->key, 30);
@@ -214,17 +214,17 @@ static void mix_chart(slant_buffer *b, const audit *a, const audit_dim *d, audit
 
 /* Bars of a multi-label head's label shares in one group, with Wilson
  * whiskers, and the share over all documents as a tick. */
-static void profile_chart(slant_buffer *b, const audit *a, const audit_cell *c,
-                          const audit_cell *all, size_t h, double scale)
+static void profile_chart(slant_buffer *b, const auditp *a, const auditp_cell *c,
+                          const auditp_cell *all, size_t h, double scale)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     const int left = 230, width = 230, row = 18;
     int height = (int)s->nlabels[h] * row + 22;
     putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 50, height);
     for (size_t l = 0; l < s->nlabels[h]; l++) {
         size_t g = s->first[h] + l;
         double lo, hi, p = share(c, g);
-        audit_wilson(c->npred[g], c->ndocs, &lo, &hi);
+        auditp_wilson(c->npred[g], c->ndocs, &lo, &hi);
         int y = (int)l * row + 2;
         put(b, "<text x=");
         putf(b, "%d y=%d class=lab text-anchor=end>", left - 6, y + 12);
@@ -326,15 +326,15 @@ static const char style[] =
     "font-size:12px}.note{color:#666;font-size:12px}\n"
     "</style>\n";
 
-static void header(slant_buffer *b, const audit *a, const audit_dim *main)
+static void header(slant_buffer *b, const auditp *a, const auditp_dim *main)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     put(b, "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
            "<title>slant audit</title>\n");
     put(b, style);
     put(b, "</head><body>\n<h1>Framing audit</h1>\n<p class=sub>");
     putf(b, "%llu documents classified", (unsigned long long)a->ndocs);
-    const audit_cell *all = find_cell(find_dim(a, AUDIT_DIM_ALL), "all");
+    const auditp_cell *all = find_cell(find_dim(a, AUDIT_DIM_ALL), "all");
     if (all && all->nabstained)
         putf(b, " (on %llu the classifier abstained: too short, another language or too "
                 "little evidence; they are counted all the same)",
@@ -347,7 +347,7 @@ static void header(slant_buffer *b, const audit *a, const audit_dim *main)
     if (s->time_field) {
         put(b, ", time by <b>");
         esc(b, s->time_field);
-        putf(b, "</b> (%s)", audit_unit_name(s->unit));
+        putf(b, "</b> (%s)", auditp_unit_name(s->unit));
     }
     putf(b, ". Model checksum %016llx.</p>\n", (unsigned long long)s->model_sum);
     put(b, "<nav><a href=\"#mix\">Outlet mix</a><a href=\"#profiles\">Frame profiles</a>"
@@ -355,10 +355,10 @@ static void header(slant_buffer *b, const audit *a, const audit_dim *main)
            "<a href=\"#examples\">Examples</a></nav>\n");
 }
 
-static void section_mix(slant_buffer *b, const audit *a, const audit_dim *d, audit_cell **cells,
+static void section_mix(slant_buffer *b, const auditp *a, const auditp_dim *d, auditp_cell **cells,
                         size_t n)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     put(b, "<h2 id=mix>Outlet mix</h2>\n");
     for (size_t h = 0; h < s->nheads; h++) {
         if (s->multilabel[h])
@@ -373,11 +373,11 @@ static void section_mix(slant_buffer *b, const audit *a, const audit_dim *d, aud
     }
 }
 
-static void section_profiles(slant_buffer *b, const audit *a, const audit_dim *d,
-                             audit_cell **cells, size_t n)
+static void section_profiles(slant_buffer *b, const auditp *a, const auditp_dim *d,
+                             auditp_cell **cells, size_t n)
 {
-    const audit_spec *s = &a->spec;
-    const audit_cell *all = find_cell(find_dim(a, AUDIT_DIM_ALL), "all");
+    const auditp_spec *s = &a->spec;
+    const auditp_cell *all = find_cell(find_dim(a, AUDIT_DIM_ALL), "all");
     put(b, "<h2 id=profiles>Frame profiles</h2>\n<p class=note>Share of the group's documents "
            "given each label, with its 95% Wilson interval; the red tick is the share over "
            "all documents.</p>\n");
@@ -388,7 +388,7 @@ static void section_profiles(slant_buffer *b, const audit *a, const audit_dim *d
         for (size_t i = 0; i < n; i++)
             for (size_t l = 0; l < s->nlabels[h]; l++) {
                 double lo, hi;
-                audit_wilson(cells[i]->npred[s->first[h] + l], cells[i]->ndocs, &lo, &hi);
+                auditp_wilson(cells[i]->npred[s->first[h] + l], cells[i]->ndocs, &lo, &hi);
                 scale = fmax(scale, hi);
             }
         scale = fmin(1, ceil(scale * 10) / 10);
@@ -408,9 +408,9 @@ static void section_profiles(slant_buffer *b, const audit *a, const audit_dim *d
 }
 
 /* The periods of the time dimension in order, "unknown" left out. */
-static audit_cell **periods(const audit_dim *t, size_t *np)
+static auditp_cell **periods(const auditp_dim *t, size_t *np)
 {
-    audit_cell **v = audit_dim_sorted(t);
+    auditp_cell **v = auditp_dim_sorted(t);
     *np = 0;
     if (!v)
         return NULL;
@@ -421,9 +421,9 @@ static audit_cell **periods(const audit_dim *t, size_t *np)
 }
 
 /* The labels of head h, most often predicted over all documents first. */
-static void labels_by_share(const audit *a, const audit_cell *all, size_t h, size_t *order)
+static void labels_by_share(const auditp *a, const auditp_cell *all, size_t h, size_t *order)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     size_t n = s->nlabels[h];
     for (size_t l = 0; l < n; l++)
         order[l] = l;
@@ -438,10 +438,10 @@ static void labels_by_share(const audit *a, const audit_cell *all, size_t h, siz
 
 /* Over time, all documents: one line per label of head h (the 6 most
  * common). */
-static void trend_labels(slant_buffer *b, const audit *a, audit_cell **per, size_t np,
-                         const char **names, const audit_cell *all, size_t h)
+static void trend_labels(slant_buffer *b, const auditp *a, auditp_cell **per, size_t np,
+                         const char **names, const auditp_cell *all, size_t h)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     size_t order[4096], ns = s->nlabels[h] < 6 ? s->nlabels[h] : 6;
     series sr[6];
     double *vals = malloc((ns * np + 1) * sizeof *vals);
@@ -463,7 +463,7 @@ static void trend_labels(slant_buffer *b, const audit *a, audit_cell **per, size
 }
 
 /* Over time, by group: one line per group (the 6 largest) for label g. */
-static void trend_groups(slant_buffer *b, const audit *a, const audit_dim *cross, audit_cell **top,
+static void trend_groups(slant_buffer *b, const auditp *a, const auditp_dim *cross, auditp_cell **top,
                          size_t ntop, const char **names, size_t np, size_t g)
 {
     size_t ns = ntop < 6 ? ntop : 6;
@@ -479,7 +479,7 @@ static void trend_groups(slant_buffer *b, const audit *a, const audit_dim *cross
             put(&key, top[k]->key);
             slant_buffer_write(&key, (char[]){AUDIT_SEP}, 1);
             put(&key, names[i]);
-            const audit_cell *c = key.data ? find_cell(cross, key.data) : NULL;
+            const auditp_cell *c = key.data ? find_cell(cross, key.data) : NULL;
             sr[k].v[i] = c && c->ndocs >= MIN_POINT_DOCS ? share(c, g) : (double)NAN;
         }
     }
@@ -491,15 +491,15 @@ static void trend_groups(slant_buffer *b, const audit *a, const audit_dim *cross
     free(vals);
 }
 
-static void section_trends(slant_buffer *b, const audit *a, const audit_dim *main,
-                           audit_cell **top, size_t ntop)
+static void section_trends(slant_buffer *b, const auditp *a, const auditp_dim *main,
+                           auditp_cell **top, size_t ntop)
 {
-    const audit_spec *s = &a->spec;
-    const audit_dim *t = find_dim(a, AUDIT_DIM_TIME);
-    const audit_cell *all = find_cell(find_dim(a, AUDIT_DIM_ALL), "all");
+    const auditp_spec *s = &a->spec;
+    const auditp_dim *t = find_dim(a, AUDIT_DIM_TIME);
+    const auditp_cell *all = find_cell(find_dim(a, AUDIT_DIM_ALL), "all");
     put(b, "<h2 id=trends>Over time</h2>\n");
     size_t np;
-    audit_cell **per = t ? periods(t, &np) : NULL;
+    auditp_cell **per = t ? periods(t, &np) : NULL;
     if (!per || np == 0 || !all) {
         put(b, "<p class=note>No time field was given, or no record had a readable date "
                "(audit with --time FIELD:UNIT).</p>\n");
@@ -510,14 +510,14 @@ static void section_trends(slant_buffer *b, const audit *a, const audit_dim *mai
     if (names) {
         for (size_t i = 0; i < np; i++)
             names[i] = per[i]->key;
-        const audit_cell *unknown = find_cell(t, AUDIT_UNKNOWN);
+        const auditp_cell *unknown = find_cell(t, AUDIT_UNKNOWN);
         if (unknown)
             putf(b, "<p class=note>%llu documents without a readable date are left out of "
                     "these lines (period \"unknown\" in the tables).</p>\n",
                  (unsigned long long)unknown->ndocs);
         for (size_t h = 0; h < s->nheads; h++)
             trend_labels(b, a, per, np, names, all, h);
-        const audit_dim *cross = NULL;
+        const auditp_dim *cross = NULL;
         for (size_t i = 0; i < a->ndims; i++)
             if (a->dims[i].kind == AUDIT_DIM_CROSS && main && main->kind == AUDIT_DIM_BY &&
                 a->dims[i].field == main->field)
@@ -536,9 +536,9 @@ static void section_trends(slant_buffer *b, const audit *a, const audit_dim *mai
 }
 
 /* The label of head h that the phrase pushes up most, as "label +w". */
-static void pushes(slant_buffer *b, const audit *a, const slant_model *m, size_t h, uint32_t fid)
+static void pushes(slant_buffer *b, const auditp *a, const slant_model *m, size_t h, uint32_t fid)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     size_t best = 0;
     double bw = -HUGE_VAL;
     for (size_t l = 0; l < s->nlabels[h]; l++) {
@@ -554,11 +554,11 @@ static void pushes(slant_buffer *b, const audit *a, const slant_model *m, size_t
     putf(b, " <span class=pos>+%.3f</span>", bw);
 }
 
-static void phrase_table(slant_buffer *b, const audit *a, const slant_model *m,
-                         const audit_render_options *o, const audit_dim *d, const audit_cell *c,
-                         const audit_phrase *ph, size_t n)
+static void phrase_table(slant_buffer *b, const auditp *a, const slant_model *m,
+                         const auditp_render_options *o, const auditp_dim *d, const auditp_cell *c,
+                         const auditp_phrase *ph, size_t n)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     put(b, "<table><tr><th>phrase</th><th>z</th><th>in group</th><th>elsewhere</th>"
            "<th>docs</th>");
     for (size_t h = 0; h < s->nheads; h++) {
@@ -587,8 +587,8 @@ static void phrase_table(slant_buffer *b, const audit *a, const slant_model *m,
     put(b, "</table>\n");
 }
 
-static void section_phrases(slant_buffer *b, const audit *a, const slant_model *m,
-                            const audit_render_options *o, const audit_dim *const *dims,
+static void section_phrases(slant_buffer *b, const auditp *a, const slant_model *m,
+                            const auditp_render_options *o, const auditp_dim *const *dims,
                             size_t ndims)
 {
     put(b, "<h2 id=phrases>Distinctive phrases</h2>\n<p class=note>Phrases a group uses more "
@@ -597,14 +597,14 @@ static void section_phrases(slant_buffer *b, const audit *a, const slant_model *
            "words. The model's weight shows the label each phrase pushes a document's score "
            "towards most.</p>\n");
     for (size_t k = 0; k < ndims; k++) {
-        const audit_dim *d = dims[k];
+        const auditp_dim *d = dims[k];
         if (!d->phrases)
             continue;
-        audit_cell **cells = largest(d);
+        auditp_cell **cells = largest(d);
         size_t n = d->ncells < o->max_groups ? d->ncells : o->max_groups;
         for (size_t i = 0; cells && i < n; i++) {
             size_t np = cells[i]->ntop;
-            const audit_phrase *ph = cells[i]->top;
+            const auditp_phrase *ph = cells[i]->top;
             put(b, "<h3>");
             esc(b, d->name);
             put(b, ": ");
@@ -620,15 +620,15 @@ static void section_phrases(slant_buffer *b, const audit *a, const slant_model *
     }
 }
 
-static void section_examples(slant_buffer *b, const audit *a, const audit_render_options *o,
-                             const audit_dim *const *dims, size_t ndims)
+static void section_examples(slant_buffer *b, const auditp *a, const auditp_render_options *o,
+                             const auditp_dim *const *dims, size_t ndims)
 {
     put(b, "<h2 id=examples>Example documents</h2>\n<p class=note>Per group, the documents "
            "whose id hashes lowest: a fixed sample, the same in every run and merge.</p>\n"
            "<table><tr><th>grouping</th><th>group</th><th>documents</th></tr>\n");
     for (size_t k = 0; k < ndims; k++) {
-        const audit_dim *d = dims[k];
-        audit_cell **cells = audit_dim_sorted(d);
+        const auditp_dim *d = dims[k];
+        auditp_cell **cells = auditp_dim_sorted(d);
         for (size_t i = 0; cells && i < d->ncells; i++) {
             put(b, "<tr id=\"");
             anchor(b, d->name, cells[i]->key);
@@ -638,7 +638,7 @@ static void section_examples(slant_buffer *b, const audit *a, const audit_render
             esc(b, cells[i]->key);
             put(b, "</td><td>");
             for (size_t e = 0; e < cells[i]->nex; e++) {
-                audit_render_options lo = *o;
+                auditp_render_options lo = *o;
                 if (!o->link)
                     put(b, "<code>"), esc(b, a->ids[cells[i]->ex[e]].id), put(b, "</code> ");
                 else
@@ -651,11 +651,11 @@ static void section_examples(slant_buffer *b, const audit *a, const audit_render
     put(b, "</table>\n");
 }
 
-int audit_html(const audit *a, const slant_model *m, const audit_render_options *o,
+int auditp_html(const auditp *a, const slant_model *m, const auditp_render_options *o,
                slant_buffer *b)
 {
-    const audit_dim *main = find_dim(a, AUDIT_DIM_BY);
-    const audit_dim *shown[2];
+    const auditp_dim *main = find_dim(a, AUDIT_DIM_BY);
+    const auditp_dim *shown[2];
     size_t nshown = 0;
     if (main)
         shown[nshown++] = main;
@@ -669,7 +669,7 @@ int audit_html(const audit *a, const slant_model *m, const audit_render_options 
         }
     if (!main)
         main = find_dim(a, AUDIT_DIM_ALL);
-    audit_cell **cells = largest(main);
+    auditp_cell **cells = largest(main);
     if (!cells)
         return -1;
     size_t n = main->ncells < o->max_groups ? main->ncells : o->max_groups;

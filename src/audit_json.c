@@ -1,4 +1,4 @@
-/* audit_json.c - summary.json, written directly (docs/audit.md has the
+/* auditp_json.c - summary.json, written directly (docs/audit.md has the
  * schema).
  *
  * An audit with a few hundred groups over a few hundred periods has a
@@ -79,9 +79,9 @@ static void key_pair(slant_buffer *b, const char *k, double lo, double hi)
     put(b, "]");
 }
 
-static void heads(slant_buffer *b, const audit *a, const audit_cell *c)
+static void heads(slant_buffer *b, const auditp *a, const auditp_cell *c)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     key(b, "heads");
     put(b, "{");
     for (size_t h = 0; h < s->nheads; h++) {
@@ -94,8 +94,8 @@ static void heads(slant_buffer *b, const audit *a, const audit_cell *c)
         for (size_t l = 0; l < s->nlabels[h]; l++) {
             size_t g = s->first[h] + l;
             double lo, hi, mean, mlo, mhi;
-            audit_wilson(c->npred[g], c->ndocs, &lo, &hi);
-            audit_mean_ci(c->ndocs, c->sum_p[g], c->sum_p2[g], &mean, &mlo, &mhi);
+            auditp_wilson(c->npred[g], c->ndocs, &lo, &hi);
+            auditp_mean_ci(c->ndocs, c->sum_p[g], c->sum_p2[g], &mean, &mlo, &mhi);
             if (l)
                 put(b, ",");
             key(b, s->label[g]);
@@ -116,12 +116,12 @@ static void heads(slant_buffer *b, const audit *a, const audit_cell *c)
     put(b, "}");
 }
 
-static void phrases(slant_buffer *b, const audit *a, const slant_model *m, const audit_cell *c)
+static void phrases(slant_buffer *b, const auditp *a, const slant_model *m, const auditp_cell *c)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     put(b, ",\"phrases\":[");
     for (size_t i = 0; i < c->ntop; i++) {
-        const audit_phrase *p = &c->top[i];
+        const auditp_phrase *p = &c->top[i];
         put(b, i ? ",{" : "{");
         key(b, "phrase");
         str(b, a->surface[p->fid].text ? a->surface[p->fid].text
@@ -159,8 +159,8 @@ static void phrases(slant_buffer *b, const audit *a, const slant_model *m, const
     put(b, "]");
 }
 
-static void group(slant_buffer *b, const audit *a, const slant_model *m, const audit_dim *d,
-                  const audit_cell *c)
+static void group(slant_buffer *b, const auditp *a, const slant_model *m, const auditp_dim *d,
+                  const auditp_cell *c)
 {
     const char *sep = d->kind == AUDIT_DIM_CROSS ? strchr(c->key, AUDIT_SEP) : NULL;
     put(b, "{\"group\":");
@@ -196,12 +196,12 @@ static void group(slant_buffer *b, const audit *a, const slant_model *m, const a
 
 static const char *const kind_names[] = {"all", "by", "time", "cross", "predicted"};
 
-static int dims(slant_buffer *b, const audit *a, const slant_model *m)
+static int dims(slant_buffer *b, const auditp *a, const slant_model *m)
 {
     put(b, "\"dimensions\":[");
     for (size_t i = 0; i < a->ndims; i++) {
-        const audit_dim *d = &a->dims[i];
-        audit_cell **cells = audit_dim_sorted(d);
+        const auditp_dim *d = &a->dims[i];
+        auditp_cell **cells = auditp_dim_sorted(d);
         if (!cells)
             return -1;
         put(b, i ? ",\n{" : "\n{");
@@ -222,9 +222,9 @@ static int dims(slant_buffer *b, const audit *a, const slant_model *m)
     return 0;
 }
 
-static void header(slant_buffer *b, const audit *a, const audit_render_options *o)
+static void header(slant_buffer *b, const auditp *a, const auditp_render_options *o)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)s->model_sum);
     put(b, "{\"format\":\"slant-audit-summary\",\"version\":1,\n\"model\":{\"checksum\":");
@@ -251,7 +251,7 @@ static void header(slant_buffer *b, const audit *a, const audit_render_options *
         put(b, "{\"field\":");
         str(b, s->time_field);
         put(b, ",\"unit\":");
-        str(b, audit_unit_name(s->unit));
+        str(b, auditp_unit_name(s->unit));
         put(b, "}");
     } else {
         put(b, "null");
@@ -274,7 +274,7 @@ static void header(slant_buffer *b, const audit *a, const audit_render_options *
     put(b, "],\n");
 }
 
-int audit_summary_json(const audit *a, const slant_model *m, const audit_render_options *o,
+int auditp_summary_json(const auditp *a, const slant_model *m, const auditp_render_options *o,
                        slant_buffer *b)
 {
     header(b, a, o);

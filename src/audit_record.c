@@ -1,4 +1,4 @@
-/* audit_record.c - the worker's side of an audit: a JSONL record's group
+/* auditp_record.c - the worker's side of an audit: a JSONL record's group
  * fields, its date's time bucket, and the compact record of a classified
  * document that is then added to an aggregate (audit.c).
  *
@@ -59,7 +59,7 @@ static int hex4(const char *p, uint32_t *v)
     return 0;
 }
 
-static int put(audit_fieldbuf *b, const void *p, size_t n)
+static int put(auditp_fieldbuf *b, const void *p, size_t n)
 {
     if (b->len + n + 1 > b->cap && slantp_grow(&b->data, &b->cap, b->len + n + 1, 1) < 0)
         return -1;
@@ -68,7 +68,7 @@ static int put(audit_fieldbuf *b, const void *p, size_t n)
     return 0;
 }
 
-static int put_utf8(audit_fieldbuf *b, uint32_t cp)
+static int put_utf8(auditp_fieldbuf *b, uint32_t cp)
 {
     unsigned char u[4];
     size_t n;
@@ -104,7 +104,7 @@ static int skip_string(jscan *s)
 }
 
 /* A string at s->p (after its quote); decoded into b when b is not NULL. */
-static int scan_string(jscan *s, audit_fieldbuf *b)
+static int scan_string(jscan *s, auditp_fieldbuf *b)
 {
     if (!b)
         return skip_string(s);
@@ -185,7 +185,7 @@ static int skip_value(jscan *s)
 
 /* The value at s->p into b: a string decoded, anything else as written;
  * *is_null when it is null. */
-static int take_value(jscan *s, audit_fieldbuf *b, int *is_null)
+static int take_value(jscan *s, auditp_fieldbuf *b, int *is_null)
 {
     skip_ws(s);
     *is_null = 0;
@@ -200,8 +200,8 @@ static int take_value(jscan *s, audit_fieldbuf *b, int *is_null)
     return put(b, from, (size_t)(s->p - from));
 }
 
-int audit_fields(const char *line, size_t len, const char *const *names, size_t n,
-                 audit_fieldbuf *buf, const char **val, size_t *val_len)
+int auditp_fields(const char *line, size_t len, const char *const *names, size_t n,
+                 auditp_fieldbuf *buf, const char **val, size_t *val_len)
 {
     size_t start[AUDIT_MAX_BY + 1];
     int found[AUDIT_MAX_BY + 1] = {0};
@@ -210,7 +210,7 @@ int audit_fields(const char *line, size_t len, const char *const *names, size_t 
     skip_ws(&s);
     if (n > AUDIT_MAX_BY + 1 || s.p >= s.end || *s.p++ != '{')
         return -1;
-    audit_fieldbuf key = {0};
+    auditp_fieldbuf key = {0};
     int rc = -1;
     for (skip_ws(&s); s.p < s.end && *s.p != '}';) {
         key.len = 0;
@@ -299,7 +299,7 @@ static void iso_week(int y, int m, int d, int *wy, int *wk)
     *wk = (int)((thursday - days_from_civil(ty, 1, 1)) / 7 + 1);
 }
 
-size_t audit_bucket(const char *date, size_t len, enum audit_unit unit, char out[16])
+size_t auditp_bucket(const char *date, size_t len, enum auditp_unit unit, char out[16])
 {
     int y, m = 0, d = 0;
     if (len < 4 || digits(date, 4, &y) < 0 || y < 1 || (len > 4 && date[4] >= '0' && date[4] <= '9'))
@@ -351,9 +351,9 @@ static void put_str(slant_buffer *out, const char *s, size_t n)
 }
 
 /* The group fields and time bucket of a JSONL record. */
-static void write_keys(const audit *a, const char *record, size_t record_len, slant_buffer *out)
+static void write_keys(const auditp *a, const char *record, size_t record_len, slant_buffer *out)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     const char *names[AUDIT_MAX_BY + 1];
     const char *val[AUDIT_MAX_BY + 1];
     size_t vlen[AUDIT_MAX_BY + 1];
@@ -362,8 +362,8 @@ static void write_keys(const audit *a, const char *record, size_t record_len, sl
         names[i] = s->by[i];
     if (s->time_field)
         names[n++] = s->time_field;
-    audit_fieldbuf buf = {0};
-    if (!record || audit_fields(record, record_len, names, n, &buf, val, vlen) < 0)
+    auditp_fieldbuf buf = {0};
+    if (!record || auditp_fields(record, record_len, names, n, &buf, val, vlen) < 0)
         for (size_t i = 0; i < n; i++)
             val[i] = NULL;
     for (size_t i = 0; i < s->nby; i++) {
@@ -374,19 +374,19 @@ static void write_keys(const audit *a, const char *record, size_t record_len, sl
     }
     if (s->time_field) {
         char bucket[16];
-        size_t bn = val[s->nby] ? audit_bucket(val[s->nby], vlen[s->nby], s->unit, bucket) : 0;
+        size_t bn = val[s->nby] ? auditp_bucket(val[s->nby], vlen[s->nby], s->unit, bucket) : 0;
         put_str(out, bucket, bn);
     }
     free(buf.data);
 }
 
-void audit_record_write(const audit *a, const slant_result *r, const char *id,
+void auditp_record_write(const auditp *a, const slant_result *r, const char *id,
                         const char *record, size_t record_len, int abstained,
                         slant_buffer *out)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     size_t id_len = id ? strlen(id) : 0;
-    uint64_t hash = audit_id_hash(id ? id : "", id_len);
+    uint64_t hash = auditp_id_hash(id ? id : "", id_len);
     unsigned char ab = abstained != 0;
     slant_buffer_write(out, &hash, 8);
     slant_buffer_write(out, &ab, 1);
@@ -498,9 +498,9 @@ static int get_str(rd *r, const char **s, size_t *n)
     return 0;
 }
 
-int audit_record_read(const audit *a, const char *p, size_t n, audit_doc *d)
+int auditp_record_read(const auditp *a, const char *p, size_t n, auditp_doc *d)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     rd r = {(const unsigned char *)p, (const unsigned char *)p + n};
     const unsigned char *at;
     uint32_t k;

@@ -1,6 +1,6 @@
-/* audit_report.c - from an audit's aggregate to what a researcher reads:
+/* auditp_report.c - from an audit's aggregate to what a researcher reads:
  * intervals, distinctive phrases, the CSV tables, and all the renders
- * (summary.json in audit_json.c, report.html in audit_html.c).
+ * (summary.json in auditp_json.c, report.html in auditp_html.c).
  *
  * Every render is a function of the aggregate (and the model, for the
  * phrases' weights) computed in a fixed order, so equal aggregates give
@@ -29,7 +29,7 @@
 
 /* ======================================================== statistics */
 
-void audit_wilson(uint64_t k, uint64_t n, double *lo, double *hi)
+void auditp_wilson(uint64_t k, uint64_t n, double *lo, double *hi)
 {
     if (n == 0) {
         *lo = 0;
@@ -44,7 +44,7 @@ void audit_wilson(uint64_t k, uint64_t n, double *lo, double *hi)
     *hi = fmin(1, center + half);
 }
 
-void audit_mean_ci(uint64_t n, uint64_t sum, uint64_t sum2, double *mean, double *lo, double *hi)
+void auditp_mean_ci(uint64_t n, uint64_t sum, uint64_t sum2, double *mean, double *lo, double *hi)
 {
     if (n == 0) {
         *mean = 0;
@@ -60,7 +60,7 @@ void audit_mean_ci(uint64_t n, uint64_t sum, uint64_t sum2, double *mean, double
     *hi = fmin(1, m + half);
 }
 
-double audit_log_odds(double y_i, double n_i, double y_j, double n_j, double alpha_w,
+double auditp_log_odds(double y_i, double n_i, double y_j, double n_j, double alpha_w,
                       double alpha_0, double *z)
 {
     double a = y_i + alpha_w, b = n_i + alpha_0 - y_i - alpha_w;
@@ -74,7 +74,7 @@ double audit_log_odds(double y_i, double n_i, double y_j, double n_j, double alp
     return delta;
 }
 
-void audit_render_options_init(audit_render_options *o)
+void auditp_render_options_init(auditp_render_options *o)
 {
     memset(o, 0, sizeof *o);
     o->top_phrases = 20;
@@ -87,14 +87,14 @@ void audit_render_options_init(audit_render_options *o)
 /* ======================================================== phrases */
 
 /* Phrase occurrences of every feature over all the groups of d. */
-uint64_t *audit_dim_totals(const audit *a, const audit_dim *d, uint64_t *n)
+uint64_t *auditp_dim_totals(const auditp *a, const auditp_dim *d, uint64_t *n)
 {
     uint64_t *t = calloc(a->spec.nfeatures + 1, sizeof *t);
     *n = 0;
     if (!t)
         return NULL;
     for (size_t c = 0; c < d->ncells; c++) {
-        const audit_cell *cell = d->cells[c];
+        const auditp_cell *cell = d->cells[c];
         *n += cell->ntokens;
         for (size_t i = 0; i < cell->tab_cap; i++)
             if (cell->tab[i].fid != UINT32_MAX)
@@ -104,24 +104,24 @@ uint64_t *audit_dim_totals(const audit *a, const audit_dim *d, uint64_t *n)
 }
 
 /* better first: larger z, then smaller feature id */
-static int phrase_better(const audit_phrase *x, const audit_phrase *y)
+static int phrase_better(const auditp_phrase *x, const auditp_phrase *y)
 {
     return x->z > y->z || (x->z == y->z && x->fid < y->fid);
 }
 
-size_t audit_top_phrases(const audit_cell *c, const uint64_t *tot, uint64_t ntot,
-                         const audit_render_options *o, audit_phrase *out)
+size_t auditp_top_phrases(const auditp_cell *c, const uint64_t *tot, uint64_t ntot,
+                         const auditp_render_options *o, auditp_phrase *out)
 {
     size_t n = 0, k = o->top_phrases;
     if (!ntot)
         return 0;
     for (size_t i = 0; i < c->tab_cap && k; i++) {
-        const audit_entry *e = &c->tab[i];
+        const auditp_entry *e = &c->tab[i];
         if (e->fid == UINT32_MAX || e->count < o->min_count)
             continue;
         double alpha_w = o->prior * (double)tot[e->fid] / (double)ntot;
-        audit_phrase p = {e->fid, 0, 0, e->count, tot[e->fid] - e->count, e->ndocs, e->ex};
-        p.delta = audit_log_odds((double)e->count, (double)c->ntokens, (double)p.rest,
+        auditp_phrase p = {e->fid, 0, 0, e->count, tot[e->fid] - e->count, e->ndocs, e->ex};
+        p.delta = auditp_log_odds((double)e->count, (double)c->ntokens, (double)p.rest,
                                  (double)(ntot - c->ntokens), alpha_w, o->prior, &p.z);
         if (!(p.z > 0) || (n == k && !phrase_better(&p, &out[k - 1])))
             continue;
@@ -136,7 +136,7 @@ size_t audit_top_phrases(const audit_cell *c, const uint64_t *tot, uint64_t ntot
 /* ======================================================== shared */
 
 /* Split a cell key into the group and the period of its dimension. */
-static void split_key(const audit_dim *d, const char *key, char *group, size_t gcap,
+static void split_key(const auditp_dim *d, const char *key, char *group, size_t gcap,
                       const char **period)
 {
     const char *sep = d->kind == AUDIT_DIM_CROSS ? strchr(key, AUDIT_SEP) : NULL;
@@ -152,7 +152,7 @@ static void split_key(const audit_dim *d, const char *key, char *group, size_t g
     }
 }
 
-static const char *phrase_text(const audit *a, const slant_model *m, uint32_t fid)
+static const char *phrase_text(const auditp *a, const slant_model *m, uint32_t fid)
 {
     return a->surface[fid].text ? a->surface[fid].text : slant_model_feature_text(m, fid);
 }
@@ -189,7 +189,7 @@ static void csv_int(slant_buffer *b, uint64_t x)
 }
 
 /* dimension,group,period */
-static void csv_key(slant_buffer *b, const audit_dim *d, const audit_cell *c)
+static void csv_key(slant_buffer *b, const auditp_dim *d, const auditp_cell *c)
 {
     char group[1024];
     const char *period;
@@ -201,16 +201,16 @@ static void csv_key(slant_buffer *b, const audit_dim *d, const audit_cell *c)
     csv_field(b, period);
 }
 
-static void csv_labels_rows(slant_buffer *b, const audit *a, const audit_dim *d,
-                            const audit_cell *c)
+static void csv_labels_rows(slant_buffer *b, const auditp *a, const auditp_dim *d,
+                            const auditp_cell *c)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     for (size_t h = 0; h < s->nheads; h++)
         for (size_t l = 0; l < s->nlabels[h]; l++) {
             size_t g = s->first[h] + l;
             double lo, hi, mean, mlo, mhi;
-            audit_wilson(c->npred[g], c->ndocs, &lo, &hi);
-            audit_mean_ci(c->ndocs, c->sum_p[g], c->sum_p2[g], &mean, &mlo, &mhi);
+            auditp_wilson(c->npred[g], c->ndocs, &lo, &hi);
+            auditp_mean_ci(c->ndocs, c->sum_p[g], c->sum_p2[g], &mean, &mlo, &mhi);
             csv_key(b, d, c);
             slant_buffer_write(b, ",", 1);
             csv_field(b, s->head[h]);
@@ -228,11 +228,11 @@ static void csv_labels_rows(slant_buffer *b, const audit *a, const audit_dim *d,
         }
 }
 
-static void csv_phrase_rows(slant_buffer *b, const audit *a, const slant_model *m,
-                            const audit_dim *d, const audit_cell *c, const audit_phrase *ph,
+static void csv_phrase_rows(slant_buffer *b, const auditp *a, const slant_model *m,
+                            const auditp_dim *d, const auditp_cell *c, const auditp_phrase *ph,
                             size_t n)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     for (size_t i = 0; i < n; i++) {
         csv_key(b, d, c);
         csv_int(b, i + 1);
@@ -254,10 +254,10 @@ static void csv_phrase_rows(slant_buffer *b, const audit *a, const slant_model *
     }
 }
 
-static void csv_headers(const audit *a, slant_buffer *groups, slant_buffer *labels,
+static void csv_headers(const auditp *a, slant_buffer *groups, slant_buffer *labels,
                         slant_buffer *phrases, slant_buffer *examples)
 {
-    const audit_spec *s = &a->spec;
+    const auditp_spec *s = &a->spec;
     const char *g = "dimension,group,period,documents,abstained,phrase_occurrences";
     slant_buffer_write(groups, g, strlen(g));
     for (size_t h = 0; h < s->nheads; h++) {
@@ -284,16 +284,16 @@ static void csv_headers(const audit *a, slant_buffer *groups, slant_buffer *labe
 }
 
 /* The four tables, row by row in the canonical order. */
-static int csv_tables(const audit *a, const slant_model *m, slant_buffer t[4])
+static int csv_tables(const auditp *a, const slant_model *m, slant_buffer t[4])
 {
     csv_headers(a, &t[0], &t[1], &t[2], &t[3]);
     for (size_t i = 0; i < a->ndims; i++) {
-        const audit_dim *d = &a->dims[i];
-        audit_cell **cells = audit_dim_sorted(d);
+        const auditp_dim *d = &a->dims[i];
+        auditp_cell **cells = auditp_dim_sorted(d);
         if (!cells)
             return -1;
         for (size_t k = 0; k < d->ncells; k++) {
-            const audit_cell *c = cells[k];
+            const auditp_cell *c = cells[k];
             csv_key(&t[0], d, c);
             csv_int(&t[0], c->ndocs);
             csv_int(&t[0], c->nabstained);
@@ -326,31 +326,31 @@ static int write_in(const char *dir, const char *name, const char *p, size_t n, 
 }
 
 /* Each phrase group's distinctive phrases, once for all the renders. */
-static int find_tops(audit *a, const audit_render_options *o)
+static int find_tops(auditp *a, const auditp_render_options *o)
 {
     for (size_t i = 0; i < a->ndims; i++) {
-        audit_dim *d = &a->dims[i];
+        auditp_dim *d = &a->dims[i];
         if (!d->phrases)
             continue;
         uint64_t ntot;
-        uint64_t *tot = audit_dim_totals(a, d, &ntot);
+        uint64_t *tot = auditp_dim_totals(a, d, &ntot);
         if (!tot)
             return -1;
         for (size_t c = 0; c < d->ncells; c++) {
-            audit_cell *cell = d->cells[c];
+            auditp_cell *cell = d->cells[c];
             cell->top = malloc((o->top_phrases + 1) * sizeof *cell->top);
             if (!cell->top) {
                 free(tot);
                 return -1;
             }
-            cell->ntop = audit_top_phrases(cell, tot, ntot, o, cell->top);
+            cell->ntop = auditp_top_phrases(cell, tot, ntot, o, cell->top);
         }
         free(tot);
     }
     return 0;
 }
 
-static void free_tops(audit *a)
+static void free_tops(auditp *a)
 {
     for (size_t i = 0; i < a->ndims; i++)
         for (size_t c = 0; c < a->dims[i].ncells; c++) {
@@ -364,10 +364,10 @@ static void free_tops(audit *a)
  * takes the next file from 'next' until there is none. The aggregate is
  * only read (the phrases were found before). */
 typedef struct render_job {
-    const audit *a;
+    const auditp *a;
     const slant_model *m;
-    const audit_render_options *o;
-    const audit_progress *pr;       /* also the partial file when not NULL */
+    const auditp_render_options *o;
+    const auditp_progress *pr;       /* also the partial file when not NULL */
     slant_buffer partial, js, t[4], html;
     int bad;                        /* some part failed (out of memory) */
     atomic_int next, done_bad;
@@ -382,17 +382,17 @@ static void *render_worker(void *arg)
         int bad = 0;
         switch (k) {
         case JOB_PARTIAL:
-            bad = j->pr && audit_save_bytes(j->a, j->pr, &j->partial) < 0;
+            bad = j->pr && auditp_save_bytes(j->a, j->pr, &j->partial) < 0;
             break;
         case JOB_JSON:
-            bad = audit_summary_json(j->a, j->m, j->o, &j->js) < 0;
+            bad = auditp_summary_json(j->a, j->m, j->o, &j->js) < 0;
             break;
         case JOB_CSV:
             bad = csv_tables(j->a, j->m, j->t) < 0 || j->t[0].failed || j->t[1].failed ||
                   j->t[2].failed || j->t[3].failed;
             break;
         case JOB_HTML:
-            bad = audit_html(j->a, j->m, j->o, &j->html) < 0;
+            bad = auditp_html(j->a, j->m, j->o, &j->html) < 0;
             break;
         }
         if (bad)
@@ -419,8 +419,8 @@ static int write_all(render_job *j, const char *dir, slant_error *err)
     return rc;
 }
 
-int audit_render(audit *a, const slant_model *m, const audit_render_options *o,
-                 const audit_progress *pr, const char *dir, slant_error *err)
+int auditp_render(auditp *a, const slant_model *m, const auditp_render_options *o,
+                 const auditp_progress *pr, const char *dir, slant_error *err)
 {
     slantp_error_clear(err);
     if (slant_model_nfeatures(m) != a->spec.nfeatures)

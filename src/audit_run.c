@@ -1,10 +1,10 @@
-/* audit_run.c - the public audit API (slant_audit.h): a run over JSONL
+/* auditp_run.c - the public audit API (slant_audit.h): a run over JSONL
  * inputs with checkpoints and --resume, merges of finished shards, and
  * re-rendering.
  *
  * A run reads its inputs itself, line by line with byte offsets, and hands
  * each line to a slant_batch. Each worker classifies its documents and adds
- * them to an aggregate of its own (audit_record_write, audit_add): the
+ * them to an aggregate of its own (auditp_record_write, auditp_add): the
  * aggregate is made of sums and minima, so which worker counts a document
  * does not matter, and counting on the workers leaves no serial stage
  * behind the classification. The submitting thread only follows the
@@ -41,12 +41,12 @@ void slant_audit_options_init(slant_audit_options *o)
 /* ======================================================== a run's state */
 
 typedef struct run {
-    audit *a;                   /* everything up to the last checkpoint */
-    audit **local;              /* per worker: what it counted since */
+    auditp *a;                   /* everything up to the last checkpoint */
+    auditp **local;              /* per worker: what it counted since */
     slant_buffer *scratch;      /* per worker: a document's record */
     int *local_failed;          /* per worker: out of memory */
     int nlocal;
-    audit_progress pr;
+    auditp_progress pr;
     const slant_audit_options *o;
     char *partial;              /* out/partial.slaud */
     slant_error fail;           /* why the run stopped (a save, memory) */
@@ -59,7 +59,7 @@ typedef struct run {
 
 static int save_partial(run *r)
 {
-    if (audit_save(r->a, &r->pr, r->partial, &r->fail) != SLANT_OK) {
+    if (auditp_save(r->a, &r->pr, r->partial, &r->fail) != SLANT_OK) {
         r->failed = 1;
         return -1;
     }
@@ -71,19 +71,19 @@ static void on_result(void *ctx, int worker, const slant_doc *doc, const slant_r
                       const slant_error *why, slant_buffer *out)
 {
     run *r = ctx;
-    audit *l = r->local[worker];
+    auditp *l = r->local[worker];
     slant_buffer *s = &r->scratch[worker];
-    audit_doc d;
+    auditp_doc d;
     (void)out;
     if (why || !res) {
-        if (audit_add_failure(l, doc->id, why ? why->text : "not classified") < 0)
+        if (auditp_add_failure(l, doc->id, why ? why->text : "not classified") < 0)
             r->local_failed[worker] = 1;
         return;
     }
     s->len = 0;
     s->failed = 0;
-    audit_record_write(l, res, doc->id, doc->record, doc->record_len, doc->abstain != NULL, s);
-    if (s->failed || audit_record_read(l, s->data, s->len, &d) < 0 || audit_add(l, &d) < 0)
+    auditp_record_write(l, res, doc->id, doc->record, doc->record_len, doc->abstain != NULL, s);
+    if (s->failed || auditp_record_read(l, s->data, s->len, &d) < 0 || auditp_add(l, &d) < 0)
         r->local_failed[worker] = 1;
 }
 
@@ -144,17 +144,17 @@ static int gather(run *r, int last)
         if (r->local_failed[w])
             goto oom;
         if (r->a->nrecords == 0 && r->a->ndims == r->local[w]->ndims) {
-            audit_free(r->a);
+            auditp_free(r->a);
             r->a = r->local[w];
         } else {
-            if (audit_merge(r->a, r->local[w]) < 0)
+            if (auditp_merge(r->a, r->local[w]) < 0)
                 goto oom;
-            audit_free(r->local[w]);
+            auditp_free(r->local[w]);
         }
         r->local[w] = NULL;
     }
     for (int w = 0; w < r->nlocal && !last; w++)
-        if (!(r->local[w] = audit_new_like(r->a)))
+        if (!(r->local[w] = auditp_new_like(r->a)))
             goto oom;
     return 0;
 oom:
@@ -180,7 +180,7 @@ static int make_locals(run *r, int n)
     if (!r->local || !r->scratch || !r->local_failed)
         return -1;
     for (int w = 0; w < n; w++)
-        if (!(r->local[w] = audit_new_like(r->a)))
+        if (!(r->local[w] = auditp_new_like(r->a)))
             return -1;
     return 0;
 }
@@ -188,7 +188,7 @@ static int make_locals(run *r, int n)
 static void free_locals(run *r)
 {
     for (int w = 0; r->local && w < r->nlocal; w++)
-        audit_free(r->local[w]);
+        auditp_free(r->local[w]);
     for (int w = 0; r->scratch && w < r->nlocal; w++)
         slant_buffer_release(&r->scratch[w]);
     free(r->local);
@@ -203,8 +203,8 @@ static int id_matches(const char *line, size_t len, const char *want)
     const char *names[1] = {"id"};
     const char *val[1];
     size_t vlen[1];
-    audit_fieldbuf buf = {0};
-    int ok = audit_fields(line, len, names, 1, &buf, val, vlen) == 0 && val[0] &&
+    auditp_fieldbuf buf = {0};
+    int ok = auditp_fields(line, len, names, 1, &buf, val, vlen) == 0 && val[0] &&
              strlen(want) == vlen[0] && memcmp(val[0], want, vlen[0]) == 0;
     free(buf.data);
     return ok;
@@ -353,7 +353,7 @@ static int model_checksum(const char *path, uint64_t *sum, slant_error *err)
     return 0;
 }
 
-static void summarize(const audit *a, uint64_t before, slant_audit_summary *s)
+static void summarize(const auditp *a, uint64_t before, slant_audit_summary *s)
 {
     if (!s)
         return;
@@ -362,34 +362,34 @@ static void summarize(const audit *a, uint64_t before, slant_audit_summary *s)
     s->documents = a->ndocs;
     s->failed = a->nfailed;
     s->records_this_run = a->nrecords - before;
-    const audit_dim *d = a->ndims > 1 ? &a->dims[1] : &a->dims[0];
+    const auditp_dim *d = a->ndims > 1 ? &a->dims[1] : &a->dims[0];
     s->groups = d->ncells;
     snprintf(s->grouping, sizeof s->grouping, "%s", d->name);
 }
 
 /* The renders, and the partial file first when 'pr' is given. */
-static int render(audit *a, const slant_model *m, const slant_audit_options *o,
-                  const audit_progress *pr, const char *out, slant_error *err)
+static int render(auditp *a, const slant_model *m, const slant_audit_options *o,
+                  const auditp_progress *pr, const char *out, slant_error *err)
 {
-    audit_render_options ro;
-    audit_render_options_init(&ro);
+    auditp_render_options ro;
+    auditp_render_options_init(&ro);
     ro.link = o->link;
     ro.threads = o->threads;
     if (o->top_phrases)
         ro.top_phrases = o->top_phrases;
-    return audit_render(a, m, &ro, pr, out, err);
+    return auditp_render(a, m, &ro, pr, out, err);
 }
 
 /* ======================================================== runs */
 
 /* The aggregate to continue: the checkpoint's when resuming (checked
  * against the options), else a new one. */
-static audit *start_or_resume(run *r, audit_spec *spec, const char *const *inputs,
+static auditp *start_or_resume(run *r, auditp_spec *spec, const char *const *inputs,
                               size_t ninputs, int *resuming, slant_error *err)
 {
     *resuming = 0;
     if (access(r->partial, F_OK) != 0) {
-        audit *a = audit_new(spec);
+        auditp *a = auditp_new(spec);
         if (!a)
             slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
         return a;
@@ -399,17 +399,17 @@ static audit *start_or_resume(run *r, audit_spec *spec, const char *const *input
                      "an audit is there already: continue it (--resume) or remove it");
         return NULL;
     }
-    audit *a = audit_load(r->partial, &r->pr, err);
+    auditp *a = auditp_load(r->partial, &r->pr, err);
     if (!a)
         return NULL;
-    int same = audit_spec_equal(&a->spec, spec) && r->pr.ninputs == ninputs && !r->pr.merged;
+    int same = auditp_spec_equal(&a->spec, spec) && r->pr.ninputs == ninputs && !r->pr.merged;
     for (size_t i = 0; same && i < ninputs; i++)
         same = strcmp(r->pr.inputs[i], inputs[i]) == 0;
     if (!same) {
         slantp_error(err, SLANT_EINVAL, r->partial, -1, -1,
                      "the checkpoint is of another audit (other inputs, fields or model); "
                      "start again in a new directory");
-        audit_free(a);
+        auditp_free(a);
         return NULL;
     }
     *resuming = !r->pr.done;
@@ -417,7 +417,7 @@ static audit *start_or_resume(run *r, audit_spec *spec, const char *const *input
 }
 
 /* Classify and aggregate every input not yet done. */
-static int audit_inputs(run *r, const slant_model *m, int resuming, slant_error *err)
+static int auditp_inputs(run *r, const slant_model *m, int resuming, slant_error *err)
 {
     slant_batch_options bo;
     slant_batch_options_init(&bo);
@@ -440,20 +440,20 @@ static int audit_inputs(run *r, const slant_model *m, int resuming, slant_error 
     return rc;
 }
 
-static int prepare_spec(const slant_model *m, const slant_audit_options *o, audit_spec *spec,
+static int prepare_spec(const slant_model *m, const slant_audit_options *o, auditp_spec *spec,
                         slant_error *err)
 {
-    enum audit_unit unit = AUDIT_NONE;
+    enum auditp_unit unit = AUDIT_NONE;
     uint64_t sum;
     if (o->nby > AUDIT_MAX_BY)
         return slantp_error(err, SLANT_EINVAL, NULL, -1, -1, "at most %d grouping fields",
                             AUDIT_MAX_BY);
-    if (o->time_field && (!o->time_unit || (unit = audit_unit_parse(o->time_unit)) == AUDIT_NONE))
+    if (o->time_field && (!o->time_unit || (unit = auditp_unit_parse(o->time_unit)) == AUDIT_NONE))
         return slantp_error(err, SLANT_EINVAL, NULL, -1, -1,
                             "the time unit must be day, week, month or year");
     if (model_checksum(o->model_path, &sum, err) < 0)
         return err ? err->code : SLANT_EIO;
-    if (audit_spec_init(spec, m, sum, o->by, o->nby, o->time_field, unit) < 0)
+    if (auditp_spec_init(spec, m, sum, o->by, o->nby, o->time_field, unit) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     return SLANT_OK;
 }
@@ -475,7 +475,7 @@ int slant_audit_run(const slant_model *m, const char *const *inputs, size_t ninp
 {
     slantp_error_clear(err);
     run r = {0};
-    audit_spec spec = {0};
+    auditp_spec spec = {0};
     int rc, resuming;
     r.o = o;
     slantp_error_clear(&r.fail);
@@ -486,10 +486,10 @@ int slant_audit_run(const slant_model *m, const char *const *inputs, size_t ninp
     rc = SLANT_ENOMEM;
     if (make_dir(out, err) < 0 || !(r.partial = join(out, PARTIAL)) ||
         !(r.a = start_or_resume(&r, &spec, inputs, ninputs, &resuming, err)) ||
-        audit_use_model(r.a, m) < 0)
+        auditp_use_model(r.a, m) < 0)
         goto out;
     if (!resuming && !r.pr.done) {
-        audit_progress_release(&r.pr);
+        auditp_progress_release(&r.pr);
         r.pr.ninputs = ninputs;
         r.pr.inputs = (char **)(uintptr_t)inputs;   /* borrowed: not released below */
     }
@@ -498,7 +498,7 @@ int slant_audit_run(const slant_model *m, const char *const *inputs, size_t ninp
     r.shown.failed = r.a->nfailed;
     r.submitted = before;   /* checkpoints fall on the same records as an uninterrupted run's */
     r.shown.bytes_total = input_bytes((const char *const *)r.pr.inputs, r.pr.ninputs);
-    if (!r.pr.done && audit_inputs(&r, m, resuming, err) < 0)
+    if (!r.pr.done && auditp_inputs(&r, m, resuming, err) < 0)
         goto out;
     r.pr.done = 1;
     if (render(r.a, m, o, &r.pr, out, err) != SLANT_OK)
@@ -516,9 +516,9 @@ out:
         rc = err->code;
     if ((const char *const *)r.pr.inputs == inputs)
         r.pr.inputs = NULL, r.pr.ninputs = 0;
-    audit_progress_release(&r.pr);
-    audit_spec_release(&spec);
-    audit_free(r.a);
+    auditp_progress_release(&r.pr);
+    auditp_spec_release(&spec);
+    auditp_free(r.a);
     free(r.partial);
     return rc;
 }
@@ -535,30 +535,30 @@ static char *partial_path(const char *arg)
 }
 
 /* Load shard 'path' and add it to *all (the first one becomes *all). */
-static int merge_one(audit **all, const char *path, slant_error *err)
+static int merge_one(auditp **all, const char *path, slant_error *err)
 {
-    audit_progress sp;
-    audit *a = audit_load(path, &sp, err);
+    auditp_progress sp;
+    auditp *a = auditp_load(path, &sp, err);
     if (!a)
         return -1;
     int rc = 0;
     if (!sp.done)
         rc = slantp_error(err, SLANT_EINVAL, path, -1, -1, "this shard is not finished "
                                                            "(resume it first)");
-    else if (*all && !audit_spec_equal(&(*all)->spec, &a->spec))
+    else if (*all && !auditp_spec_equal(&(*all)->spec, &a->spec))
         rc = slantp_error(err, SLANT_EINVAL, path, -1, -1,
                           "this shard was made with other fields or another model");
-    else if (*all && audit_merge(*all, a) < 0)
+    else if (*all && auditp_merge(*all, a) < 0)
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-    audit_progress_release(&sp);
+    auditp_progress_release(&sp);
     if (rc == 0 && !*all)
         *all = a;
     else
-        audit_free(a);
+        auditp_free(a);
     return rc ? -1 : 0;
 }
 
-static int check_model(audit *a, const slant_model *m, const slant_audit_options *o,
+static int check_model(auditp *a, const slant_model *m, const slant_audit_options *o,
                        slant_error *err)
 {
     uint64_t sum;
@@ -569,7 +569,7 @@ static int check_model(audit *a, const slant_model *m, const slant_audit_options
                      "not the model this audit was made with");
         return -1;
     }
-    return audit_use_model(a, m) < 0 ? -1 : 0;
+    return auditp_use_model(a, m) < 0 ? -1 : 0;
 }
 
 int slant_audit_merge(const slant_model *m, const char *const *shards, size_t nshards,
@@ -577,8 +577,8 @@ int slant_audit_merge(const slant_model *m, const char *const *shards, size_t ns
                       slant_error *err)
 {
     slantp_error_clear(err);
-    audit *all = NULL;
-    audit_progress pr = {0};
+    auditp *all = NULL;
+    auditp_progress pr = {0};
     int rc = -1;
     pr.merged = pr.done = 1;
     for (size_t i = 0; i < nshards; i++) {
@@ -600,7 +600,7 @@ int slant_audit_merge(const slant_model *m, const char *const *shards, size_t ns
 out:
     if (rc < 0 && err && err->code == SLANT_OK)
         slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
-    audit_free(all);
+    auditp_free(all);
     return rc < 0 ? (err ? err->code : SLANT_EINVAL) : SLANT_OK;
 }
 
@@ -609,7 +609,7 @@ int slant_audit_report(const slant_model *m, const char *dir, const char *out,
 {
     slantp_error_clear(err);
     char *path = partial_path(dir);
-    audit *a = path ? audit_load(path, NULL, err) : NULL;
+    auditp *a = path ? auditp_load(path, NULL, err) : NULL;
     int rc = SLANT_ENOMEM;
     if (!out)
         out = dir;
@@ -618,6 +618,6 @@ int slant_audit_report(const slant_model *m, const char *dir, const char *out,
     else if (err && err->code != SLANT_OK)
         rc = err->code;
     free(path);
-    audit_free(a);
+    auditp_free(a);
     return rc;
 }

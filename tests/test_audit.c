@@ -28,7 +28,7 @@ Test(audit, wilson_intervals_match_hand_computed_values)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double lo, hi;
-        audit_wilson(cases[i].k, cases[i].n, &lo, &hi);
+        auditp_wilson(cases[i].k, cases[i].n, &lo, &hi);
         cr_assert_float_eq(lo, cases[i].lo, 1e-9, "case %zu lo %.12f", i, lo);
         cr_assert_float_eq(hi, cases[i].hi, 1e-9, "case %zu hi %.12f", i, hi);
     }
@@ -38,7 +38,7 @@ Test(audit, mean_interval_comes_from_exact_sums)
 {
     /* 0.1, 0.2, 0.3, 0.4 in units of 1e-9: sum 1.0, sum of squares 0.3 */
     double mean, lo, hi;
-    audit_mean_ci(4, 1000000000u, 300000000u, &mean, &lo, &hi);
+    auditp_mean_ci(4, 1000000000u, 300000000u, &mean, &lo, &hi);
     cr_assert_float_eq(mean, 0.25, 1e-12);
     cr_assert_float_eq(lo, 0.123484868811834, 1e-9);
     cr_assert_float_eq(hi, 0.376515131188166, 1e-9);
@@ -49,11 +49,11 @@ Test(audit, log_odds_with_informative_prior_matches_hand_computed_value)
     double z;
     /* y_i 10 of 100, y_j 5 of 200, alpha_w 1 of alpha_0 10:
      * ln(11/99) - ln(6/204) = 1.329136, sd sqrt(1/11 + 1/6) */
-    double d = audit_log_odds(10, 100, 5, 200, 1, 10, &z);
+    double d = auditp_log_odds(10, 100, 5, 200, 1, 10, &z);
     cr_assert_float_eq(d, 1.329135947279942, 1e-12);
     cr_assert_float_eq(z, 2.6188879114797996, 1e-12);
     /* symmetric: swapping the groups flips the sign */
-    double d2 = audit_log_odds(5, 200, 10, 100, 1, 10, &z);
+    double d2 = auditp_log_odds(5, 200, 10, 100, 1, 10, &z);
     cr_assert_float_eq(d2, -d, 1e-12);
     cr_assert_lt(z, 0);
 }
@@ -62,7 +62,7 @@ Test(audit, log_odds_with_informative_prior_matches_hand_computed_value)
 
 struct bucket_case {
     const char *date;
-    enum audit_unit unit;
+    enum auditp_unit unit;
     const char *want;   /* "" = cannot be read in that unit (unknown) */
 };
 
@@ -99,12 +99,12 @@ Test(audit, date_buckets_by_unit_and_unreadable_dates)
     for (size_t i = 0; i < sizeof bucket_cases / sizeof bucket_cases[0]; i++) {
         const struct bucket_case *c = &bucket_cases[i];
         char out[16];
-        size_t n = audit_bucket(c->date, strlen(c->date), c->unit, out);
+        size_t n = auditp_bucket(c->date, strlen(c->date), c->unit, out);
         if (!*c->want) {
             cr_expect_eq(n, 0, "'%s' should be unknown, got '%.*s'", c->date, (int)n, out);
         } else {
             cr_expect(n == strlen(c->want) && memcmp(out, c->want, n) == 0,
-                      "'%s' in %s gave '%.*s', not '%s'", c->date, audit_unit_name(c->unit),
+                      "'%s' in %s gave '%.*s', not '%s'", c->date, auditp_unit_name(c->unit),
                       (int)n, out, c->want);
         }
     }
@@ -118,8 +118,8 @@ Test(audit, fields_are_decoded_skipping_nested_values_and_escaped_text)
     const char *names[] = {"source", "n", "d", "missing", "b", "id"};
     const char *val[6];
     size_t len[6];
-    audit_fieldbuf buf = {0};
-    cr_assert_eq(audit_fields(line, strlen(line), names, 6, &buf, val, len), 0);
+    auditp_fieldbuf buf = {0};
+    cr_assert_eq(auditp_fields(line, strlen(line), names, 6, &buf, val, len), 0);
     cr_assert_str_eq(val[0], "Le Monde \xc3\xa9\xf0\x9f\x98\x80");
     cr_assert_eq(len[0], strlen("Le Monde \xc3\xa9\xf0\x9f\x98\x80"));
     cr_assert(len[1] == 2 && memcmp(val[1], "42", 2) == 0);
@@ -129,7 +129,7 @@ Test(audit, fields_are_decoded_skipping_nested_values_and_escaped_text)
     cr_assert(len[5] == 3 && memcmp(val[5], "a\"b", 3) == 0);
     static const char *const bad[] = {"", "[]", "{\"a\":", "{\"a\":\"x}", "{\"a\" 1}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        cr_assert_eq(audit_fields(bad[i], strlen(bad[i]), names, 6, &buf, val, len), -1,
+        cr_assert_eq(auditp_fields(bad[i], strlen(bad[i]), names, 6, &buf, val, len), -1,
                      "'%s' is not an object", bad[i]);
     free(buf.data);
 }
@@ -138,7 +138,7 @@ Test(audit, fields_are_decoded_skipping_nested_values_and_escaped_text)
 
 /* A spec made by hand: one --by field, a month time field, a single-label
  * head of 3 labels and a multi-label head of 2, 1000 features. */
-static void hand_spec(audit_spec *s)
+static void hand_spec(auditp_spec *s)
 {
     memset(s, 0, sizeof *s);
     s->nby = 1;
@@ -165,11 +165,11 @@ static void hand_spec(audit_spec *s)
         s->label[i] = strdup(labels[i]);
 }
 
-static audit *hand_audit(void)
+static auditp *hand_audit(void)
 {
-    audit_spec s;
+    auditp_spec s;
     hand_spec(&s);
-    audit *a = audit_new(&s);
+    auditp *a = auditp_new(&s);
     cr_assert_not_null(a);
     return a;
 }
@@ -179,7 +179,7 @@ static audit *hand_audit(void)
  * source-dependent slice of the 1000 features. */
 static void synth_doc(unsigned i, unsigned ngroups, char *id, char *src, char *month,
                       unsigned char *prob, unsigned char *pred, unsigned char *feat,
-                      unsigned char *surf, size_t *surf_len, audit_doc *d)
+                      unsigned char *surf, size_t *surf_len, auditp_doc *d)
 {
     memset(d, 0, sizeof *d);
     unsigned x = i * 2654435761u;
@@ -188,7 +188,7 @@ static void synth_doc(unsigned i, unsigned ngroups, char *id, char *src, char *m
     sprintf(month, "2024-%02u", 1 + (x >> 8) % 6);
     d->id = id;
     d->id_len = strlen(id);
-    d->hash = audit_id_hash(id, d->id_len);
+    d->hash = auditp_id_hash(id, d->id_len);
     d->key[0] = src;
     d->key_len[0] = strlen(src);
     if ((x >> 4) % 10) {
@@ -234,64 +234,64 @@ static void synth_doc(unsigned i, unsigned ngroups, char *id, char *src, char *m
     *surf_len = 8 + len;
 }
 
-static void add_range(audit *a, unsigned from, unsigned to, unsigned ngroups)
+static void add_range(auditp *a, unsigned from, unsigned to, unsigned ngroups)
 {
     for (unsigned i = from; i < to; i++) {
         char id[32], src[32], month[16];
         unsigned char prob[20], pred[5], feat[160], surf[64];
         size_t sl;
-        audit_doc d;
+        auditp_doc d;
         synth_doc(i, ngroups, id, src, month, prob, pred, feat, surf, &sl, &d);
-        cr_assert_eq(audit_add(a, &d), 0);
+        cr_assert_eq(auditp_add(a, &d), 0);
         if (i % 97 == 0)
-            cr_assert_eq(audit_add_failure(a, i % 2 ? id : NULL, "bad line"), 0);
+            cr_assert_eq(auditp_add_failure(a, i % 2 ? id : NULL, "bad line"), 0);
     }
 }
 
-static slant_buffer saved(const audit *a)
+static slant_buffer saved(const auditp *a)
 {
-    audit_progress pr = {0};
+    auditp_progress pr = {0};
     slant_buffer b = {0};
-    cr_assert_eq(audit_save_bytes(a, &pr, &b), 0);
+    cr_assert_eq(auditp_save_bytes(a, &pr, &b), 0);
     return b;
 }
 
 Test(audit, three_shards_merged_in_any_order_equal_one_run_byte_for_byte)
 {
-    audit *one = hand_audit();
+    auditp *one = hand_audit();
     add_range(one, 0, 3000, 7);
     slant_buffer want = saved(one);
     static const unsigned cuts[][4] = {{0, 1000, 2000, 3000}, {0, 1, 2999, 3000},
                                        {0, 1500, 1501, 3000}};
     for (size_t c = 0; c < 3; c++) {
-        audit *sh[3];
+        auditp *sh[3];
         for (int k = 0; k < 3; k++) {
             sh[k] = hand_audit();
             add_range(sh[k], cuts[c][k], cuts[c][k + 1], 7);
         }
         /* merged as 2, 0, 1: the order of shards must not matter */
-        audit *m = hand_audit();
+        auditp *m = hand_audit();
         int order[3] = {2, 0, 1};
         for (int k = 0; k < 3; k++)
-            cr_assert_eq(audit_merge(m, sh[order[k]]), 0);
+            cr_assert_eq(auditp_merge(m, sh[order[k]]), 0);
         slant_buffer got = saved(m);
         cr_assert_eq(got.len, want.len, "split %zu: %zu bytes, one run %zu", c, got.len, want.len);
         cr_assert(memcmp(got.data, want.data, want.len) == 0, "split %zu differs", c);
         slant_buffer_release(&got);
         for (int k = 0; k < 3; k++)
-            audit_free(sh[k]);
-        audit_free(m);
+            auditp_free(sh[k]);
+        auditp_free(m);
     }
     slant_buffer_release(&want);
-    audit_free(one);
+    auditp_free(one);
 }
 
 Test(audit, partial_file_round_trips_and_rejects_damage)
 {
-    audit *a = hand_audit();
+    auditp *a = hand_audit();
     add_range(a, 0, 500, 5);
     char *dir = th_mkdtemp(), *path = th_path(dir, "p.slaud");
-    audit_progress pr = {0};
+    auditp_progress pr = {0};
     char input[] = "x.jsonl", last[] = "doc-499";
     char *inputs[] = {input};
     pr.ninputs = 1;
@@ -299,9 +299,9 @@ Test(audit, partial_file_round_trips_and_rejects_damage)
     pr.offset = 1234;
     pr.last_id = last;
     slant_error err;
-    cr_assert_eq(audit_save(a, &pr, path, &err), SLANT_OK);
-    audit_progress back;
-    audit *b = audit_load(path, &back, &err);
+    cr_assert_eq(auditp_save(a, &pr, path, &err), SLANT_OK);
+    auditp_progress back;
+    auditp *b = auditp_load(path, &back, &err);
     cr_assert_not_null(b, "%s", err.text);
     cr_assert_eq(back.ninputs, 1);
     cr_assert_str_eq(back.inputs[0], "x.jsonl");
@@ -315,20 +315,20 @@ Test(audit, partial_file_round_trips_and_rejects_damage)
     char *cut = th_path(dir, "cut.slaud");
     for (size_t k = 0; k < n; k += 1 + n / 200) {
         th_write(cut, bytes, k);
-        cr_assert_null(audit_load(cut, NULL, &err), "a file cut at %zu loaded", k);
+        cr_assert_null(auditp_load(cut, NULL, &err), "a file cut at %zu loaded", k);
         cr_assert_eq(err.code, SLANT_EFORMAT, "cut at %zu: %s", k, err.text);
     }
     bytes[n / 2] ^= 0x40;
     th_write(cut, bytes, n);
-    cr_assert_null(audit_load(cut, NULL, &err));
+    cr_assert_null(auditp_load(cut, NULL, &err));
     cr_assert(strstr(err.text, "checksum") != NULL, "%s", err.text);
     free(bytes);
     free(cut);
     slant_buffer_release(&x);
     slant_buffer_release(&y);
-    audit_progress_release(&back);
-    audit_free(a);
-    audit_free(b);
+    auditp_progress_release(&back);
+    auditp_free(a);
+    auditp_free(b);
     th_rmdir(dir);
     free(path);
     free(dir);
@@ -336,7 +336,7 @@ Test(audit, partial_file_round_trips_and_rejects_damage)
 
 Test(audit, memory_is_bounded_by_groups_and_phrases_not_documents)
 {
-    audit *a = hand_audit();
+    auditp *a = hand_audit();
     add_range(a, 0, 2000, 4);
     size_t entries = 0, ids = a->ids_live, cells = 0;
     for (size_t i = 0; i < a->ndims; i++) {
@@ -363,14 +363,14 @@ Test(audit, memory_is_bounded_by_groups_and_phrases_not_documents)
     cr_assert_leq(a->ids_live, slots);
     cr_assert_leq(a->ids_live, ids + slots, "ids grow with documents");
     cr_assert_lt(a->ids_live, 2000, "%zu ids kept for 20000 documents", a->ids_live);
-    audit_free(a);
+    auditp_free(a);
 }
 
 Test(audit, bad_dates_and_missing_fields_are_counted_not_dropped)
 {
-    audit *a = hand_audit();
+    auditp *a = hand_audit();
     add_range(a, 0, 1000, 3);
-    const audit_dim *t = NULL;
+    const auditp_dim *t = NULL;
     for (size_t i = 0; i < a->ndims; i++)
         if (a->dims[i].kind == AUDIT_DIM_TIME)
             t = &a->dims[i];
@@ -385,7 +385,7 @@ Test(audit, bad_dates_and_missing_fields_are_counted_not_dropped)
     cr_assert_gt(unknown, 0);
     cr_assert_eq(a->nfailed, 11);
     cr_assert_eq(a->nrecords, 1011);
-    audit_free(a);
+    auditp_free(a);
 }
 
 /* ======================================================== the command */
@@ -475,7 +475,7 @@ static void assert_same_outputs(const char *a, const char *b)
     }
 }
 
-static char *audit_dir(const char *name)
+static char *auditp_dir(const char *name)
 {
     return th_path(cdir, name);
 }
@@ -485,8 +485,8 @@ Test(audit_cli, three_shards_merged_give_the_bytes_of_one_run)
     char *all = write_corpus("all.jsonl", 0, 600, 1);
     char *part[3] = {write_corpus("p1.jsonl", 0, 130, 1), write_corpus("p2.jsonl", 130, 131, 1),
                      write_corpus("p3.jsonl", 131, 600, 1)};
-    char *one = audit_dir("one"), *s[3] = {audit_dir("s1"), audit_dir("s2"), audit_dir("s3")};
-    char *merged = audit_dir("merged"), *err;
+    char *one = auditp_dir("one"), *s[3] = {auditp_dir("s1"), auditp_dir("s2"), auditp_dir("s3")};
+    char *merged = auditp_dir("merged"), *err;
     int st = run_slant((const char *[]){"audit", "-j", "2", "--by", "source", "--time",
                                         "date:month", "--out", one, all, NULL}, &err);
     cr_assert_eq(st, 1, "bad lines make the status 1: %s", err);
@@ -505,7 +505,7 @@ Test(audit_cli, three_shards_merged_give_the_bytes_of_one_run)
     free(err);
     assert_same_outputs(one, merged);
     /* and 'audit report' renders the same bytes again */
-    char *again = audit_dir("again");
+    char *again = auditp_dir("again");
     st = run_slant((const char *[]){"audit", "report", "--out", again, one, NULL}, &err);
     cr_assert_eq(st, 0, "%s", err);
     free(err);
@@ -521,7 +521,7 @@ Test(audit_cli, three_shards_merged_give_the_bytes_of_one_run)
 Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_one)
 {
     char *in = write_corpus("c.jsonl", 0, 500, 1);
-    char *one = audit_dir("one"), *err;
+    char *one = auditp_dir("one"), *err;
     int st = run_slant((const char *[]){"audit", "--by", "source", "--time", "date:week",
                                         "--out", one, in, NULL}, &err);
     cr_assert_eq(st, 1, "%s", err);
@@ -533,7 +533,7 @@ Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_on
     for (size_t k = 0; k < sizeof kill_at / sizeof kill_at[0]; k++) {
         char name[32];
         snprintf(name, sizeof name, "r%zu", k);
-        char *dir = audit_dir(name);
+        char *dir = auditp_dir(name);
         for (int step = 0; step < 2 && kill_at[k][step]; step++) {
             setenv("SLANT_AUDIT_FAULT_AFTER", kill_at[k][step], 1);
             st = run_slant((const char *[]){"audit", "--resume", "--checkpoint", "50", "--by",
@@ -562,7 +562,7 @@ Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_on
 
 Test(audit_cli, usage_errors_exit_2)
 {
-    char *in = write_corpus("c.jsonl", 0, 5, 0), *out = audit_dir("o");
+    char *in = write_corpus("c.jsonl", 0, 5, 0), *out = auditp_dir("o");
     const char *const *cases[] = {
         (const char *[]){"audit", in, NULL},
         (const char *[]){"audit", "--out", out, NULL},
@@ -588,7 +588,7 @@ Test(audit_cli, usage_errors_exit_2)
 
 Test(audit_cli, bad_lines_are_counted_and_outputs_are_complete_files)
 {
-    char *in = write_corpus("c.jsonl", 0, 120, 1), *out = audit_dir("o"), *err;
+    char *in = write_corpus("c.jsonl", 0, 120, 1), *out = auditp_dir("o"), *err;
     int st = run_slant((const char *[]){"audit", "--by", "source", "--by", "nosuchfield",
                                         "--time", "date:day", "--out", out, in, NULL}, &err);
     cr_assert_eq(st, 1, "%s", err);
@@ -632,7 +632,7 @@ Test(audit_cli, the_report_renders_in_headless_chromium)
             browser = names[i];
     if (!browser)
         cr_skip_test("no chromium (apt-get install chromium)");
-    char *in = write_corpus("c.jsonl", 0, 400, 1), *out = audit_dir("o"), *err;
+    char *in = write_corpus("c.jsonl", 0, 400, 1), *out = auditp_dir("o"), *err;
     int st = run_slant((const char *[]){"audit", "--by", "source", "--time", "date:month",
                                         "--out", out, in, NULL}, &err);
     cr_assert_eq(st, 1, "%s", err);
