@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "slant_audit.h"
 #include "helpers.h"
 
 /* ======================================================== statistics */
@@ -475,7 +476,7 @@ static void assert_same_outputs(const char *a, const char *b)
     }
 }
 
-static char *auditp_dir(const char *name)
+static char *out_dir(const char *name)
 {
     return th_path(cdir, name);
 }
@@ -485,8 +486,8 @@ Test(audit_cli, three_shards_merged_give_the_bytes_of_one_run)
     char *all = write_corpus("all.jsonl", 0, 600, 1);
     char *part[3] = {write_corpus("p1.jsonl", 0, 130, 1), write_corpus("p2.jsonl", 130, 131, 1),
                      write_corpus("p3.jsonl", 131, 600, 1)};
-    char *one = auditp_dir("one"), *s[3] = {auditp_dir("s1"), auditp_dir("s2"), auditp_dir("s3")};
-    char *merged = auditp_dir("merged"), *err;
+    char *one = out_dir("one"), *s[3] = {out_dir("s1"), out_dir("s2"), out_dir("s3")};
+    char *merged = out_dir("merged"), *err;
     int st = run_slant((const char *[]){"audit", "-j", "2", "--by", "source", "--time",
                                         "date:month", "--out", one, all, NULL}, &err);
     cr_assert_eq(st, 1, "bad lines make the status 1: %s", err);
@@ -505,7 +506,7 @@ Test(audit_cli, three_shards_merged_give_the_bytes_of_one_run)
     free(err);
     assert_same_outputs(one, merged);
     /* and 'audit report' renders the same bytes again */
-    char *again = auditp_dir("again");
+    char *again = out_dir("again");
     st = run_slant((const char *[]){"audit", "report", "--out", again, one, NULL}, &err);
     cr_assert_eq(st, 0, "%s", err);
     free(err);
@@ -521,7 +522,7 @@ Test(audit_cli, three_shards_merged_give_the_bytes_of_one_run)
 Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_one)
 {
     char *in = write_corpus("c.jsonl", 0, 500, 1);
-    char *one = auditp_dir("one"), *err;
+    char *one = out_dir("one"), *err;
     int st = run_slant((const char *[]){"audit", "--by", "source", "--time", "date:week",
                                         "--out", one, in, NULL}, &err);
     cr_assert_eq(st, 1, "%s", err);
@@ -533,7 +534,7 @@ Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_on
     for (size_t k = 0; k < sizeof kill_at / sizeof kill_at[0]; k++) {
         char name[32];
         snprintf(name, sizeof name, "r%zu", k);
-        char *dir = auditp_dir(name);
+        char *dir = out_dir(name);
         for (int step = 0; step < 2 && kill_at[k][step]; step++) {
             setenv("SLANT_AUDIT_FAULT_AFTER", kill_at[k][step], 1);
             st = run_slant((const char *[]){"audit", "--resume", "--checkpoint", "50", "--by",
@@ -562,7 +563,7 @@ Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_on
 
 Test(audit_cli, usage_errors_exit_2)
 {
-    char *in = write_corpus("c.jsonl", 0, 5, 0), *out = auditp_dir("o");
+    char *in = write_corpus("c.jsonl", 0, 5, 0), *out = out_dir("o");
     const char *const *cases[] = {
         (const char *[]){"audit", in, NULL},
         (const char *[]){"audit", "--out", out, NULL},
@@ -588,7 +589,7 @@ Test(audit_cli, usage_errors_exit_2)
 
 Test(audit_cli, bad_lines_are_counted_and_outputs_are_complete_files)
 {
-    char *in = write_corpus("c.jsonl", 0, 120, 1), *out = auditp_dir("o"), *err;
+    char *in = write_corpus("c.jsonl", 0, 120, 1), *out = out_dir("o"), *err;
     int st = run_slant((const char *[]){"audit", "--by", "source", "--by", "nosuchfield",
                                         "--time", "date:day", "--out", out, in, NULL}, &err);
     cr_assert_eq(st, 1, "%s", err);
@@ -632,7 +633,7 @@ Test(audit_cli, the_report_renders_in_headless_chromium)
             browser = names[i];
     if (!browser)
         cr_skip_test("no chromium (apt-get install chromium)");
-    char *in = write_corpus("c.jsonl", 0, 400, 1), *out = auditp_dir("o"), *err;
+    char *in = write_corpus("c.jsonl", 0, 400, 1), *out = out_dir("o"), *err;
     int st = run_slant((const char *[]){"audit", "--by", "source", "--time", "date:month",
                                         "--out", out, in, NULL}, &err);
     cr_assert_eq(st, 1, "%s", err);
@@ -652,4 +653,39 @@ Test(audit_cli, the_report_renders_in_headless_chromium)
     free(png);
     free(in);
     free(out);
+}
+
+/* The public API of slant_audit.h as its usage comment shows it: runs,
+ * a refused second run in place, a merge and a report, in process. */
+Test(audit_cli, the_public_api_runs_merges_and_reports)
+{
+    slant_error err;
+    slant_model *m = slant_model_load("models/default.slant", &err);
+    cr_assert_not_null(m, "%s", err.text);
+    char *a = write_corpus("a.jsonl", 0, 80, 0), *b = write_corpus("b.jsonl", 80, 200, 0);
+    char *da = out_dir("da"), *db = out_dir("db"), *dm = out_dir("merged");
+    slant_audit_options o;
+    slant_audit_options_init(&o);
+    const char *by[] = {"source"};
+    o.by = by, o.nby = 1;
+    o.time_field = "date", o.time_unit = "year";
+    o.model_path = "models/default.slant";
+    slant_audit_summary s;
+    cr_assert_eq(slant_audit_run(m, (const char *[]){a}, 1, da, &o, &s, &err), SLANT_OK, "%s",
+                 err.text);
+    cr_assert_eq(s.documents, 80);
+    cr_assert_eq(s.groups, 4);
+    cr_assert_str_eq(s.grouping, "source");
+    cr_assert_eq(slant_audit_run(m, (const char *[]){a}, 1, da, &o, &s, &err), SLANT_EINVAL);
+    cr_assert(strstr(err.text, "resume") != NULL, "%s", err.text);
+    cr_assert_eq(slant_audit_run(m, (const char *[]){b}, 1, db, &o, &s, &err), SLANT_OK);
+    cr_assert_eq(slant_audit_merge(m, (const char *[]){da, db}, 2, dm, &o, &s, &err), SLANT_OK,
+                 "%s", err.text);
+    cr_assert_eq(s.documents, 200);
+    cr_assert_eq(slant_audit_report(m, dm, NULL, &o, &err), SLANT_OK, "%s", err.text);
+    o.time_unit = "fortnight";
+    char *dx = out_dir("x");
+    cr_assert_eq(slant_audit_run(m, (const char *[]){a}, 1, dx, &o, &s, &err), SLANT_EINVAL);
+    slant_model_free(m);
+    free(a), free(b), free(da), free(db), free(dm), free(dx);
 }
