@@ -177,8 +177,7 @@ static void legend(slant_buffer *b, const auditp_spec *s, size_t h)
 }
 
 /* One row per group: its label shares of single-label head h, stacked. */
-static void mix_chart(slant_buffer *b, const auditp *a, const auditp_dim *d, auditp_cell **cells,
-                      size_t n, size_t h)
+static void mix_chart(slant_buffer *b, const auditp *a, auditp_cell **cells, size_t n, size_t h)
 {
     const auditp_spec *s = &a->spec;
     const int left = 220, width = 700, row = 26;
@@ -209,7 +208,6 @@ static void mix_chart(slant_buffer *b, const auditp *a, const auditp_dim *d, aud
         putf(b, "<text x=%d y=%d class=axis text-anchor=middle>%d%%</text>", left + t * width / 4,
              height - 4, 25 * t);
     put(b, "</svg>\n");
-    (void)d;
 }
 
 /* Bars of a multi-label head's label shares in one group, with Wilson
@@ -369,12 +367,11 @@ static void section_mix(slant_buffer *b, const auditp *a, const auditp_dim *d, a
         esc(b, d->name);
         put(b, "</h3>\n");
         legend(b, s, h);
-        mix_chart(b, a, d, cells, n, h);
+        mix_chart(b, a, cells, n, h);
     }
 }
 
-static void section_profiles(slant_buffer *b, const auditp *a, const auditp_dim *d,
-                             auditp_cell **cells, size_t n)
+static void section_profiles(slant_buffer *b, const auditp *a, auditp_cell **cells, size_t n)
 {
     const auditp_spec *s = &a->spec;
     const auditp_cell *all = find_cell(find_dim(a, AUDIT_DIM_ALL), "all");
@@ -403,7 +400,6 @@ static void section_profiles(slant_buffer *b, const auditp *a, const auditp_dim 
             put(b, "</div>\n");
         }
         put(b, "</div>\n");
-        (void)d;
     }
 }
 
@@ -678,7 +674,7 @@ int auditp_html(const auditp *a, const slant_model *m, const auditp_render_optio
         putf(b, "<p class=note>The charts show the %zu largest of %zu groups; the CSV tables "
                 "have them all.</p>\n", n, main->ncells);
     section_mix(b, a, main, cells, n);
-    section_profiles(b, a, main, cells, n);
+    section_profiles(b, a, cells, n);
     section_trends(b, a, main, cells, n);
     section_phrases(b, a, m, o, shown, nshown);
     section_examples(b, a, o, shown, nshown);
