@@ -30,6 +30,7 @@
 #define AUDIT_MISSING "(missing)" /* the group of a record without the field */
 #define AUDIT_UNKNOWN "unknown"   /* the time bucket of a missing or bad date */
 #define AUDIT_SEP '\x1f'          /* joins the two parts of a cross key */
+#define AUDITP_MAX_FEATURES ((size_t)1 << 24)   /* the most a partial file may name */
 
 enum auditp_unit { AUDIT_NONE, AUDIT_DAY, AUDIT_WEEK, AUDIT_MONTH, AUDIT_YEAR };
 
@@ -271,7 +272,10 @@ void auditp_progress_release(auditp_progress *p);
 int auditp_save_bytes(const auditp *a, const auditp_progress *pr, slant_buffer *out);
 /* Write atomically to 'path'. */
 int auditp_save(const auditp *a, const auditp_progress *pr, const char *path, slant_error *err);
-/* Read a partial file; *pr may be NULL. */
+/* Read a partial file, or 'n' bytes of one ('source' names them in
+ * errors); pr may be NULL. */
+auditp *auditp_load_bytes(const char *p, size_t n, auditp_progress *pr, const char *source,
+                          slant_error *err);
 auditp *auditp_load(const char *path, auditp_progress *pr, slant_error *err);
 
 /* ------------------------------------------------ statistics and renders */

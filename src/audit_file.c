@@ -320,8 +320,8 @@ static int get_spec(rd *r, auditp_spec *s)
         free(tf);
     s->unit = (enum auditp_unit)get_n(r, AUDIT_YEAR);
     s->model_sum = get_w(r);
-    s->nfeatures = get_n(r, UINT32_MAX - 1);
-    s->nheads = get_n(r, 1024);
+    s->nfeatures = get_n(r, AUDITP_MAX_FEATURES);
+    s->nheads = get_n(r, SLANTP_MAX_HEADS);
     if (r->bad)
         return -1;
     s->head = calloc(s->nheads + 1, sizeof *s->head);
@@ -334,7 +334,7 @@ static int get_spec(rd *r, auditp_spec *s)
     for (size_t h = 0; h < s->nheads && !r->bad; h++) {
         s->head[h] = get_s(r);
         s->multilabel[h] = get_u(r) != 0;
-        s->nlabels[h] = get_n(r, 4096);
+        s->nlabels[h] = get_n(r, SLANTP_MAX_LABELS);
         s->first[h] = s->nlabels_total;
         if (slantp_grow(&s->label, &cap, s->nlabels_total + s->nlabels[h] + 1, sizeof *s->label) < 0)
             return -1;
@@ -495,9 +495,10 @@ static void get_body(rd *r, auditp *a)
     free(ref);
 }
 
-static auditp *parse(const char *p, size_t n, auditp_progress *pr, const char *source,
-                    slant_error *err)
+auditp *auditp_load_bytes(const char *p, size_t n, auditp_progress *pr, const char *source,
+                          slant_error *err)
 {
+    slantp_error_clear(err);
     auditp_progress scratch;
     if (!pr)
         pr = &scratch;
@@ -540,7 +541,7 @@ auditp *auditp_load(const char *path, auditp_progress *pr, slant_error *err)
     slantp_buf b = {0};
     if (slantp_read_file(path, (size_t)1 << 40, &b, err) != SLANT_OK)
         return NULL;
-    auditp *a = parse(b.data, b.len, pr, path, err);
+    auditp *a = auditp_load_bytes(b.data, b.len, pr, path, err);
     slantp_buf_release(&b);
     return a;
 }

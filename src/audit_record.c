@@ -176,8 +176,13 @@ static int skip_value(jscan *s)
                 return -1;
             s->p++;
         } else {
-            while (s->p < s->end && !strchr(" \t\r\n,:]}", *s->p))
+            /* a bare word (number, true, false, null): up to a delimiter;
+             * memchr, not strchr, which would take a NUL byte as one */
+            const char *from = s->p;
+            while (s->p < s->end && !memchr(" \t\r\n,:]}", *s->p, 8))
                 s->p++;
+            if (s->p == from)
+                return -1;
         }
     } while (depth > 0);
     return 0;
