@@ -132,6 +132,10 @@ Test(audit, fields_are_decoded_skipping_nested_values_and_escaped_text)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(auditp_fields(bad[i], strlen(bad[i]), names, 6, &buf, val, len), -1,
                      "'%s' is not an object", bad[i]);
+    /* a NUL byte where a bare value starts once made the scanner loop
+     * forever (found by tests/fuzz/fuzz_audit.c) */
+    static const char nul[] = "{\"meta\":{\x01\0our\":1},\"source\":\"x\"}";
+    cr_assert_eq(auditp_fields(nul, sizeof nul - 1, names, 6, &buf, val, len), -1);
     free(buf.data);
 }
 
