@@ -132,10 +132,11 @@ Test(audit, fields_are_decoded_skipping_nested_values_and_escaped_text)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_eq(auditp_fields(bad[i], strlen(bad[i]), names, 6, &buf, val, len), -1,
                      "'%s' is not an object", bad[i]);
-    /* a NUL byte where a bare value starts once made the scanner loop
-     * forever (found by tests/fuzz/fuzz_audit.c) */
+    /* a NUL byte inside a bare value once made the scanner loop forever
+     * (found by tests/fuzz/fuzz_audit.c); Criterion's timeout catches it */
     static const char nul[] = "{\"meta\":{\x01\0our\":1},\"source\":\"x\"}";
-    cr_assert_eq(auditp_fields(nul, sizeof nul - 1, names, 6, &buf, val, len), -1);
+    cr_assert_eq(auditp_fields(nul, sizeof nul - 1, names, 6, &buf, val, len), 0);
+    cr_assert_str_eq(val[0], "x", "the scanner is lenient, and ends");
     free(buf.data);
 }
 
