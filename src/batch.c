@@ -157,7 +157,7 @@ static slant_doc doc_of(const batch *bt, const slot *s)
     return d;
 }
 
-/* The id of a JSONL record without one: its line number. */
+/* Keep the document's id in its slot, for on_output. */
 static int keep_id(slot *s, const char *id, size_t n, int is_number)
 {
     s->id.len = 0;

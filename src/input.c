@@ -18,7 +18,6 @@
 typedef struct input {
     slant_batch *b;
     enum slant_input how;
-    const slant_batch_options *o;
     slant_error *err;
     int rc;                 /* the first SLANT_ENOMEM or SLANT_ESTOPPED */
 } input;
@@ -94,7 +93,7 @@ static int is_directory(const char *path)
 int slantp_submit_path(slant_batch *b, const slant_batch_options *o, const char *path,
                        enum slant_input how, slant_error *err)
 {
-    input in = {b, how, o, err, SLANT_OK};
+    input in = {b, how, err, SLANT_OK};
     slantp_error_clear(err);
     if (!is_directory(path))
         return submit_one(&in, path);

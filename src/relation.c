@@ -30,25 +30,6 @@
 #define PROSE_WORDS 8
 #define PROSE_NAMES 2         /* the original's names or numbers an added sentence must use */
 
-static int by_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int has_u64(const uint64_t *v, size_t n, uint64_t key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && v[lo] == key;
-}
-
 /* Sorted hashes of a text's words; with names_only, of its names and numbers. */
 static uint64_t *sorted_words(const tracep_words *w, int names_only, size_t *n)
 {
@@ -59,7 +40,7 @@ static uint64_t *sorted_words(const tracep_words *w, int names_only, size_t *n)
     for (size_t i = 0; i < w->n; i++)
         if (!names_only || (w->flags[i] & (TRACEP_W_NAME | TRACEP_W_NUMBER)))
             v[k++] = w->h[i];
-    qsort(v, k, sizeof *v, by_u64);
+    qsort(v, k, sizeof *v, tracep_cmp_u64);
     *n = k;
     return v;
 }
@@ -76,7 +57,7 @@ static int names_kept(const tracep_words *ow, const tracep_words *vw, double *ou
             if (i && names[i] == names[i - 1])
                 continue;
             distinct++;
-            found += (size_t)has_u64(all, nv, names[i]);
+            found += (size_t)tracep_has_u64(all, nv, names[i]);
         }
         *out = distinct ? (double)found / (double)distinct : 1.0;
         rc = 0;
@@ -116,7 +97,7 @@ static int is_story_prose(const tracep_hunk *h, const char *vtext, size_t vlen,
     size_t hits = 0;
     for (uint32_t k = h->b_pos; k < h->b_pos + h->b_len; k++)
         hits += (vw->flags[k] & (TRACEP_W_NAME | TRACEP_W_NUMBER)) &&
-                has_u64(names, nnames, vw->h[k]);
+                tracep_has_u64(names, nnames, vw->h[k]);
     return hits >= PROSE_NAMES;
 }
 

@@ -153,3 +153,22 @@ void tracep_minhash(const uint64_t *set, size_t n, uint32_t sig[TRACEP_BINS])
         sig[b] = (uint32_t)tracep_mix(borrowed + dist * 0x9e3779b97f4a7c15ULL);
     }
 }
+
+int tracep_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int tracep_has_u64(const uint64_t *v, size_t n, uint64_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == key;
+}

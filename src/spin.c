@@ -140,25 +140,6 @@ size_t slant_spin_ncollocations(const slant_spin_table *s)
     return s->n;
 }
 
-static int by_key(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int has_key(const uint64_t *v, size_t n, uint64_t key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && v[lo] == key;
-}
-
 static void fill_hit(const slant_spin_table *s, const char *text, const tracep_words *w, size_t i,
                      uint32_t phrase, slant_spin_hit *hit)
 {
@@ -184,13 +165,13 @@ size_t slant_spin_scan(const slant_spin_table *s, const char *text, size_t len,
     for (size_t i = 0; i + 1 < w.n; i++)
         if (!(w.flags[i + 1] & TRACEP_W_BREAK))
             pairs[np++] = pair_key(w.h[i], w.h[i + 1]);
-    qsort(pairs, np, sizeof *pairs, by_key);
+    qsort(pairs, np, sizeof *pairs, tracep_cmp_u64);
     found = 0;
     for (size_t i = 0; i + 1 < w.n; i++) {
         if (w.flags[i + 1] & TRACEP_W_BREAK)
             continue;
         const uint32_t *phrase = slantp_keytab_find(&s->broken, pair_key(w.h[i], w.h[i + 1]));
-        if (!phrase || has_key(pairs, np, s->phrase_key[*phrase]))
+        if (!phrase || tracep_has_u64(pairs, np, s->phrase_key[*phrase]))
             continue;
         if (out && found < max)
             fill_hit(s, text, &w, i, *phrase, &out[found]);

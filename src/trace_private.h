@@ -92,4 +92,9 @@ int tracep_relate(const char *otext, const tracep_words *ow, const char *vtext, 
                   tracep_version *out);
 void tracep_version_release(tracep_version *v);
 
+/* qsort order of 64-bit keys, and whether a sorted array holds 'key'
+ * (shingle.c). */
+int tracep_cmp_u64(const void *a, const void *b);
+int tracep_has_u64(const uint64_t *v, size_t n, uint64_t key);
+
 #endif

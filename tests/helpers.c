@@ -14,7 +14,7 @@ char *th_mkdtemp(void)
 {
     const char *base = getenv("TMPDIR");
     char *p = malloc(4096);
-    snprintf(p, 4096, "%s/slant-test-XXXXXX", base && *base ? base : "/tmp");
+    snprintf(p, 4096, "%s/slant-test-XXXXXX", base && *base ? base : P_tmpdir);
     cr_assert(mkdtemp(p) != NULL, "mkdtemp failed");
     return p;
 }

@@ -2,11 +2,13 @@
  * alignment, relations, and families on the planted test set
  * (tests/data/trace/set.jsonl, built by make_set.py from the team's stories). */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "trace_private.h"
 
 #ifndef TRACE_SET
@@ -329,8 +331,8 @@ Test(trace, spin_flags_a_collocation_broken_by_a_synonym_only_where_the_phrase_i
 
 Test(trace, spin_table_errors_name_the_file_and_line)
 {
-    char path[] = "/tmp/slant-spin-XXXXXX";
-    int fd = mkstemp(path);
+    char *dir = th_mkdtemp(), *path = th_path(dir, "spin.tsv");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     cr_assert(fd >= 0);
     static const char bad[] = "# slant collocations 1\nprime minister\t5\ttop\n";
     cr_assert_eq(write(fd, bad, sizeof bad - 1), (ssize_t)(sizeof bad - 1));
@@ -345,7 +347,9 @@ Test(trace, spin_table_errors_name_the_file_and_line)
     fclose(f);
     cr_assert_null(slant_spin_load(path, &err));
     cr_assert_str_eq(err.text, "not a slant collocation table");
-    unlink(path);
+    th_rmdir(dir);
+    free(path);
+    free(dir);
 }
 
 /* A query is traced against the set: only its own family is formed. */

@@ -21,7 +21,7 @@ static void ignore(void *ctx, const slant_error *e)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char path[4096];
-    const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : P_tmpdir;
     snprintf(path, sizeof path, "%s/slant-fuzz-XXXXXX", tmpdir);
     int fd = mkstemp(path);
     if (fd < 0)

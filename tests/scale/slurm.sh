@@ -18,7 +18,7 @@ for p in munged slurmctld slurmd sbatch sinfo; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "slurm.sh: skipped (needs root to start the daemons)"; exit 0; }
 
-dir=$(mktemp -d /tmp/slant-slurm.XXXXXX)
+dir=$(mktemp -d -t slant-slurm.XXXXXX)
 chmod 755 "$dir"
 pids=()
 cleanup() {
