@@ -20,12 +20,17 @@ static double log1pexp(double z)
     return z > 0 ? z + log1p(exp(-z)) : log1p(exp(z));
 }
 
-static double nll(const double *f, const double *t, size_t n, double A, double B)
+/* Platt's smoothed targets: the target of a positive and of a negative. */
+typedef struct targets {
+    double pos, neg;
+} targets;
+
+static double nll(const double *f, const signed char *y, targets t, size_t n, double A, double B)
 {
     double s = 0;
     for (size_t i = 0; i < n; i++) {
         double z = A * f[i] + B;
-        s += log1pexp(z) - (1.0 - t[i]) * z;
+        s += log1pexp(z) - (1.0 - (y[i] > 0 ? t.pos : t.neg)) * z;
     }
     return s;
 }
@@ -36,24 +41,19 @@ void slantp_platt_fit(const double *f, const signed char *y, size_t n, double *A
     for (size_t i = 0; i < n; i++)
         npos += y[i] > 0;
     size_t nneg = n - npos;
-    double tpos = ((double)npos + 1.0) / ((double)npos + 2.0);
-    double tneg = 1.0 / ((double)nneg + 2.0);
-    double *t = malloc((n ? n : 1) * sizeof *t);
+    targets t = {((double)npos + 1.0) / ((double)npos + 2.0), 1.0 / ((double)nneg + 2.0)};
     double a = 0.0, b = log(((double)nneg + 1.0) / ((double)npos + 1.0));
-    if (!t || n == 0) {
-        free(t);
+    if (n == 0) {
         *A = -1.0;
         *B = b;
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        t[i] = y[i] > 0 ? tpos : tneg;
-    double fval = nll(f, t, n, a, b);
+    double fval = nll(f, y, t, n, a, b);
     for (int it = 0; it < 100; it++) {
         double g1 = 0, g2 = 0, h11 = 1e-12, h22 = 1e-12, h21 = 0;
         for (size_t i = 0; i < n; i++) {
             double p = slantp_platt(f[i], a, b);   /* = 1 - sigma(z) */
-            double d = t[i] - p;                    /* dNLL/dz */
+            double d = (y[i] > 0 ? t.pos : t.neg) - p;   /* dNLL/dz */
             double w = p * (1.0 - p);
             g1 += f[i] * d;
             g2 += d;
@@ -73,7 +73,7 @@ void slantp_platt_fit(const double *f, const signed char *y, size_t n, double *A
         int moved = 0;
         while (step >= 1e-10) {
             double na = a + step * da, nb = b + step * db;
-            double nf = nll(f, t, n, na, nb);
+            double nf = nll(f, y, t, n, na, nb);
             if (nf < fval + 1e-4 * step * gd) {
                 a = na;
                 b = nb;
@@ -86,7 +86,6 @@ void slantp_platt_fit(const double *f, const signed char *y, size_t n, double *A
         if (!moved)
             break;
     }
-    free(t);
     *A = a;
     *B = b;
 }

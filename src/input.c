@@ -22,6 +22,17 @@ typedef struct input {
     int rc;                 /* the first SLANT_ENOMEM or SLANT_ESTOPPED */
 } input;
 
+/* A document that could not be read takes its place as a failed one; but
+ * running out of memory is the call's failure, not the document's: the
+ * documents after it would be lost without a trace. */
+static int submit_failure(input *in, const slant_error *why, const char *name, long line,
+                          long long offset)
+{
+    if (why->code == SLANT_ENOMEM)
+        return slantp_error(in->err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+    return slant_batch_submit_error(in->b, why, name, line, offset, in->err);
+}
+
 static int submit_text_file(input *in, const char *path, const char *name)
 {
     slantp_buf text = {0};
@@ -34,7 +45,7 @@ static int submit_text_file(input *in, const char *path, const char *name)
     int rc = slantp_decode_file(path, &d, &text, NULL, &why) == SLANT_OK
                  ? slant_batch_submit(in->b, SLANT_DOC_TEXT, text.data, text.len, name, 0, 0,
                                       in->err)
-                 : slant_batch_submit_error(in->b, &why, name, 0, -1, in->err);
+                 : submit_failure(in, &why, name, 0, -1);
     slantp_buf_release(&text);
     return rc;
 }
@@ -47,7 +58,7 @@ static int submit_jsonl_file(input *in, const char *path, const char *name)
     slant_error why;
     slantp_error_clear(&why);
     if (slantp_lines_open(&lr, path, SLANTP_MAX_LINE, &why) != SLANT_OK)
-        return slant_batch_submit_error(in->b, &why, name, 0, -1, in->err);
+        return submit_failure(in, &why, name, 0, -1);
     const char *line;
     size_t len;
     int r, rc = SLANT_OK;
@@ -57,8 +68,7 @@ static int submit_jsonl_file(input *in, const char *path, const char *name)
             rc = slant_batch_submit(in->b, SLANT_DOC_JSONL, line, len, name, lr.lineno,
                                     lr.offset, in->err);
         else if (r < 0)
-            rc = slant_batch_submit_error(in->b, &why, name, why.line > 0 ? why.line : lr.lineno,
-                                          lr.offset, in->err);
+            rc = submit_failure(in, &why, name, why.line > 0 ? why.line : lr.lineno, lr.offset);
         if (r == 0 || (r < 0 && why.code != SLANT_EFORMAT))
             break;
         slantp_error_clear(&why);
@@ -79,8 +89,7 @@ static int submit_one(input *in, const char *path)
 static int walked(void *ctx, const char *path, const slant_error *why)
 {
     input *in = ctx;
-    in->rc = why ? slant_batch_submit_error(in->b, why, path, 0, -1, in->err)
-                 : submit_one(in, path);
+    in->rc = why ? submit_failure(in, why, path, 0, -1) : submit_one(in, path);
     return in->rc != SLANT_OK;
 }
 

@@ -43,6 +43,8 @@ uint32_t slantp_crc32(const void *p, size_t n)
 
 static int io_error(slant_error *err, const char *path, const char *what, int e)
 {
+    if (e == ENOMEM) /* fdopen's buffer, gzip's state: not the file's fault */
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     return slantp_error(err, SLANT_EIO, NULL, -1, -1, "cannot %s '%s': %s", what, path,
                         strerror(e));
 }

@@ -831,9 +831,15 @@ slant_model *slant_model_load_threads(const char *path, int threads, slant_error
         slant_model_free(m);
         return NULL;
     }
-    uint64_t fp = slantp_stemmer_fingerprint(&st);
+    uint64_t fp = 0;
+    int stemmed = slantp_stemmer_fingerprint(&st, &fp);
     slantp_stemmer_release(&st);
     slantp_strtab_release(&dummy);
+    if (stemmed < 0) {
+        slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
+        slant_model_free(m);
+        return NULL;
+    }
     if (fp != m->stem_fingerprint) {
         slantp_error(err, SLANT_EVERSION, path, -1, -1,
                      "model was trained with a different Snowball stemmer for '%s' "

@@ -1,5 +1,6 @@
 /* record.c - JSONL records: finding them among the lines, and decoding
  * their id and text (see record.h). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,11 +66,42 @@ static int jansson_id(slantp_jsonl_record *rec, const char *source, long lineno,
     return rc < 0 ? slantp_error(err, SLANT_ENOMEM, source, lineno, 1, "out of memory") : 0;
 }
 
+/* jansson 2.14 does not report every allocation that fails (its lexer
+ * ignores some, and then calls the line malformed), so its allocator is
+ * wrapped once to remember a failure on this thread: a record that met one
+ * is out of memory, never malformed. The wrapper passes every call on to
+ * the allocator that was set before, the application's own if it set one. */
+static json_malloc_t prior_malloc;
+static _Thread_local int jansson_failed;
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+
+static void *watched_malloc(size_t n)
+{
+    void *p = prior_malloc(n);
+    if (!p)
+        jansson_failed = 1;
+    return p;
+}
+
+static void watch_jansson(void)
+{
+    json_free_t prior_free;
+    json_get_alloc_funcs(&prior_malloc, &prior_free);
+    json_set_alloc_funcs(watched_malloc, prior_free);
+}
+
 static int jansson_decode(slantp_jsonl_record *rec, const char *line, size_t len, const char *source,
                           long lineno, slant_error *err)
 {
     json_error_t je;
+    pthread_once(&watch_once, watch_jansson);
+    jansson_failed = 0;
     rec->root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    if (jansson_failed) {
+        json_decref(rec->root);
+        rec->root = NULL;
+        return slantp_error(err, SLANT_ENOMEM, source, lineno, 1, "out of memory");
+    }
     if (!rec->root)
         return slantp_error(err, SLANT_EFORMAT, source, lineno, je.column > 0 ? je.column : 1,
                             "%s", je.text);

@@ -440,7 +440,7 @@ int slantp_stem_records(slantp_stemmer *s, const char *text, size_t len,
     return stem_loop(s, text, len, toks, n, NULL, recs, NULL, 0);
 }
 
-uint64_t slantp_stemmer_fingerprint(slantp_stemmer *s)
+int slantp_stemmer_fingerprint(slantp_stemmer *s, uint64_t *fp)
 {
     static const char *const words[] = {
         "running", "generously", "nationalization", "relational", "conditional",
@@ -452,8 +452,11 @@ uint64_t slantp_stemmer_fingerprint(slantp_stemmer *s)
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         const sb_symbol *r = sb_stemmer_stem(s->sb, (const sb_symbol *)words[i],
                                              (int)strlen(words[i]));
-        size_t n = r ? (size_t)sb_stemmer_length(s->sb) : 0;
-        h = slantp_hash_u64(h ^ slantp_hash_bytes(r ? (const char *)r : "", n));
+        if (!r)
+            return -1;
+        size_t n = (size_t)sb_stemmer_length(s->sb);
+        h = slantp_hash_u64(h ^ slantp_hash_bytes((const char *)r, n));
     }
-    return h;
+    *fp = h;
+    return 0;
 }

@@ -75,8 +75,9 @@ int slantp_stem_ids(slantp_stemmer *s, const char *text, size_t len, const slant
 /* The same as records (s->index must be set), recs[i] for toks[i]. */
 int slantp_stem_records(slantp_stemmer *s, const char *text, size_t len,
                         const slantp_token *toks, size_t n, uint64_t *recs);
-/* A fingerprint of the stemmer: a hash of the stems of a fixed word list,
- * so a model trained with another libstemmer is noticed. */
-uint64_t slantp_stemmer_fingerprint(slantp_stemmer *s);
+/* A fingerprint of the stemmer into *fp: a hash of the stems of a fixed
+ * word list, so a model trained with another libstemmer is noticed.
+ * Returns -1 when the stemmer ran out of memory. */
+int slantp_stemmer_fingerprint(slantp_stemmer *s, uint64_t *fp);
 
 #endif

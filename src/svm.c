@@ -80,7 +80,8 @@ int slantp_kernel_start(slantp_kernel *k, slantp_trainset *ts, size_t gram_mb, i
     if (!ts->gram_mem) {
         free(ts->gram);
         ts->gram = NULL;
-        return 0;   /* the budget was too generous for this machine */
+        k->refused = 1;   /* the budget was too generous for this machine */
+        return 0;
     }
     k->live = 1;
     return 1;

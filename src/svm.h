@@ -43,6 +43,7 @@ typedef struct slantp_kernel {
     size_t gram_mb;
     int threads;
     int live;
+    int refused;    /* the matrix fit the budget but not the machine's memory */
 } slantp_kernel;
 int slantp_kernel_start(slantp_kernel *k, slantp_trainset *ts, size_t gram_mb, int threads);
 void slantp_kernel_rows_ready(slantp_kernel *k, size_t rows);

@@ -909,7 +909,8 @@ static int start_model(trainer *t)
     if (rc)
         return rc;
     t->have_stemmer = 1;
-    m->stem_fingerprint = slantp_stemmer_fingerprint(&t->st);
+    if (slantp_stemmer_fingerprint(&t->st, &m->stem_fingerprint) < 0)
+        return nomem(t);
     return SLANT_OK;
 }
 
@@ -1060,7 +1061,12 @@ static int vectorize(trainer *t)
     if (!ts->row_start)
         return nomem(t);
     ts->row_start[0] = 0;
-    if (slantp_kernel_start(&t->kern, ts, t->o.gram_mb, t->o.threads)) {
+    int gram = slantp_kernel_start(&t->kern, ts, t->o.gram_mb, t->o.threads);
+    if (t->kern.refused && t->o.warning)
+        t->o.warning(t->o.warning_ctx, "the kernel matrix did not fit in memory: training "
+                                       "on sparse vectors (slower; the weights may differ "
+                                       "in their last digits)");
+    if (gram) {
         nnz_cap = t->ngram_total ? t->ngram_total : 1;
         ts->col = malloc(nnz_cap * sizeof *ts->col);
         ts->val = malloc(nnz_cap * sizeof *ts->val);

@@ -40,5 +40,8 @@ unsigned long th_alloc_count_stop(void);
  * whether that allocation was reached. */
 int th_alloc_fail_start(unsigned long n);
 int th_alloc_fail_stop(void);
+/* Leave libsvm's own allocations (and its C++ runtime's) out of the count
+ * and never fail them: libsvm does not check them. */
+void th_alloc_exempt_libsvm(int exempt);
 
 #endif
