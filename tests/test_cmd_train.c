@@ -385,3 +385,55 @@ Test(cmd_train, records_sharing_an_id_but_not_labels_are_warned_about)
     free(p);
     free(model);
 }
+
+/* No raw control byte in 's' but newlines (and tabs where 'tabs'). */
+static int has_raw_control(const char *s, int tabs)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch < 0x20 || ch == 0x7f) && ch != '\n' && !(tabs && ch == '\t'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Issue 29: label names holding control characters (an escape sequence
+ * that recolours a terminal, a tab, a newline) were printed raw by the
+ * reports of train --cv, eval and inspect, and by TSV output and
+ * warnings. Each is now written as \xHH wherever a person reads it. */
+Test(cmd_train, control_characters_in_label_names_are_escaped_wherever_printed)
+{
+    static const char *const labels[] = {"esc\\u001b[2Jred", "tab\\there", "new\\nline"};
+    char *p = th_path(dir, "ctl.jsonl");
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 60; i++)
+        fprintf(f, "{\"id\": \"d%d\", \"text\": \"word%d filler text number %d here\", "
+                   "\"labels\": {\"kind\": \"%s\"}}\n",
+                i, i % 3, i, labels[i % 3]);
+    fprintf(f, "{\"id\": \"d60\", \"text\": \"lonely\", \"labels\": {\"kind\": \"one\\u0007bell\"}}\n");
+    fclose(f);
+    char *model = th_path(dir, "ctl.slant"), *out, *err;
+    const char *train[] = {"train", QUICK, "--cv", "2", "--out", model, p, NULL};
+    cr_assert_eq(run(train, &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, "esc\\x1b[2Jred") && strstr(out, "tab\\x09here") &&
+              strstr(out, "new\\x0aline"), "%s", out);
+    cr_assert(strstr(err, "one\\x07bell"), "the warning about a one-document label: %s", err);
+    cr_assert(!has_raw_control(out, 0) && !has_raw_control(err, 0), "%s%s", out, err);
+    free(out);
+    free(err);
+    const char *eval[] = {"eval", "--model", model, p, NULL};
+    const char *inspect[] = {"inspect", "--model", model, NULL};
+    const char *tsv[] = {"classify", "--model", model, "-f", "tsv", "--no-abstain", p, NULL};
+    const char *const *runs[] = {eval, inspect, tsv};
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        cr_assert_eq(run(runs[r], &out, &err), 0, "%s: %s", runs[r][0], err);
+        cr_assert(strstr(out, "esc\\x1b[2Jred"), "%s: %s", runs[r][0], out);
+        cr_assert(!has_raw_control(out, runs[r] == tsv) && !has_raw_control(err, 0), "%s: %s",
+                  runs[r][0], out);
+        free(out);
+        free(err);
+    }
+    free(p);
+    free(model);
+}

@@ -117,6 +117,14 @@ void out_printf(cli_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Text for a terminal or a report: control characters (an escape
+ * sequence in a label could clear the screen, a newline would break a
+ * line) are written as \xHH. */
+void out_visible(cli_out *o, const char *s);
+/* The same as a malloc'd string; "?" (static) when out of memory. Free
+ * with cli_visible_free. */
+char *cli_visible(const char *s);
+void cli_visible_free(char *v);
 /* A JSON string literal, escaped. */
 void out_json_string(cli_out *o, const char *s);
 /* A double with 17 significant digits, which reads back to the same value. */

@@ -231,8 +231,15 @@ static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_res
 
 static void tsv_field(cli_out *o, const char *s)
 {
-    for (; *s; s++)
-        out_write(o, (*s == '\t' || *s == '\n' || *s == '\r') ? " " : s, 1);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '\t' || ch == '\n' || ch == '\r')
+            out_write(o, " ", 1);
+        else if (ch < 0x20 || ch == 0x7f)
+            out_printf(o, "\\x%02x", ch);
+        else
+            out_write(o, s, 1);
+    }
 }
 
 static void format_tsv(ctx *c, cli_out *o, const char *id, const slant_result *r,
@@ -271,19 +278,6 @@ static int by_score(const void *x, const void *y)
     if (a->score != b->score)
         return a->score > b->score ? -1 : 1;
     return a->label < b->label ? -1 : 1;
-}
-
-/* Text for a terminal: control characters (an escape sequence in an id
- * could clear the screen) are written as \xHH. */
-static void out_visible(cli_out *o, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch < 0x20 || ch == 0x7f)
-            out_printf(o, "\\x%02x", ch);
-        else
-            out_write(o, s, 1);
-    }
 }
 
 /* Columns a string takes: UTF-8 continuation bytes take none. */

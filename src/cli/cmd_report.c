@@ -75,7 +75,7 @@ static int by_count_desc(const void *x, const void *y)
 
 /* Too many labels for a matrix on a terminal: the 'max' largest cells off
  * the diagonal instead (the JSON output has the whole matrix). */
-static void print_top_confusions(const slant_head_metrics *hm, size_t max)
+static void print_top_confusions(const slant_head_metrics *hm, char *const *label, size_t max)
 {
     size_t nl = hm->nlabels, n = 0;
     cell *c = malloc(nl * nl * sizeof *c);
@@ -88,29 +88,45 @@ static void print_top_confusions(const slant_head_metrics *hm, size_t max)
     qsort(c, n, sizeof *c, by_count_desc);
     printf("\n  most confused (gold -> predicted: documents; --json has the whole matrix)\n");
     for (size_t i = 0; i < n && i < max; i++)
-        printf("  %s -> %s: %zu\n", hm->labels[c[i].gold], hm->labels[c[i].pred], c[i].count);
+        printf("  %s -> %s: %zu\n", label[c[i].gold], label[c[i].pred], c[i].count);
     if (!n)
         printf("  none\n");
     free(c);
 }
 
-static void print_confusion(const slant_head_metrics *hm, int w)
+static void print_confusion(const slant_head_metrics *hm, char *const *label, int w)
 {
     size_t nl = hm->nlabels;
     if (nl > 10) {
-        print_top_confusions(hm, 15);
+        print_top_confusions(hm, label, 15);
         return;
     }
     printf("\n  confusion (rows: gold, columns: predicted)\n  %-*s", w, "");
     for (size_t p = 0; p < nl; p++)
-        printf(" %*.*s", 6, 6, hm->labels[p]);
+        printf(" %*.*s", 6, 6, label[p]);
     printf("\n");
     for (size_t g = 0; g < nl; g++) {
-        printf("  %-*s", w, hm->labels[g]);
+        printf("  %-*s", w, label[g]);
         for (size_t p = 0; p < nl; p++)
             printf(" %6zu", hm->confusion[g * nl + p]);
         printf("\n");
     }
+}
+
+/* A head's label names as a terminal may show them (cli_visible). */
+static char **visible_labels(const slant_head_metrics *hm)
+{
+    char **v = malloc((hm->nlabels ? hm->nlabels : 1) * sizeof *v);
+    for (size_t l = 0; v && l < hm->nlabels; l++)
+        v[l] = cli_visible(hm->labels[l]);
+    return v;
+}
+
+static void free_labels(char **v, size_t n)
+{
+    for (size_t l = 0; l < n; l++)
+        cli_visible_free(v[l]);
+    free(v);
 }
 
 void cli_print_metrics(const slant_metrics *mt, int json)
@@ -125,23 +141,31 @@ void cli_print_metrics(const slant_metrics *mt, int json)
     }
     for (size_t h = 0; h < slant_metrics_nheads(mt); h++) {
         const slant_head_metrics *hm = slant_metrics_head(mt, h);
+        char **label = visible_labels(hm);
+        if (!label) {
+            cli_errorf("out of memory");
+            return;
+        }
         int w = 8;
         for (size_t l = 0; l < hm->nlabels; l++)
-            if ((int)strlen(hm->labels[l]) > w)
-                w = (int)strlen(hm->labels[l]);
-        printf("%s (%s, %zu documents)\n", hm->head, hm->multilabel ? "multi-label" : "single-label",
+            if ((int)strlen(label[l]) > w)
+                w = (int)strlen(label[l]);
+        char *head = cli_visible(hm->head);
+        printf("%s (%s, %zu documents)\n", head, hm->multilabel ? "multi-label" : "single-label",
                hm->ndocs);
+        cli_visible_free(head);
         printf("  %-*s %9s %9s %9s %8s\n", w, "label", "precision", "recall", "F1", "support");
         for (size_t l = 0; l < hm->nlabels; l++)
-            printf("  %-*s %9.3f %9.3f %9.3f %8zu\n", w, hm->labels[l], hm->precision[l],
+            printf("  %-*s %9.3f %9.3f %9.3f %8zu\n", w, label[l], hm->precision[l],
                    hm->recall[l], hm->f1[l], hm->support[l]);
         printf("  %-*s %9s %9s %9.3f\n", w, "micro-F1", "", "", hm->micro_f1);
         printf("  %-*s %9s %9s %9.3f\n", w, "macro-F1", "", "", hm->macro_f1);
         printf("  %-*s %9s %9s %9.3f\n", w, hm->multilabel ? "exact match" : "accuracy", "", "",
                hm->accuracy);
         if (hm->confusion)
-            print_confusion(hm, w);
+            print_confusion(hm, label, w);
         printf("\n");
+        free_labels(label, hm->nlabels);
     }
 }
 
@@ -160,8 +184,10 @@ static void print_folds_table(const slant_metrics *mt, size_t h)
 {
     size_t k = slant_metrics_nfolds(mt);
     double v[3][1000];
-    printf("%s, per fold\n  %4s %9s %9s %9s %9s\n", slant_metrics_head(mt, h)->head, "fold",
-           "documents", "micro-F1", "macro-F1", "accuracy");
+    char *head = cli_visible(slant_metrics_head(mt, h)->head);
+    printf("%s, per fold\n  %4s %9s %9s %9s %9s\n", head, "fold", "documents", "micro-F1",
+           "macro-F1", "accuracy");
+    cli_visible_free(head);
     for (size_t f = 0; f < k && f < 1000; f++) {
         const slant_head_metrics *hm = slant_metrics_head(slant_metrics_fold(mt, f), h);
         v[0][f] = hm->micro_f1;
@@ -347,7 +373,8 @@ int cli_cmd_inspect(int argc, char **argv)
             out_printf(&o, ":{\"multilabel\":%s,\"labels\":{",
                        slant_model_head_multilabel(m, h) ? "true" : "false");
         } else {
-            out_printf(&o, "%s (%s)\n", slant_model_head_name(m, h),
+            out_visible(&o, slant_model_head_name(m, h));
+            out_printf(&o, " (%s)\n",
                        slant_model_head_multilabel(m, h) ? "multi-label" : "single-label");
         }
         for (size_t l = 0; l < slant_model_nlabels(m, h); l++) {
@@ -368,14 +395,18 @@ int cli_cmd_inspect(int argc, char **argv)
                 }
                 out_puts(&o, "]}");
             } else {
-                out_printf(&o, "  %s  %zu docs, C %g%s", slant_model_label(m, h, l), nd, c,
+                out_puts(&o, "  ");
+                out_visible(&o, slant_model_label(m, h, l));
+                out_printf(&o, "  %zu docs, C %g%s", nd, c,
                            slant_model_head_multilabel(m, h) ? ", threshold " : "");
                 if (slant_model_head_multilabel(m, h))
                     out_printf(&o, "%.2f", thr);
                 out_puts(&o, "\n   ");
-                for (size_t t = 0; t < nt; t++)
-                    out_printf(&o, " \"%s\" %.3f%s", terms[t].text, terms[t].weight,
-                               t + 1 < nt ? "," : "");
+                for (size_t t = 0; t < nt; t++) {
+                    out_puts(&o, " \"");
+                    out_visible(&o, terms[t].text);
+                    out_printf(&o, "\" %.3f%s", terms[t].weight, t + 1 < nt ? "," : "");
+                }
                 out_puts(&o, "\n");
             }
         }

@@ -41,7 +41,9 @@ static void warning(void *ctx, const char *text)
 {
     if (ctx)
         fputs("\r\033[K", stderr);
-    fprintf(stderr, "slant: warning: %s\n", text);
+    char *v = cli_visible(text);
+    fprintf(stderr, "slant: warning: %s\n", v);
+    cli_visible_free(v);
 }
 
 static void skipped(void *ctx, const slant_error *why)

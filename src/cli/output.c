@@ -20,36 +20,83 @@
 
 #include "cli.h"
 
+void out_visible(cli_out *o, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7f)
+            out_printf(o, "\\x%02x", ch);
+        else
+            out_write(o, s, 1);
+    }
+}
+
+static char visible_unknown[] = "?";
+
+char *cli_visible(const char *s)
+{
+    cli_out o = {0};
+    out_visible(&o, s);
+    out_write(&o, "", 0);
+    if (o.failed || !o.data) {
+        out_release(&o);
+        return visible_unknown;
+    }
+    return o.data;
+}
+
+void cli_visible_free(char *v)
+{
+    if (v != visible_unknown)
+        free(v);
+}
+
+/* A message on standard error as one line: a file name, an id or a label
+ * quoted in it may hold any byte. */
+static void put_message(const char *s)
+{
+    char *v = cli_visible(s);
+    fputs(v, stderr);
+    cli_visible_free(v);
+}
+
 void cli_report(const slant_error *err)
 {
+    char where[sizeof err->source + 64] = "";
     if (err->source[0] && err->line > 0)
-        fprintf(stderr, "slant: %s:%ld:%ld: %s\n", err->source, err->line,
-                err->column > 0 ? err->column : 1, err->text);
+        snprintf(where, sizeof where, "%s:%ld:%ld: ", err->source, err->line,
+                 err->column > 0 ? err->column : 1);
     else if (err->source[0] && err->offset >= 0)
-        fprintf(stderr, "slant: %s: byte %ld: %s\n", err->source, err->offset, err->text);
+        snprintf(where, sizeof where, "%s: byte %ld: ", err->source, err->offset);
     else if (err->source[0])
-        fprintf(stderr, "slant: %s: %s\n", err->source, err->text);
-    else
-        fprintf(stderr, "slant: %s\n", err->text[0] ? err->text : slant_strerror(err->code));
+        snprintf(where, sizeof where, "%s: ", err->source);
+    fputs("slant: ", stderr);
+    put_message(where);
+    put_message(err->text[0] ? err->text : slant_strerror(err->code));
+    fputc('\n', stderr);
 }
 
 void cli_errorf(const char *fmt, ...)
 {
+    char text[4096];
     va_list ap;
-    fputs("slant: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    fputs("slant: ", stderr);
+    put_message(text);
     fputc('\n', stderr);
 }
 
 int cli_usage_error(const char *usage, const char *fmt, ...)
 {
+    char text[4096];
     va_list ap;
-    fputs("slant: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    fputs("slant: ", stderr);
+    put_message(text);
     fprintf(stderr, "\nusage: %s\nTry 'slant --help' for more information.\n", usage);
     return EXIT_USAGE;
 }
