@@ -213,13 +213,15 @@ tsan-run: $(BUILD)/slant
 # libFuzzer harnesses (tests/fuzz/), each run FUZZ_SECONDS from its seed
 # corpus (tests/fuzz/corpus/NAME) under ASan and UBSan; a crash stops the run
 # and leaves its input in build-fuzz/. CI runs each for a short while.
-FUZZERS      = jsonl model classify dataset decode audit
+FUZZERS      = jsonl model classify dataset decode audit train
 FUZZ_SECONDS ?= 60
 # FUZZ_RUNS=N runs N inputs each instead, and with FUZZ_SEED fixed the run
 # is the same every time: what CI does, so that it never fails by chance
 FUZZ_RUNS    ?=
 FUZZ_SEED    ?= 0
 FUZZ_LIMIT    = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS))
+# the training harness trains a model an input: a thirtieth of the runs
+FUZZ_LIMIT_train = $(if $(FUZZ_RUNS),-runs=$(shell echo $$(( $(FUZZ_RUNS) / 30 ))),$(FUZZ_LIMIT))
 fuzz: deps
 	@for p in clang libclang-rt-14-dev; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 	    grep -q "ok installed" || { apt-get update -qq && \
@@ -230,9 +232,10 @@ fuzz: deps
 fuzz-run: $(FUZZERS:%=$(BUILD)/fuzz_%)
 	@for f in $(FUZZERS); do \
 	    mkdir -p $(BUILD)/fuzz-corpus/$$f $(BUILD)/fuzz-crashes/$$f; \
-	    echo "fuzz: $$f ($(FUZZ_LIMIT))"; \
+	    limit="$(FUZZ_LIMIT)"; [ $$f = train ] && limit="$(FUZZ_LIMIT_train)"; \
+	    echo "fuzz: $$f ($$limit)"; \
 	    dict=""; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
-	    $(BUILD)/fuzz_$$f $(FUZZ_LIMIT) -seed=$(FUZZ_SEED) $$dict -timeout=20 -rss_limit_mb=2048 \
+	    $(BUILD)/fuzz_$$f $$limit -seed=$(FUZZ_SEED) $$dict -timeout=20 -rss_limit_mb=2048 \
 	        -max_len=65536 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz-crashes/$$f/ \
 	        $(BUILD)/fuzz-corpus/$$f tests/fuzz/corpus/$$f 2>&1 | \
 	        grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|INFO: Running)' ; \
