@@ -6,6 +6,7 @@
 #   make sanitize   the test suite under AddressSanitizer and UBSan (build-san/)
 #   make tsan       classify and train with two threads under ThreadSanitizer (build-tsan/)
 #   make fuzz       the libFuzzer harnesses of tests/fuzz, FUZZ_SECONDS each (build-fuzz/)
+#   make fuzz-coverage   line coverage of the library by the fuzzers' corpora (build-cov/)
 #   make model      retrain models/default.slant from training/data and CORPUS (reproducible)
 #   make bench      speed and accuracy against fastText and scikit-learn
 #   make bench-abstain   the language check on CORPUS and on foreign samples
@@ -73,7 +74,8 @@ DEPS = libsvm-dev libstemmer-dev libjansson-dev libcriterion-dev libutf8proc-dev
 # where 'make model' finds the real articles (training/SOURCES.md)
 CORPUS ?= ../shared/corpus
 
-.PHONY: all demo check test sanitize sanitize-run tsan tsan-run fuzz fuzz-run model deps bench \
+.PHONY: all demo check test sanitize sanitize-run tsan tsan-run fuzz fuzz-run fuzz-coverage \
+        fuzz-coverage-run model deps bench \
         bench-abstain install install-check check-exports clean echo FORCE
 
 all: slant $(BUILD)/libslant.so
@@ -242,8 +244,29 @@ fuzz-run: $(FUZZERS:%=$(BUILD)/fuzz_%)
 	    [ "$${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: $$f failed"; exit 1; }; \
 	done; echo "fuzz: no crash, hang or sanitizer report in $(FUZZERS)"
 
+# Line coverage of the library by each harness's corpus (its seeds, and
+# the inputs make fuzz kept in FUZZ_CORPORA/NAME): build-cov/coverage.txt,
+# per source file.
+FUZZ_CORPORA ?= build-fuzz/fuzz-corpus
+fuzz-coverage: deps
+	$(MAKE) CC=clang BUILD=build-cov SAN=address,undefined \
+	    EXTRA_CFLAGS="-fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping" \
+	    fuzz-coverage-run
+
+fuzz-coverage-run: $(FUZZERS:%=$(BUILD)/fuzz_%)
+	@rm -f $(BUILD)/*.profraw
+	@for f in $(FUZZERS); do \
+	    dirs=tests/fuzz/corpus/$$f; [ -d $(FUZZ_CORPORA)/$$f ] && dirs="$(FUZZ_CORPORA)/$$f $$dirs"; \
+	    LLVM_PROFILE_FILE=$(BUILD)/$$f.profraw $(BUILD)/fuzz_$$f -runs=0 -rss_limit_mb=2048 \
+	        -max_len=65536 $$dirs > $(BUILD)/$$f.cov.log 2>&1 || { echo "fuzz-coverage: $$f failed"; exit 1; }; \
+	done
+	llvm-profdata merge -sparse $(BUILD)/*.profraw -o $(BUILD)/fuzz.profdata
+	llvm-cov report $(BUILD)/fuzz_$(firstword $(FUZZERS)) $(patsubst %,-object $(BUILD)/fuzz_%,$(wordlist 2,99,$(FUZZERS))) \
+	    -instr-profile=$(BUILD)/fuzz.profdata $(LIB_SRC) > $(BUILD)/coverage.txt
+	@tail -1 $(BUILD)/coverage.txt; echo "fuzz-coverage: per file in $(BUILD)/coverage.txt"
+
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libslant.a
-	$(CC) $(CPPFLAGS) -iquote src $(PKG_CFLAGS) $(STD) -g -O1 -fsanitize=fuzzer,address,undefined \
+	$(CC) $(CPPFLAGS) -iquote src $(PKG_CFLAGS) $(STD) -g -O1 $(EXTRA_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -fno-omit-frame-pointer -o $@ $< $(BUILD)/libslant.a $(LDLIBS) -pthread
 
 model: deps slant
@@ -305,6 +328,6 @@ echo:
 	@echo "CC=$(CC)"; echo "CFLAGS=$(CFLAGS)"; echo "LDLIBS=$(LDLIBS)"
 
 clean:
-	rm -rf build build-san build-tsan build-fuzz build-install slant
+	rm -rf build build-san build-tsan build-fuzz build-cov build-install slant
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/cli/*.d $(BUILD)/tests/*.d)
