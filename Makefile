@@ -215,7 +215,7 @@ tsan-run: $(BUILD)/slant
 # libFuzzer harnesses (tests/fuzz/), each run FUZZ_SECONDS from its seed
 # corpus (tests/fuzz/corpus/NAME) under ASan and UBSan; a crash stops the run
 # and leaves its input in build-fuzz/. CI runs each for a short while.
-FUZZERS      = jsonl model classify dataset decode audit train
+FUZZERS      = jsonl model classify dataset decode audit train batch
 FUZZ_SECONDS ?= 60
 # FUZZ_RUNS=N runs N inputs each instead, and with FUZZ_SEED fixed the run
 # is the same every time: what CI does, so that it never fails by chance
