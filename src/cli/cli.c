@@ -47,6 +47,10 @@ static const char *const help_text[] = {
     "      --no-abstain          classify everything with a label, however little it says\n"
     "      --offset BYTES        where this input starts in the whole (a shard's offset), for\n"
     "                            the byte offsets of error records\n"
+    "      --spin, --no-spin     spin evidence (fixed phrases broken by synonyms, a content-\n"
+    "                            farm sign, shown beside the scores): on in the table, off\n"
+    "                            in JSONL unless --spin (it adds about half to the CPU time)\n"
+    "      --spin-table FILE     the collocations for spin evidence (default: shipped)\n"
     "\n",
     "train options:\n"
     "  -o, --out FILE            where to write the model (atomically)\n"
