@@ -472,10 +472,11 @@ static size_t moves(json_t *m, json_t **out, size_t max)
     return n;
 }
 
+/* The original's most likely label of a single-label head (the outlet
+ * type): families.jsonl does not say which heads are single-label, so the
+ * first head whose scores sum to about one is taken; else nothing. */
 static void top_score(render *r, json_t *m)
 {
-    /* the original's most likely outlet type (a single-label head: the
-     * first one found whose scores sum to about one), else nothing */
     json_t *scores = json_object_get(m, "scores"), *labels;
     const char *head;
     json_object_foreach(scores, head, labels) {
@@ -596,8 +597,10 @@ static void outlets_line(render *r, json_t *members)
         if (c[k].n > 1)
             putf(r->b, " (%zu)", c[k].n);
     }
-    if (n > OUTLETS_SHOWN || more)
-        putf(r->b, " and %zu more", n - (n > OUTLETS_SHOWN ? OUTLETS_SHOWN : n) + more);
+    if (n > OUTLETS_SHOWN)
+        putf(r->b, " and %zu more%s", n - OUTLETS_SHOWN, more ? ", and others" : "");
+    else if (more)
+        put(r->b, " and others");
     put(r->b, ".");
 }
 
