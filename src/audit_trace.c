@@ -322,7 +322,8 @@ static int collect_anchors(anchors *an, const char *html, size_t len)
         }
         p = q;
     }
-    qsort(an->v, an->n, sizeof *an->v, by_str);
+    if (an->n)      /* qsort and bsearch take no NULL array, even empty */
+        qsort(an->v, an->n, sizeof *an->v, by_str);
     return 0;
 }
 
@@ -343,7 +344,7 @@ static int outlet_anchor(const anchors *an, const char *outlet, slant_buffer *ou
     for (size_t i = 0; i < an->ndims; i++) {
         out->len = 0;
         auditp_html_anchor(out, an->dims[i], outlet);
-        if (out->data && !out->failed &&
+        if (an->n && out->data && !out->failed &&
             bsearch(&out->data, an->v, an->n, sizeof *an->v, by_str))
             return 0;
     }
