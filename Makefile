@@ -59,7 +59,7 @@ LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/classify.c src/metrics.c src/decode.c src/html.c src/abstain.c src/walk.c src/locate.c \
           src/shingle.c src/wdiff.c src/relation.c src/trace.c src/spin.c \
           src/audit.c src/audit_record.c src/audit_file.c src/audit_report.c src/audit_html.c \
-          src/audit_json.c src/audit_run.c
+          src/audit_json.c src/audit_run.c src/audit_trace.c
 CLI_SRC = src/cli/cli.c src/cli/cmd_classify.c src/cli/cmd_train.c src/cli/cmd_report.c \
           src/cli/output.c src/cli/cmd_trace.c src/cli/cmd_spin.c src/cli/trace_frames.c \
           src/cli/cmd_audit.c

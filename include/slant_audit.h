@@ -97,6 +97,19 @@ int slant_audit_merge(const slant_model *m, const char *const *shards, size_t ns
 int slant_audit_report(const slant_model *m, const char *dir, const char *out,
                        const slant_audit_options *o, slant_error *err);
 
+/* Add the families of copies and rewrites that `slant trace --out` wrote
+ * to the renders of the audit in 'dir' (made by one of the calls above):
+ * report.html gets a section "Copies and rewrites" with the largest
+ * families (at most 'max_families'; 0: 20), each version's relation,
+ * outlet and framing moves; summary.json gets a member "trace" with
+ * counts over all the families. 'trace' is that directory or its
+ * families.jsonl. Versions link to 'link' with "{id}" replaced, else to
+ * their outlet's group in the report. The file is read once and only the
+ * families shown are kept, so memory does not grow with the corpus.
+ * Adding a trace again replaces the one there. */
+int slant_audit_add_trace(const char *dir, const char *trace, size_t max_families,
+                          const char *link, slant_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -333,4 +333,20 @@ int auditp_summary_json(const auditp *a, const slant_model *m, const auditp_rend
 int auditp_html(const auditp *a, const slant_model *m, const auditp_render_options *o,
                slant_buffer *out);
 
+/* ------------------------------------------------ provenance (auditp_trace.c) */
+
+/* Where report.html takes the provenance section of slant trace: the
+ * section goes between the marker and its end, the same for the link in
+ * the navigation line. An audit rendered without a trace has the markers
+ * alone. */
+#define AUDITP_TRACE_NAV "<!--slant:trace-nav-->"
+#define AUDITP_TRACE_SECTION "<!--slant:trace-->"
+
+/* Helpers of report.html shared with the provenance section: text escaped
+ * for HTML, a group's anchor in the examples table, and a document's URL
+ * from a --link template ("{id}" replaced, escaped for an attribute). */
+void auditp_html_esc(slant_buffer *b, const char *s);
+void auditp_html_anchor(slant_buffer *b, const char *dim, const char *key);
+void auditp_html_url(slant_buffer *b, const char *link, const char *id);
+
 #endif

@@ -6,7 +6,8 @@
  * as a tick), trends over time (lines per label, and per group for the
  * most common labels), the distinctive phrases of each group with the
  * labels they push, and example documents. Single-label heads are drawn
- * as mixes, multi-label heads as profiles. The groups drawn are those of
+ * as mixes, multi-label heads as profiles. Two comments mark where the
+ * provenance section of slant trace goes (auditp_trace.c puts it there). The groups drawn are those of
  * the first --by field (else the predicted outlet type), the largest
  * first, at most max_groups; the CSV tables have them all.
  */
@@ -61,6 +62,8 @@ static void esc(slant_buffer *b, const char *s)
     }
 }
 
+void auditp_html_esc(slant_buffer *b, const char *s) { esc(b, s); }
+
 /* A label as shown in charts: underscores as spaces, at most 'max' bytes
  * (cut at a character boundary, with an ellipsis). */
 static void label(slant_buffer *b, const char *s, size_t max)
@@ -81,7 +84,7 @@ static void label(slant_buffer *b, const char *s, size_t max)
 }
 
 /* An id usable in an href fragment: letters and digits kept, the rest hex. */
-static void anchor(slant_buffer *b, const char *dim, const char *key)
+void auditp_html_anchor(slant_buffer *b, const char *dim, const char *key)
 {
     put(b, "g-");
     for (const char *s = dim; *s; s++)
@@ -93,30 +96,39 @@ static void anchor(slant_buffer *b, const char *dim, const char *key)
                     ? "%c" : "_%02x", (unsigned char)*s);
 }
 
+void auditp_html_url(slant_buffer *b, const char *link, const char *id)
+{
+    const char *at = strstr(link, "{id}");
+    slant_buffer w = {0};
+    if (!at) {
+        esc(b, link);
+        return;
+    }
+    slant_buffer_write(&w, link, (size_t)(at - link));
+    for (const char *s = id; *s; s++)
+        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+            strchr("-_.~", *s))
+            slant_buffer_write(&w, s, 1);
+        else {
+            char t[4];
+            snprintf(t, sizeof t, "%%%02X", (unsigned char)*s);
+            slant_buffer_write(&w, t, 3);
+        }
+    put(&w, at + 4);
+    if (w.data)
+        esc(b, w.data);
+    slant_buffer_release(&w);
+}
+
 static void doc_link(slant_buffer *b, const auditp_render_options *o, const char *id,
                      const char *dim, const char *key)
 {
-    const char *at = o->link ? strstr(o->link, "{id}") : NULL;
     put(b, "<a class=doc href=\"");
-    if (at) {
-        slant_buffer w = {0};
-        slant_buffer_write(&w, o->link, (size_t)(at - o->link));
-        for (const char *s = id; *s; s++)
-            if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                strchr("-_.~", *s))
-                slant_buffer_write(&w, s, 1);
-            else {
-                char t[4];
-                snprintf(t, sizeof t, "%%%02X", (unsigned char)*s);
-                slant_buffer_write(&w, t, 3);
-            }
-        put(&w, at + 4);
-        if (w.data)
-            esc(b, w.data);
-        slant_buffer_release(&w);
+    if (o->link && strstr(o->link, "{id}")) {
+        auditp_html_url(b, o->link, id);
     } else {
         put(b, "#");
-        anchor(b, dim, key);
+        auditp_html_anchor(b, dim, key);
     }
     put(b, "\">");
     esc(b, id);
@@ -320,6 +332,10 @@ static const char style[] =
     "table{border-collapse:collapse;margin:6px 0 14px;font-size:13px}td,th{padding:3px 9px;"
     "border-bottom:1px solid #eee;text-align:left;vertical-align:top}th{background:#f6f6f6}"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+    ".rel{display:inline-block;padding:0 6px;border-radius:3px;font-size:12px;background:#eee}"
+    ".r-original{background:#dde8f3}.r-verbatim{background:#e4f2e0}.r-furniture{background:"
+    "#eef4d9}.r-edited{background:#fbeed5}.r-spun{background:#f8dcdc}.r-rewritten{background:"
+    "#ebe0f0}td.d{white-space:nowrap}\n"
     ".pos{color:#1a7f37}.neg{color:#b42318}a.doc{font-family:ui-monospace,monospace;"
     "font-size:12px}.note{color:#666;font-size:12px}\n"
     "</style>\n";
@@ -350,7 +366,7 @@ static void header(slant_buffer *b, const auditp *a, const auditp_dim *main)
     putf(b, ". Model checksum %016llx.</p>\n", (unsigned long long)s->model_sum);
     put(b, "<nav><a href=\"#mix\">Outlet mix</a><a href=\"#profiles\">Frame profiles</a>"
            "<a href=\"#trends\">Over time</a><a href=\"#phrases\">Distinctive phrases</a>"
-           "<a href=\"#examples\">Examples</a></nav>\n");
+           "<a href=\"#examples\">Examples</a>" AUDITP_TRACE_NAV "</nav>\n");
 }
 
 static void section_mix(slant_buffer *b, const auditp *a, const auditp_dim *d, auditp_cell **cells,
@@ -627,7 +643,7 @@ static void section_examples(slant_buffer *b, const auditp *a, const auditp_rend
         auditp_cell **cells = auditp_dim_sorted(d);
         for (size_t i = 0; cells && i < d->ncells; i++) {
             put(b, "<tr id=\"");
-            anchor(b, d->name, cells[i]->key);
+            auditp_html_anchor(b, d->name, cells[i]->key);
             put(b, "\"><td>");
             esc(b, d->name);
             put(b, "</td><td>");
@@ -677,6 +693,7 @@ int auditp_html(const auditp *a, const slant_model *m, const auditp_render_optio
     section_profiles(b, a, cells, n);
     section_trends(b, a, main, cells, n);
     section_phrases(b, a, m, o, shown, nshown);
+    put(b, AUDITP_TRACE_SECTION "\n");
     section_examples(b, a, o, shown, nshown);
     put(b, "<p class=note>Written by slant " SLANT_VERSION " (slant audit). Tables: "
            "summary.json, groups.csv, labels.csv, phrases.csv, examples.csv.</p>\n"

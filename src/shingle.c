@@ -45,15 +45,26 @@ int tracep_words_of(tracep_words *w, const char *text, size_t len)
         const slantp_token *t = &w->toks.v[i];
         const char *p = text + t->start;
         size_t n = t->end - t->start;
-        if (slantp_normalize_token(p, n, &w->norm) < 0)
-            return -1;
+        /* a word of ASCII letters normalizes to itself in lower case: hashed
+         * from a copy on the stack, without the normalizer's buffer */
+        char low[32];
+        size_t k = 0;
+        while (k < n && k < sizeof low &&
+               ((p[k] >= 'a' && p[k] <= 'z') || is_upper_ascii((unsigned char)p[k])))
+            low[k] = (char)(p[k] | 0x20), k++;
+        if (k == n) {
+            w->h[i] = slantp_hash_bytes(low, n);
+        } else {
+            if (slantp_normalize_token(p, n, &w->norm) < 0)
+                return -1;
+            w->h[i] = slantp_hash_bytes(w->norm.data, w->norm.len);
+        }
         uint8_t f = (t->flags & SLANTP_TOK_BREAK) || i == 0 ? TRACEP_W_BREAK : 0;
         unsigned char c = (unsigned char)p[0];
         if (c >= '0' && c <= '9')
             f |= TRACEP_W_NUMBER;
         else if (is_upper_ascii(c) && !(f & TRACEP_W_BREAK))
             f |= TRACEP_W_NAME;
-        w->h[i] = slantp_hash_bytes(w->norm.data, w->norm.len);
         w->flags[i] = f;
     }
     w->n = w->toks.n;

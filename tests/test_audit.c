@@ -626,16 +626,39 @@ Test(audit_cli, bad_lines_are_counted_and_outputs_are_complete_files)
     free(out);
 }
 
+static const char *chromium(void)
+{
+    static const char *const names[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser",
+                                        "/usr/bin/google-chrome"};
+    for (size_t i = 0; i < 3; i++)
+        if (access(names[i], X_OK) == 0)
+            return names[i];
+    return NULL;
+}
+
+/* Render report.html in 'out' to a PNG of 'height' pixels with headless
+ * Chromium, and keep a copy at 'keep' (beside the build, for eyes). */
+static void screenshot(const char *browser, const char *out, int height, const char *keep)
+{
+    char *png = th_path(cdir, "report.png"), cmd[8192];
+    snprintf(cmd, sizeof cmd, "timeout 120 %s --headless --no-sandbox --disable-gpu "
+             "--hide-scrollbars --screenshot='%s' --window-size=1200,%d 'file://%s/report.html' "
+             ">/dev/null 2>&1", browser, png, height, out);
+    cr_assert_eq(system(cmd), 0, "chromium failed: %s", cmd);
+    size_t n;
+    char *bytes = th_read(png, &n);
+    cr_assert(bytes && n > 20000 && memcmp(bytes, "\x89PNG", 4) == 0, "no screenshot (%zu bytes)", n);
+    mkdir("build", 0777);
+    th_write(keep, bytes, n);
+    free(bytes);
+    free(png);
+}
+
 /* report.html opened in a real browser: headless Chromium renders it to
  * a PNG (look at build/audit-report.png). Skipped without chromium. */
 Test(audit_cli, the_report_renders_in_headless_chromium)
 {
-    const char *browser = NULL;
-    static const char *const names[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser",
-                                        "/usr/bin/google-chrome"};
-    for (size_t i = 0; i < 3 && !browser; i++)
-        if (access(names[i], X_OK) == 0)
-            browser = names[i];
+    const char *browser = chromium();
     if (!browser)
         cr_skip_test("no chromium (apt-get install chromium)");
     char *in = write_corpus("c.jsonl", 0, 400, 1), *out = out_dir("o"), *err;
@@ -643,20 +666,36 @@ Test(audit_cli, the_report_renders_in_headless_chromium)
                                         "--out", out, in, NULL}, &err);
     cr_assert_eq(st, 1, "%s", err);
     free(err);
-    char *png = th_path(cdir, "report.png"), cmd[8192];
-    snprintf(cmd, sizeof cmd, "timeout 120 %s --headless --no-sandbox --disable-gpu "
-             "--hide-scrollbars --screenshot='%s' --window-size=1200,2400 'file://%s/report.html' "
-             ">/dev/null 2>&1", browser, png, out);
-    cr_assert_eq(system(cmd), 0, "chromium failed: %s", cmd);
-    size_t n;
-    char *bytes = th_read(png, &n);
-    cr_assert(bytes && n > 20000 && memcmp(bytes, "\x89PNG", 4) == 0, "no screenshot (%zu bytes)", n);
-    /* keep a copy beside the build for eyes */
-    mkdir("build", 0777);
-    th_write("build/audit-report.png", bytes, n);
-    free(bytes);
-    free(png);
+    screenshot(browser, out, 2400, "build/audit-report.png");
     free(in);
+    free(out);
+}
+
+/* The same with slant trace's families (the test set of copies and
+ * rewrites): the whole page, its provenance section near the end (look
+ * at build/audit-report-trace.png). */
+Test(audit_cli, the_report_with_a_trace_renders_in_headless_chromium)
+{
+    const char *browser = chromium();
+    if (!browser)
+        cr_skip_test("no chromium (apt-get install chromium)");
+    char *tr = out_dir("trace"), *out = out_dir("o"), *err;
+    const char *set = "tests/data/trace/set.jsonl";
+    int st = run_slant((const char *[]){"trace", "--out", tr, set, NULL}, &err);
+    cr_assert_eq(st, 0, "%s", err);
+    free(err);
+    st = run_slant((const char *[]){"audit", "-q", "--by", "source", "--trace", tr, "--out", out,
+                                    set, NULL}, &err);
+    cr_assert_eq(st, 0, "%s", err);
+    free(err);
+    char *rp = th_path(out, "report.html");
+    size_t n;
+    char *html = th_read(rp, &n);
+    cr_assert(html && strstr(html, "<h2 id=provenance>") != NULL);
+    free(html);
+    free(rp);
+    screenshot(browser, out, 14000, "build/audit-report-trace.png");
+    free(tr);
     free(out);
 }
 

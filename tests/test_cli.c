@@ -387,6 +387,60 @@ Test(cli, table_wraps_marks_predictions_shows_evidence_against_and_escapes_ids)
     free(path);
 }
 
+/* Spin evidence beside the scores: in the table by default, in JSONL with
+ * --spin; never in the scores (the same decisions, terms and bias with it
+ * and without). */
+Test(cli, spin_evidence_is_shown_beside_the_scores_in_table_and_jsonl)
+{
+    const char *text = "The Top Minister said on Tuesday that the government would send more "
+                       "aid after the strikes. Officials in the Joined States said talks would "
+                       "continue next week, and prices of food and fuel rose again.";
+    char *out, *err, *plain;
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "-k", "all",
+                                         NULL}, text, &plain, &err), 0, "%s", err);
+    cr_assert_null(strstr(plain, "\"spin\""), "JSONL has no spin without --spin");
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "-k", "all",
+                                         "--spin", NULL}, text, &out, &err), 0, "%s", err);
+    const char *sp = strstr(out, ",\"spin\":[");
+    cr_assert_not_null(sp, "%s", out);
+    cr_assert(strstr(sp, "{\"found\":\"Top Minister\",\"collocation\":\"prime minister\","
+                         "\"at\":4}") != NULL, "%s", sp);
+    cr_assert(strstr(sp, "\"Joined States\",\"collocation\":\"united states\"") != NULL, "%s",
+              sp);
+    cr_assert(strstr(sp, "],\"spin_count\":2}\n") != NULL, "%s", sp);
+    /* everything before it is the record without spin, byte for byte */
+    size_t before = (size_t)(sp - out);
+    cr_assert(strlen(plain) == before + 2 && strncmp(out, plain, before) == 0 &&
+              strcmp(plain + before, "}\n") == 0, "spin changes no score:\n%s\n%s", plain, out);
+    free(out), free(err), free(plain);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "table", NULL}, text,
+                        &out, &err), 0, "%s", err);
+    const char *line = strstr(out, "spin (content-farm evidence, not in the score): 2 broken "
+                                   "phrases");
+    cr_assert_not_null(line, "%s", out);
+    cr_assert(strstr(line, "\"Top Minister\" for \"prime minister\"") != NULL, "%s", out);
+    cr_assert(strstr(out, "outlet_type") < line, "under the outlet type's evidence:\n%s", out);
+    free(out), free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "table", "--no-spin",
+                                         NULL}, text, &out, &err), 0, "%s", err);
+    cr_assert_null(strstr(out, "spin ("), "%s", out);
+    free(out), free(err);
+    /* a document without spin: an empty list */
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", "--spin", NULL},
+                        "Officials said, according to a statement.", &out, &err), 0);
+    cr_assert(strstr(out, ",\"spin\":[],\"spin_count\":0}\n") != NULL, "%s", out);
+    free(out), free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "tsv", "--spin", NULL},
+                        text, &out, &err), 2);
+    cr_assert(strstr(err, "not TSV") != NULL, "%s", err);
+    free(out), free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "--spin", "--spin-table",
+                                         "no/such.tsv", NULL}, text, &out, &err), 1);
+    cr_assert(strstr(err, "no/such.tsv") != NULL, "%s", err);
+    free(out), free(err);
+}
+
 Test(cli, keep_copies_input_fields_into_every_record_good_or_bad)
 {
     char *in = th_path(dir, "keep.jsonl");

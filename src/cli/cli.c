@@ -47,6 +47,10 @@ static const char *const help_text[] = {
     "      --no-abstain          classify everything with a label, however little it says\n"
     "      --offset BYTES        where this input starts in the whole (a shard's offset), for\n"
     "                            the byte offsets of error records\n"
+    "      --spin, --no-spin     spin evidence (fixed phrases broken by synonyms, a content-\n"
+    "                            farm sign, shown beside the scores): on in the table, off\n"
+    "                            in JSONL unless --spin (it adds about half to the CPU time)\n"
+    "      --spin-table FILE     the collocations for spin evidence (default: shipped)\n"
     "\n",
     "train options:\n"
     "  -o, --out FILE            where to write the model (atomically)\n"
@@ -73,7 +77,8 @@ static const char *const help_text[] = {
     "  -j, --threads N           training threads, 1 to 64 (default 2)\n"
     "      --seed N              fold shuffling seed (default 1)\n"
     "\n",
-    "audit options (also: slant audit merge --out DIR SHARD...; slant audit report DIR):\n"
+    "audit options (also: slant audit merge --out DIR SHARD...; slant audit report DIR\n"
+    "[--out DIR] [--trace TRACE_DIR]):\n"
     "  -o, --out DIR             where the audit goes (partial.slaud, tables, report.html)\n"
     "  -b, --by FIELD            group by this JSONL field (repeatable, up to 8)\n"
     "  -t, --time FIELD:UNIT     group by a date field per day, week, month or year\n"
@@ -81,6 +86,9 @@ static const char *const help_text[] = {
     "      --checkpoint N        save the aggregate every N records (default 100000)\n"
     "  -k, --top K               distinctive phrases per group (default 20)\n"
     "      --link URL            link example ids to URL, with {id} replaced\n"
+    "      --trace TRACE_DIR     add the families of slant trace --out TRACE_DIR to the\n"
+    "                            report (also for merge and report)\n"
+    "      --trace-families N    families shown in the report (default 20)\n"
     "  -q, --quiet               no progress line on a terminal\n"
     "  -m, --model, -j, --threads  as for classify\n"
     "\n",

@@ -1,8 +1,11 @@
 /* cmd_audit.c - 'slant audit': classify a JSONL corpus and aggregate it by
  * group and time (run, --resume), combine shards (merge), render again
- * (report). Options and messages only: the work is slant_audit_run,
- * slant_audit_merge and slant_audit_report (slant_audit.h).
+ * (report), each with slant trace's families when --trace is given.
+ * Options and messages only: the work is slant_audit_run,
+ * slant_audit_merge, slant_audit_report and slant_audit_add_trace
+ * (slant_audit.h).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +16,10 @@
 #include "cli.h"
 
 static const char usage_run[] =
-    "slant audit --out DIR [--by FIELD]... [--time FIELD:UNIT] [--resume] [-j N] FILE.jsonl...";
-static const char usage_merge[] = "slant audit merge --out DIR SHARD...";
-static const char usage_report[] = "slant audit report [--out DIR] AUDIT_DIR";
+    "slant audit --out DIR [--by FIELD]... [--time FIELD:UNIT] [--resume] [--trace TRACE_DIR] "
+    "[-j N] FILE.jsonl...";
+static const char usage_merge[] = "slant audit merge --out DIR [--trace TRACE_DIR] SHARD...";
+static const char usage_report[] = "slant audit report [--out DIR] [--trace TRACE_DIR] AUDIT_DIR";
 
 /* ======================================================== progress */
 
@@ -68,8 +72,12 @@ typedef struct opts {
     const char *by[8];
     char *time_field;
     const char *out, *model;
+    const char *trace;          /* slant trace's directory (or families.jsonl) */
+    size_t trace_families;      /* families shown; 0: the library's default */
     int quiet;
 } opts;
+
+enum { O_TRACE = 256, O_TRACE_FAMILIES };
 
 static int parse_time(opts *p, const char *s)
 {
@@ -105,6 +113,8 @@ static int parse(int argc, char **argv, const char *usage, opts *p, int *status)
         {"threads", required_argument, NULL, 'j'}, {"resume", no_argument, NULL, 'r'},
         {"checkpoint", required_argument, NULL, 'c'}, {"top", required_argument, NULL, 'k'},
         {"link", required_argument, NULL, 'l'},   {"quiet", no_argument, NULL, 'q'},
+        {"trace", required_argument, NULL, O_TRACE},
+        {"trace-families", required_argument, NULL, O_TRACE_FAMILIES},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int opt;
     long n;
@@ -117,6 +127,12 @@ static int parse(int argc, char **argv, const char *usage, opts *p, int *status)
         case 'l': p->o.link = optarg; break;
         case 'r': p->o.resume = 1; break;
         case 'q': p->quiet = 1; break;
+        case O_TRACE: p->trace = optarg; break;
+        case O_TRACE_FAMILIES:
+            if (count_arg(usage, "--trace-families", optarg, 1000, &n) < 0)
+                return -1;
+            p->trace_families = (size_t)n;
+            break;
         case 'b':
             if (p->o.nby == 8) {
                 cli_usage_error(usage, "at most 8 --by fields");
@@ -154,6 +170,10 @@ static int parse(int argc, char **argv, const char *usage, opts *p, int *status)
     }
     if (optind >= argc) {
         cli_usage_error(usage, usage == usage_run ? "no input file" : "no audit given");
+        return -1;
+    }
+    if (p->trace_families && !p->trace) {
+        cli_usage_error(usage, "--trace-families needs --trace");
         return -1;
     }
     return 0;
@@ -204,6 +224,12 @@ int cli_cmd_audit(int argc, char **argv)
     p.o.fault_after = fault ? strtoull(fault, NULL, 10) : 0;
     cli_remove_temporaries_on_signals();
     status = EXIT_DATA;
+    /* a trace that is not there fails now, not after hours of auditing */
+    if (p.trace && access(p.trace, R_OK) != 0) {
+        cli_errorf("cannot read the trace '%s': %s", p.trace, strerror(errno));
+        free(p.time_field);
+        return EXIT_DATA;
+    }
     slant_model *m = cli_load_model(p.model, p.o.threads);
     if (!m)
         goto out;
@@ -218,6 +244,9 @@ int cli_cmd_audit(int argc, char **argv)
         rc = slant_audit_merge(m, files, nfiles, p.out, &p.o, &s, &err);
     else
         rc = slant_audit_report(m, files[0], p.out, &p.o, &err);
+    if (rc == SLANT_OK && p.trace)
+        rc = slant_audit_add_trace(usage == usage_report && !p.out ? files[0] : p.out, p.trace,
+                                   p.trace_families, p.o.link, &err);
     if (rc != SLANT_OK) {
         cli_report(&err);
         goto out;

@@ -6,6 +6,10 @@
  * TSV or a table for the terminal) and written to stdout in input order.
  * A bad document never stops the run: it gets an error on stderr (and an
  * error record in JSONL output) and the exit status 1.
+ *
+ * Spin evidence (slant_spin_scan: fixed phrases broken by a synonym) is
+ * found on the worker too and shown beside the scores, never added to
+ * them: the terms and the bias still sum to the decision.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,13 +19,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "trace_cli.h"
 
 static const char usage[] =
     "slant classify [-m MODEL] [-f table|jsonl|tsv] [-k K|all] [-i text|jsonl] [-j N]\n"
     "                [--keep FIELD,...|all] [--include GLOB] [--exclude GLOB]\n"
     "                [--min-words N] [--min-phrases N] [--any-language] [--no-abstain]\n"
-    "                [--offset BYTES] [file|dir ...]";
+    "                [--offset BYTES] [--spin|--no-spin] [--spin-table FILE] [file|dir ...]";
+
+#define SPIN_SHOWN 16       /* spin hits listed per document; all are counted */
 
 enum fmt { FMT_TABLE, FMT_JSONL, FMT_TSV };
 
@@ -43,8 +49,16 @@ typedef struct ctx {
     int keep_all;
     const char *const *keep;
     size_t nkeep;
+    const slant_spin_table *spin;   /* NULL: --no-spin */
+    size_t spin_head;       /* the table shows spin under this head's evidence */
     int status;
 } ctx;
+
+/* The spin evidence of one document. */
+typedef struct spin_found {
+    slant_spin_hit hit[SPIN_SHOWN];
+    size_t n;               /* found, perhaps more than shown */
+} spin_found;
 
 /* Escape every head and label name once, not once per document. */
 static int escape_names(ctx *c)
@@ -144,8 +158,22 @@ static void out_kept_fields(const ctx *c, cli_out *o, const slant_doc *d)
     json_decref(root);
 }
 
+/* ,"spin":[{"found","collocation","at"}...],"spin_count":N */
+static void spin_jsonl(cli_out *o, const spin_found *sp)
+{
+    out_puts(o, ",\"spin\":[");
+    for (size_t k = 0; k < sp->n && k < SPIN_SHOWN; k++) {
+        out_puts(o, k ? ",{\"found\":" : "{\"found\":");
+        out_json_string(o, sp->hit[k].found);
+        out_puts(o, ",\"collocation\":");
+        out_json_string(o, sp->hit[k].collocation);
+        out_printf(o, ",\"at\":%zu}", sp->hit[k].start);
+    }
+    out_printf(o, "],\"spin_count\":%zu", sp->n);
+}
+
 static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_result *r,
-                         slant_term *terms)
+                         slant_term *terms, const spin_found *sp)
 {
     const slant_model *m = c->m;
     size_t nh = slant_model_nheads(m);
@@ -226,7 +254,10 @@ static void format_jsonl(ctx *c, cli_out *o, const slant_doc *d, const slant_res
         }
         out_puts(o, "}");
     }
-    out_puts(o, "}}\n");
+    out_puts(o, "}");
+    if (sp)
+        spin_jsonl(o, sp);
+    out_puts(o, "}\n");
 }
 
 static void tsv_field(cli_out *o, const char *s)
@@ -395,8 +426,33 @@ static void table_scores(ctx *c, cli_out *o, const slant_result *r, size_t h,
     out_release(&w.item);
 }
 
+/* "spin:" and the broken phrases, wrapped as the evidence is. */
+static void table_spin(const ctx *c, cli_out *o, const spin_found *sp, size_t width)
+{
+    wrapper w = {.o = o, .indent = width + 6, .width = c->columns};
+    out_printf(o, "  %*s ", (int)width, "");
+    w.col = width + 3;
+    out_printf(&w.item, "spin (content-farm evidence, not in the score): %zu broken phrase%s",
+               sp->n, sp->n == 1 ? "" : "s");
+    wrap_item(&w, w.item.len);
+    for (size_t k = 0; k < sp->n && k < SPIN_SHOWN; k++) {
+        out_puts(&w.item, "\"");
+        out_visible(&w.item, sp->hit[k].found);
+        out_puts(&w.item, "\" for \"");
+        out_visible(&w.item, sp->hit[k].collocation);
+        out_puts(&w.item, k + 1 < sp->n && k + 1 < SPIN_SHOWN ? "\"," : "\"");
+        wrap_item(&w, columns(w.item.data, w.item.len));
+    }
+    if (sp->n > SPIN_SHOWN) {
+        out_printf(&w.item, "and %zu more", sp->n - SPIN_SHOWN);
+        wrap_item(&w, w.item.len);
+    }
+    out_puts(o, "\n");
+    out_release(&w.item);
+}
+
 static void format_table(ctx *c, cli_out *o, const char *id, const char *abstain,
-                         const slant_result *r, slant_term *terms)
+                         const slant_result *r, slant_term *terms, const spin_found *sp)
 {
     const slant_model *m = c->m;
     size_t width = 0;
@@ -429,6 +485,8 @@ static void format_table(ctx *c, cli_out *o, const char *id, const char *abstain
         for (size_t i = 0; i < nl; i++)
             if (slant_result_predicted(r, h, rk[i].label))
                 table_evidence(c, o, r, h, rk[i].label, terms, width);
+        if (sp && sp->n && h == c->spin_head)
+            table_spin(c, o, sp, width);
         free(rk);
     }
     out_puts(o, "\n");
@@ -458,15 +516,25 @@ static void on_result(void *arg, int worker, const slant_doc *d, const slant_res
     ctx *c = arg;
     slant_term *terms = c->terms[worker];
     const char *id = d->id ? d->id : d->source;
+    spin_found sp, *spp = NULL;
+    if (r && c->spin) {
+        slant_error err;
+        sp.n = slant_spin_scan(c->spin, d->text, d->text_len, sp.hit, SPIN_SHOWN, &err);
+        if (sp.n == (size_t)-1) {
+            o->failed = 1;
+            return;
+        }
+        spp = &sp;
+    }
     if (!r) {
         if (c->fmt == FMT_JSONL)
             error_record(c, o, d, why);
     } else if (c->fmt == FMT_JSONL) {
-        format_jsonl(c, o, d, r, terms);
+        format_jsonl(c, o, d, r, terms, spp);
     } else if (c->fmt == FMT_TSV) {
         format_tsv(c, o, id, r, terms);
     } else {
-        format_table(c, o, id, d->abstain, r, terms);
+        format_table(c, o, id, d->abstain, r, terms, spp);
     }
 }
 
@@ -577,7 +645,8 @@ static int split_keep(const char *list, char **copy, const char ***names, size_t
 
 /* What the command line asked for. */
 typedef struct classify_args {
-    const char *model_path, *mask_field, *mask_names, *keep;
+    const char *model_path, *mask_field, *mask_names, *keep, *spin_table;
+    int spin;                       /* -1: the format's default */
     int fmt, nthreads;
     enum slant_input how;
     size_t top;
@@ -600,6 +669,8 @@ static int parse_options(int argc, char **argv, classify_args *a)
         {"exclude", required_argument, NULL, 'X'}, {"min-words", required_argument, NULL, 'W'},
         {"min-phrases", required_argument, NULL, 'P'}, {"any-language", no_argument, NULL, 'L'},
         {"no-abstain", no_argument, NULL, 'A'}, {"offset", required_argument, NULL, 'O'},
+        {"spin", no_argument, NULL, 'Y'}, {"no-spin", no_argument, NULL, 'S'},
+        {"spin-table", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0}};
     int opt;
     optind = 0;
@@ -610,6 +681,9 @@ static int parse_options(int argc, char **argv, classify_args *a)
         case 'M': a->mask_field = optarg; break;
         case 'N': a->mask_names = optarg; break;
         case 'K': a->keep = optarg; break;
+        case 'Y': a->spin = 1; break;
+        case 'S': a->spin = 0; break;
+        case 'T': a->spin_table = optarg; break;
         case 'O': {
             char *end;
             errno = 0;
@@ -673,10 +747,22 @@ static int parse_options(int argc, char **argv, classify_args *a)
     return -1;
 }
 
+/* The head whose evidence the spin line follows in the table: the one
+ * with a content_farm label, else the last. */
+static size_t spin_head(const slant_model *m)
+{
+    size_t nh = slant_model_nheads(m);
+    for (size_t h = 0; h < nh; h++)
+        for (size_t l = 0; l < slant_model_nlabels(m, h); l++)
+            if (strcmp(slant_model_label(m, h, l), "content_farm") == 0)
+                return h;
+    return nh ? nh - 1 : 0;
+}
+
 int cli_cmd_classify(int argc, char **argv)
 {
     classify_args a = {.fmt = -1, .nthreads = 1, .how = SLANT_INPUT_AUTO, .top = 5,
-                       .min_words = -1, .min_phrases = -1};
+                       .min_words = -1, .min_phrases = -1, .spin = -1};
     int status = parse_options(argc, argv, &a);
     if (status >= 0)
         return status;
@@ -685,6 +771,14 @@ int cli_cmd_classify(int argc, char **argv)
     if (a.keep && a.fmt != FMT_JSONL)
         return cli_usage_error(usage, "--keep copies input fields into JSONL output: add "
                                       "--format jsonl");
+    if (a.spin == 1 && a.fmt == FMT_TSV)
+        return cli_usage_error(usage, "--spin shows spin evidence in table and JSONL output, "
+                                      "not TSV");
+    /* spin evidence: in the table unless --no-spin (a reader's few
+     * documents); in JSONL only with --spin (a bulk run: it costs a second
+     * pass over each text's words) */
+    if (a.spin < 0)
+        a.spin = a.fmt == FMT_TABLE;
     char *keep_copy = NULL;
     const char **keep = NULL;
     size_t nkeep = 0;
@@ -703,6 +797,16 @@ int cli_cmd_classify(int argc, char **argv)
         cli_names_release(&names);
         return EXIT_DATA;
     }
+    slant_spin_table *spin = NULL;
+    if (a.spin) {
+        slant_error err;
+        if (!(spin = slant_spin_load(cli_default_spin_table(a.spin_table), &err))) {
+            cli_report(&err);
+            slant_model_free(m);
+            cli_names_release(&names);
+            return EXIT_DATA;
+        }
+    }
     json_object_seed(0);    /* before any thread parses JSON */
     /* results go out a batch at a time: in 1 MB writes, not 4 KB ones */
     static char outbuf[1 << 20];
@@ -710,7 +814,8 @@ int cli_cmd_classify(int argc, char **argv)
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     ctx c = {.m = m, .fmt = (enum fmt)a.fmt, .top = a.top, .top_pool = a.top,
              .columns = terminal_columns(), .offset_base = a.offset, .keep_all = keep_all, .keep = keep, .nkeep = nkeep,
-             .color = a.fmt == FMT_TABLE && cli_use_color(stdout), .status = EXIT_OK};
+             .color = a.fmt == FMT_TABLE && cli_use_color(stdout), .spin = spin,
+             .spin_head = spin_head(m), .status = EXIT_OK};
     if (a.fmt == FMT_TABLE && a.top != (size_t)-1)
         c.top_pool = a.top * 8;
     if (escape_names(&c) < 0 || alloc_terms(&c, a.nthreads) < 0) {
@@ -745,6 +850,7 @@ int cli_cmd_classify(int argc, char **argv)
     free(keep_copy);
     free(keep);
     release_names(&c);
+    slant_spin_free(spin);
     slant_model_free(m);
     cli_names_release(&names);
     return status;
