@@ -792,6 +792,10 @@ static int merge_cell(auditp *dst, const auditp *src, auditp_cell *d, const audi
             return -1;
         de->count += se->count;
         de->ndocs += se->ndocs;
+        /* the top bits of the hashes decide most of the time, without a
+         * look at either id table */
+        if (de->ex != UINT32_MAX && se->ex_top > de->ex_top)
+            continue;
         const auditp_id *x = &src->ids[se->ex];
         if (de->ex != UINT32_MAX && !ids_before(x, &dst->ids[de->ex]))
             continue;
@@ -847,8 +851,9 @@ int auditp_merge(auditp *dst, const auditp *src)
 
 /* ======================================================== canonical orders */
 
-/* Sort entries by fid: a radix sort in three passes of 11 bits (fids are
- * below 2^32), whose counts are cheap to clear; insertion for a few. */
+/* Sort entries by fid: a radix sort in passes of 11 bits, as many as the
+ * largest fid needs (fids are below 2^32), whose counts are cheap to
+ * clear; insertion for a few. */
 static void sort_by_fid(auditp_entry *v, auditp_entry *tmp, size_t n)
 {
     if (n < 32) {
@@ -860,7 +865,10 @@ static void sort_by_fid(auditp_entry *v, auditp_entry *tmp, size_t n)
             }
         return;
     }
-    for (unsigned shift = 0; shift < 33; shift += 11) {
+    uint32_t max = 0;
+    for (size_t i = 0; i < n; i++)
+        max = v[i].fid > max ? v[i].fid : max;
+    for (unsigned shift = 0; shift < 33 && (shift == 0 || max >> shift); shift += 11) {
         size_t count[2049] = {0};
         for (size_t i = 0; i < n; i++)
             count[((v[i].fid >> shift) & 0x7FF) + 1]++;
@@ -885,7 +893,8 @@ auditp_entry *auditp_cell_sorted(const auditp_cell *c, size_t *n)
     for (size_t i = 0; i < c->tab_cap; i++)
         if (c->tab[i].fid != UINT32_MAX)
             v[(*n)++] = c->tab[i];
-    sort_by_fid(v, tmp, *n);
+    if (!c->direct)     /* a direct table is in fid order already */
+        sort_by_fid(v, tmp, *n);
     free(tmp);
     return v;
 }
