@@ -632,6 +632,63 @@ Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_on
     free(one);
 }
 
+typedef struct progress_seen {
+    int calls;
+    slant_audit_progress first, last;
+} progress_seen;
+
+static void note_progress(void *ctx, const slant_audit_progress *p)
+{
+    progress_seen *s = ctx;
+    if (!s->calls++)
+        s->first = *p;
+    s->last = *p;
+}
+
+/* A resumed run reports the inputs before its checkpoint as read, so that
+ * its share done and ETA are right (they counted from zero). */
+Test(audit_cli, a_resumed_run_reports_progress_from_its_checkpoint)
+{
+    char *in = write_corpus("c.jsonl", 0, 300, 0), *dir = out_dir("r"), *err;
+    setenv("SLANT_AUDIT_FAULT_AFTER", "120", 1);
+    int st = run_slant((const char *[]){"audit", "--checkpoint", "50", "--by", "source", "--time",
+                                        "date:month", "--out", dir, in, NULL}, &err);
+    unsetenv("SLANT_AUDIT_FAULT_AFTER");
+    cr_assert_eq(st, 137, "%s", err);
+    free(err);
+    size_t n, upto = 0;
+    char *bytes = th_read(in, &n);
+    for (int lines = 0; lines < 100; upto++)     /* the checkpoint is after record 100 */
+        lines += bytes[upto] == '\n';
+    free(bytes);
+    slant_error e;
+    slant_model *m = slant_model_load("models/default.slant", &e);
+    cr_assert_not_null(m, "%s", e.text);
+    slant_audit_options o;
+    slant_audit_options_init(&o);
+    const char *by[] = {"source"};
+    o.by = by, o.nby = 1;
+    o.time_field = "date", o.time_unit = "month";
+    o.model_path = "models/default.slant";
+    o.resume = 1;
+    o.checkpoint = 50;
+    progress_seen seen = {0};
+    o.progress = note_progress;
+    o.ctx = &seen;
+    slant_audit_summary s;
+    cr_assert_eq(slant_audit_run(m, (const char *[]){in}, 1, dir, &o, &s, &e), SLANT_OK, "%s",
+                 e.text);
+    cr_assert_eq(s.records_this_run, 200);
+    cr_assert_eq(seen.first.records, 100, "first report: %llu records", seen.first.records);
+    cr_assert_eq(seen.first.bytes_done, upto, "first report: %llu bytes done, the checkpoint is "
+                 "at %zu", seen.first.bytes_done, upto);
+    cr_assert_eq(seen.last.bytes_done, n, "last report: %llu of %zu bytes", seen.last.bytes_done, n);
+    cr_assert_eq(seen.last.bytes_total, n);
+    slant_model_free(m);
+    free(in);
+    free(dir);
+}
+
 Test(audit_cli, usage_errors_exit_2)
 {
     char *in = write_corpus("c.jsonl", 0, 5, 0), *out = out_dir("o");
