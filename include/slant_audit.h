@@ -57,8 +57,9 @@ typedef struct slant_audit_options {
     const char *model_path;     /* the model's file: its checksum ties the
                                    audit to the model; NULL: not checked */
     /* Called after every record on the submitting thread (throttle in the
-     * callee), and with each record that could not be read or
-     * classified. Either may be NULL. */
+     * callee), and once before the first when resuming, with the records
+     * and bytes of the inputs the checkpoint covers; 'failure' with each
+     * record that could not be read or classified. Either may be NULL. */
     void (*progress)(void *ctx, const slant_audit_progress *p);
     void (*failure)(void *ctx, const slant_error *why);
     void *ctx;

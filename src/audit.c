@@ -238,6 +238,7 @@ static auditp_cell *cell_new(const auditp_spec *s, const char *key, size_t len)
     c->sum_p = calloc(L, sizeof *c->sum_p);
     c->sum_p2 = calloc(L, sizeof *c->sum_p2);
     c->nnolabel = calloc(s->nheads + 1, sizeof *c->nnolabel);
+    c->nfeatures = s->nfeatures;
     if (!c->key || !c->npred || !c->sum_p || !c->sum_p2 || !c->nnolabel) {
         cell_free(c);
         return NULL;
@@ -284,10 +285,22 @@ auditp_cell *auditp_dim_cell(auditp_dim *d, const auditp_spec *s, const char *ke
     return c;
 }
 
-static int tab_grow(auditp_cell *c)
+/* The size c's table takes for n entries at most three quarters full: a
+ * power of two, or the direct table when that is no smaller. */
+static size_t tab_size_for(const auditp_cell *c, size_t n)
 {
-    size_t cap = c->tab_cap ? 2 * c->tab_cap : 256;
-    auditp_entry *t = malloc(cap * sizeof *t);
+    size_t cap = c->tab_cap ? c->tab_cap : 256;
+    while (4 * (n + 1) > 3 * cap)
+        cap *= 2;
+    return cap >= c->nfeatures ? c->nfeatures : cap;
+}
+
+/* Move c's entries into a table of cap slots (direct when cap is
+ * nfeatures). */
+static int tab_resize(auditp_cell *c, size_t cap)
+{
+    int direct = cap == c->nfeatures;
+    auditp_entry *t = malloc((cap ? cap : 1) * sizeof *t);
     if (!t)
         return -1;
     for (size_t i = 0; i < cap; i++)
@@ -295,7 +308,7 @@ static int tab_grow(auditp_cell *c)
     for (size_t i = 0; i < c->tab_cap; i++) {
         if (c->tab[i].fid == UINT32_MAX)
             continue;
-        size_t k = slantp_hash_u64(c->tab[i].fid) & (cap - 1);
+        size_t k = direct ? c->tab[i].fid : slantp_hash_u64(c->tab[i].fid) & (cap - 1);
         while (t[k].fid != UINT32_MAX)
             k = (k + 1) & (cap - 1);
         t[k] = c->tab[i];
@@ -303,6 +316,7 @@ static int tab_grow(auditp_cell *c)
     free(c->tab);
     c->tab = t;
     c->tab_cap = cap;
+    c->direct = direct;
     return 0;
 }
 
@@ -391,7 +405,8 @@ auditp *auditp_new(auditp_spec *spec)
     size_t nf = a->spec.nfeatures + 1;
     a->surface = malloc(nf * sizeof *a->surface);
     a->surface_bar = malloc(nf * sizeof *a->surface_bar);
-    if (!a->surface || !a->surface_bar || make_dims(a) < 0) {
+    a->surface_room = calloc(nf, sizeof *a->surface_room);
+    if (!a->surface || !a->surface_bar || !a->surface_room || make_dims(a) < 0) {
         auditp_free(a);
         return NULL;
     }
@@ -487,6 +502,7 @@ void auditp_free(auditp *a)
             free(a->surface[f].text);
     free(a->surface);
     free(a->surface_bar);
+    free(a->surface_room);
     for (size_t i = 0; i < a->nids; i++)
         if (a->ids[i].refs)
             free(a->ids[i].id);
@@ -550,26 +566,33 @@ static uint32_t get_u32(const unsigned char *p)
 }
 
 /* The slot of fid in c's table: its own, or the empty one it would take.
- * The table has room (at most half full). */
+ * The table has room (at most three quarters full). */
 static auditp_entry *slot_of(auditp_cell *c, uint32_t fid)
 {
+    if (c->direct)
+        return &c->tab[fid];
     size_t k = slantp_hash_u64(fid) & (c->tab_cap - 1);
     while (c->tab[k].fid != UINT32_MAX && c->tab[k].fid != fid)
         k = (k + 1) & (c->tab_cap - 1);
     return &c->tab[k];
 }
 
+/* The slot that slot_of(c, fid) starts from, to ask for it ahead. */
+static const auditp_entry *home_of(const auditp_cell *c, uint32_t fid)
+{
+    return &c->tab[c->direct ? fid : slantp_hash_u64(fid) & (c->tab_cap - 1)];
+}
+
 int auditp_cell_reserve(auditp_cell *c, size_t n)
 {
-    while (4 * (c->tab_n + n + 1) > 3 * c->tab_cap)
-        if (tab_grow(c) < 0)
-            return -1;
-    return 0;
+    if (c->direct || (c->tab && 4 * (c->tab_n + n + 1) <= 3 * c->tab_cap))
+        return 0;
+    return tab_resize(c, tab_size_for(c, c->tab_n + n));
 }
 
 auditp_entry *auditp_cell_entry(auditp_cell *c, uint32_t fid)
 {
-    if (4 * (c->tab_n + 1) > 3 * c->tab_cap && tab_grow(c) < 0)
+    if (auditp_cell_reserve(c, 1) < 0)
         return NULL;
     auditp_entry *e = slot_of(c, fid);
     if (e->fid == UINT32_MAX) {
@@ -587,11 +610,10 @@ static int add_phrases(auditp *a, auditp_cell *c, const auditp_doc *d, uint32_t 
         return -1;
     enum { AHEAD = 32 };
     for (size_t i = 0; i < d->nfeat && i < AHEAD; i++)
-        slantp_prefetch(&c->tab[slantp_hash_u64(get_u32(d->feat + 8 * i)) & (c->tab_cap - 1)]);
+        slantp_prefetch(home_of(c, get_u32(d->feat + 8 * i)));
     for (size_t i = 0; i < d->nfeat; i++) {
         if (i + AHEAD < d->nfeat)
-            slantp_prefetch(&c->tab[slantp_hash_u64(get_u32(d->feat + 8 * (i + AHEAD))) &
-                                    (c->tab_cap - 1)]);
+            slantp_prefetch(home_of(c, get_u32(d->feat + 8 * (i + AHEAD))));
         uint32_t fid = get_u32(d->feat + 8 * i), count = get_u32(d->feat + 8 * i + 4);
         auditp_entry *e = slot_of(c, fid);
         if (e->fid == UINT32_MAX) {
@@ -638,6 +660,27 @@ static void add_labels(const auditp_spec *s, auditp_cell *c, const auditp_doc *d
     }
 }
 
+/* Make (hash, text) the surface of feature f: copied over the last one
+ * when it fits, so that the many replacements early in a run do not each
+ * free and allocate. */
+static int surface_set(auditp *a, size_t f, uint64_t hash, const char *text, size_t len)
+{
+    auditp_surface *s = &a->surface[f];
+    if (len >= a->surface_room[f]) {
+        size_t room = (len + 16) & ~(size_t)15;
+        char *t = room > len ? realloc(s->text, room) : NULL;
+        if (!t)
+            return -1;
+        s->text = t;
+        a->surface_room[f] = (uint32_t)room;
+    }
+    memcpy(s->text, text, len);
+    s->text[len] = '\0';
+    s->hash = hash;
+    atomic_store_explicit(&a->surface_bar[f].v, auditp_bar_of(hash), memory_order_relaxed);
+    return 0;
+}
+
 static int add_surfaces(auditp *a, const auditp_doc *d)
 {
     const unsigned char *p = d->surf;
@@ -650,13 +693,8 @@ static int add_surfaces(auditp *a, const auditp_doc *d)
             continue;
         if (s->text && s->hash == d->hash && strlen(s->text) == len)
             continue;
-        char *copy = slantp_strndup(text, len);
-        if (!copy)
+        if (len > UINT32_MAX - 16 || surface_set(a, fid, d->hash, text, len) < 0)
             return -1;
-        free(s->text);
-        s->text = copy;
-        s->hash = d->hash;
-        atomic_store_explicit(&a->surface_bar[fid].v, auditp_bar_of(d->hash), memory_order_relaxed);
     }
     return 0;
 }
@@ -754,6 +792,10 @@ static int merge_cell(auditp *dst, const auditp *src, auditp_cell *d, const audi
             return -1;
         de->count += se->count;
         de->ndocs += se->ndocs;
+        /* the top bits of the hashes decide most of the time, without a
+         * look at either id table */
+        if (de->ex != UINT32_MAX && se->ex_top > de->ex_top)
+            continue;
         const auditp_id *x = &src->ids[se->ex];
         if (de->ex != UINT32_MAX && !ids_before(x, &dst->ids[de->ex]))
             continue;
@@ -796,23 +838,22 @@ int auditp_merge(auditp *dst, const auditp *src)
     for (size_t f = 0; f < dst->spec.nfeatures; f++) {
         const auditp_surface *s = &src->surface[f];
         auditp_surface *d = &dst->surface[f];
-        if (!s->text || (d->text && !id_less(s->hash, s->text, strlen(s->text), d->hash, d->text)))
+        if (!s->text)
             continue;
-        char *copy = dupstr(s->text);
-        if (!copy)
+        size_t len = strlen(s->text);
+        if ((d->text && !id_less(s->hash, s->text, len, d->hash, d->text)))
+            continue;
+        if (len > UINT32_MAX - 16 || surface_set(dst, f, s->hash, s->text, len) < 0)
             return -1;
-        free(d->text);
-        d->text = copy;
-        d->hash = s->hash;
-        atomic_store_explicit(&dst->surface_bar[f].v, auditp_bar_of(s->hash), memory_order_relaxed);
     }
     return 0;
 }
 
 /* ======================================================== canonical orders */
 
-/* Sort entries by fid: a radix sort in three passes of 11 bits (fids are
- * below 2^32), whose counts are cheap to clear; insertion for a few. */
+/* Sort entries by fid: a radix sort in passes of 11 bits, as many as the
+ * largest fid needs (fids are below 2^32), whose counts are cheap to
+ * clear; insertion for a few. */
 static void sort_by_fid(auditp_entry *v, auditp_entry *tmp, size_t n)
 {
     if (n < 32) {
@@ -824,7 +865,10 @@ static void sort_by_fid(auditp_entry *v, auditp_entry *tmp, size_t n)
             }
         return;
     }
-    for (unsigned shift = 0; shift < 33; shift += 11) {
+    uint32_t max = 0;
+    for (size_t i = 0; i < n; i++)
+        max = v[i].fid > max ? v[i].fid : max;
+    for (unsigned shift = 0; shift < 33 && (shift == 0 || max >> shift); shift += 11) {
         size_t count[2049] = {0};
         for (size_t i = 0; i < n; i++)
             count[((v[i].fid >> shift) & 0x7FF) + 1]++;
@@ -849,7 +893,8 @@ auditp_entry *auditp_cell_sorted(const auditp_cell *c, size_t *n)
     for (size_t i = 0; i < c->tab_cap; i++)
         if (c->tab[i].fid != UINT32_MAX)
             v[(*n)++] = c->tab[i];
-    sort_by_fid(v, tmp, *n);
+    if (!c->direct)     /* a direct table is in fid order already */
+        sort_by_fid(v, tmp, *n);
     free(tmp);
     return v;
 }

@@ -97,6 +97,12 @@ typedef struct auditp_cell {
     size_t nex;
     auditp_entry *tab;       /* open addressing on fid; NULL if no phrases */
     size_t tab_cap, tab_n;
+    size_t nfeatures;       /* of the spec: when a table would have as many slots,
+                               it becomes direct, entry fid in slot fid (tab_cap is
+                               then nfeatures, and empty slots still have fid
+                               UINT32_MAX): one look per phrase, no probing, and no
+                               more memory than the hash table it replaces */
+    int direct;
     struct auditp_phrase *top;   /* while rendering: the distinctive phrases */
     size_t ntop;
 } auditp_cell;
@@ -154,6 +160,9 @@ typedef struct auditp {
     auditp_dim *dims;
     size_t ndims;
     auditp_surface *surface;     /* per feature */
+    uint32_t *surface_room;      /* per feature: bytes allocated for its text, so that
+                                    a better surface is copied over the last one
+                                    (0: not known, as after a load) */
     /* per feature, for the workers: whether it is counted, and which
      * surfaces could still win; read and written by the one thread that
      * owns the aggregate (atomic, so that a reader elsewhere is defined) */

@@ -46,7 +46,13 @@ static void put_u(slant_buffer *b, uint64_t v)
             t[n] |= 0x80;
         n++;
     } while (v);
-    slant_buffer_write(b, t, n);
+    if (b->len + n < b->cap) {  /* most of the time: no call */
+        memcpy(b->data + b->len, t, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } else {
+        slant_buffer_write(b, t, n);
+    }
 }
 
 static void put_w(slant_buffer *b, uint64_t v)

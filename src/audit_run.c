@@ -198,6 +198,8 @@ static void free_locals(run *r)
 
 /* ======================================================== reading inputs */
 
+static unsigned long long input_bytes(const char *const *inputs, size_t n);
+
 static int id_matches(const char *line, size_t len, const char *want)
 {
     const char *names[1] = {"id"};
@@ -237,6 +239,16 @@ static FILE *open_input(run *r, size_t f, int resuming, long *line, slant_error 
         n--;
     int ok = n >= 0 && r->pr.last_id && id_matches(buf, (size_t)n, r->pr.last_id);
     free(buf);
+    if (ok) {
+        /* the inputs before the checkpoint were read by the run that made
+         * it: they count as done, and a progress line starts from there */
+        off_t at = ftello(fp);
+        r->shown.bytes_done = input_bytes((const char *const *)r->pr.inputs, f) +
+                              (at > 0 ? (unsigned long long)at : 0);
+        r->shown.records = r->records_before;
+        if (r->o->progress)
+            r->o->progress(r->o->ctx, &r->shown);
+    }
     if (!ok) {
         slantp_error(err, SLANT_EINVAL, path, -1, -1,
                      "the record at byte %llu is not '%s' as the checkpoint says: the input "

@@ -372,6 +372,72 @@ Test(audit, memory_is_bounded_by_groups_and_phrases_not_documents)
     auditp_free(a);
 }
 
+/* Documents whose phrases spread over all 1000 features, in 2 groups. */
+static void add_wide(auditp *a, unsigned from, unsigned to)
+{
+    for (unsigned i = from; i < to; i++) {
+        char id[32], src[32], month[16];
+        unsigned char prob[20], pred[5], feat[160], surf[64];
+        size_t sl;
+        auditp_doc d;
+        synth_doc(i, 2, id, src, month, prob, pred, feat, surf, &sl, &d);
+        for (uint32_t k = 0; k < 20; k++) {
+            uint32_t fid = (i * 131 + k * 47) % 1000, count = 1 + k % 2;  /* 20 distinct */
+            memcpy(feat + 8 * k, &fid, 4);
+            memcpy(feat + 8 * k + 4, &count, 4);
+        }
+        d.nfeat = 20;
+        cr_assert_eq(auditp_add(a, &d), 0);
+    }
+}
+
+static int any_direct(const auditp *a)
+{
+    int direct = 0;
+    for (size_t i = 0; i < a->ndims; i++)
+        for (size_t c = 0; c < a->dims[i].ncells; c++)
+            direct |= a->dims[i].cells[c]->direct;
+    return direct;
+}
+
+Test(audit, groups_using_most_phrases_get_direct_tables_and_the_same_bytes)
+{
+    auditp *one = hand_audit();
+    add_wide(one, 0, 3000);
+    cr_assert(any_direct(one), "a group with every phrase should have a direct table");
+    slant_buffer want = saved(one);
+    auditp *small = hand_audit(), *big = hand_audit();
+    add_wide(small, 0, 10);
+    add_wide(big, 10, 3000);
+    cr_assert(!any_direct(small) && any_direct(big));
+    /* hashed into direct, and direct into hashed (which then turns direct) */
+    auditp *m1 = hand_audit(), *m2 = hand_audit();
+    cr_assert_eq(auditp_merge(m1, small), 0);
+    cr_assert_eq(auditp_merge(m1, big), 0);
+    cr_assert_eq(auditp_merge(m2, big), 0);
+    cr_assert_eq(auditp_merge(m2, small), 0);
+    slant_buffer g1 = saved(m1), g2 = saved(m2);
+    cr_assert(g1.len == want.len && memcmp(g1.data, want.data, want.len) == 0);
+    cr_assert(g2.len == want.len && memcmp(g2.data, want.data, want.len) == 0);
+    /* and a direct table read back from a partial file */
+    slant_error err;
+    auditp *back = auditp_load_bytes(want.data, want.len, NULL, "test", &err);
+    cr_assert_not_null(back, "%s", err.text);
+    cr_assert(any_direct(back));
+    slant_buffer g3 = saved(back);
+    cr_assert(g3.len == want.len && memcmp(g3.data, want.data, want.len) == 0);
+    slant_buffer_release(&want);
+    slant_buffer_release(&g1);
+    slant_buffer_release(&g2);
+    slant_buffer_release(&g3);
+    auditp_free(one);
+    auditp_free(small);
+    auditp_free(big);
+    auditp_free(m1);
+    auditp_free(m2);
+    auditp_free(back);
+}
+
 Test(audit, bad_dates_and_missing_fields_are_counted_not_dropped)
 {
     auditp *a = hand_audit();
@@ -564,6 +630,63 @@ Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_on
     free(err);
     free(in);
     free(one);
+}
+
+typedef struct progress_seen {
+    int calls;
+    slant_audit_progress first, last;
+} progress_seen;
+
+static void note_progress(void *ctx, const slant_audit_progress *p)
+{
+    progress_seen *s = ctx;
+    if (!s->calls++)
+        s->first = *p;
+    s->last = *p;
+}
+
+/* A resumed run reports the inputs before its checkpoint as read, so that
+ * its share done and ETA are right (they counted from zero). */
+Test(audit_cli, a_resumed_run_reports_progress_from_its_checkpoint)
+{
+    char *in = write_corpus("c.jsonl", 0, 300, 0), *dir = out_dir("r"), *err;
+    setenv("SLANT_AUDIT_FAULT_AFTER", "120", 1);
+    int st = run_slant((const char *[]){"audit", "--checkpoint", "50", "--by", "source", "--time",
+                                        "date:month", "--out", dir, in, NULL}, &err);
+    unsetenv("SLANT_AUDIT_FAULT_AFTER");
+    cr_assert_eq(st, 137, "%s", err);
+    free(err);
+    size_t n, upto = 0;
+    char *bytes = th_read(in, &n);
+    for (int lines = 0; lines < 100; upto++)     /* the checkpoint is after record 100 */
+        lines += bytes[upto] == '\n';
+    free(bytes);
+    slant_error e;
+    slant_model *m = slant_model_load("models/default.slant", &e);
+    cr_assert_not_null(m, "%s", e.text);
+    slant_audit_options o;
+    slant_audit_options_init(&o);
+    const char *by[] = {"source"};
+    o.by = by, o.nby = 1;
+    o.time_field = "date", o.time_unit = "month";
+    o.model_path = "models/default.slant";
+    o.resume = 1;
+    o.checkpoint = 50;
+    progress_seen seen = {0};
+    o.progress = note_progress;
+    o.ctx = &seen;
+    slant_audit_summary s;
+    cr_assert_eq(slant_audit_run(m, (const char *[]){in}, 1, dir, &o, &s, &e), SLANT_OK, "%s",
+                 e.text);
+    cr_assert_eq(s.records_this_run, 200);
+    cr_assert_eq(seen.first.records, 100, "first report: %llu records", seen.first.records);
+    cr_assert_eq(seen.first.bytes_done, upto, "first report: %llu bytes done, the checkpoint is "
+                 "at %zu", seen.first.bytes_done, upto);
+    cr_assert_eq(seen.last.bytes_done, n, "last report: %llu of %zu bytes", seen.last.bytes_done, n);
+    cr_assert_eq(seen.last.bytes_total, n);
+    slant_model_free(m);
+    free(in);
+    free(dir);
 }
 
 Test(audit_cli, usage_errors_exit_2)

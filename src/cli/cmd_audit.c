@@ -27,6 +27,11 @@ typedef struct shown {
     int tty;                    /* progress lines on a terminal */
     size_t nfail;               /* failures printed so far */
     struct timespec t0, last;
+    /* where this run started: a resumed run's first report is the
+     * checkpoint, so that its rate and ETA are of this run alone */
+    int started;
+    unsigned long long records0, bytes0;
+    struct timespec t1;
 } shown;
 
 static double since(const struct timespec *t)
@@ -40,18 +45,27 @@ static double since(const struct timespec *t)
 static void on_progress(void *ctx, const slant_audit_progress *p)
 {
     shown *s = ctx;
+    if (!s->started) {
+        s->started = 1;
+        s->records0 = p->records;
+        s->bytes0 = p->bytes_done;
+        clock_gettime(CLOCK_MONOTONIC, &s->t1);
+    }
     if (!s->tty || since(&s->last) < 0.5)
         return;
     clock_gettime(CLOCK_MONOTONIC, &s->last);
-    double t = since(&s->t0);
+    double t = since(&s->t1);
+    unsigned long long done = p->records - s->records0;
     fprintf(stderr, "\rslant audit: %llu records, %.0f/s", p->records,
-            t > 0 ? (double)p->records / t : 0.0);
-    if (p->bytes_total && p->bytes_done && p->bytes_done <= p->bytes_total) {
-        double eta = t * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done;
-        fprintf(stderr, ", %.0f%%, ETA %dm%02ds ",
+            t > 0 ? (double)done / t : 0.0);
+    if (p->bytes_total && p->bytes_done > s->bytes0 && p->bytes_done <= p->bytes_total) {
+        double eta = t * (double)(p->bytes_total - p->bytes_done) /
+                     (double)(p->bytes_done - s->bytes0);
+        fprintf(stderr, ", %.0f%%, ETA %dm%02ds",
                 100.0 * (double)p->bytes_done / (double)p->bytes_total, (int)eta / 60,
                 (int)eta % 60);
     }
+    fputs("\033[K", stderr);  /* the rest of a longer line before */
 }
 
 /* The first ten failed records in full; then only their count at the end. */

@@ -2,7 +2,9 @@
 # parallel.sh - the GNU parallel recipe of docs/audit.md, end to end: a
 # corpus cut into blocks at line ends by 'parallel --pipepart', one shard
 # audit per block, 'slant audit merge', and the result compared byte for
-# byte with one run over the whole corpus. Skips (exit 0 with a note)
+# byte with one run over the whole corpus (and, so that the check is seen
+# to bite, a merge leaving one shard out compared unequal). Exits 1 with a
+# FAILED line on any difference. Skips (exit 0 with a note)
 # when GNU parallel is not installed.
 #
 #   tests/scale/parallel.sh [SLANT] [N_RECORDS]
@@ -22,9 +24,20 @@ size=$(stat -c %s "$dir/corpus.jsonl")
 parallel --pipepart -a "$dir/corpus.jsonl" --block $((size / 8 + 1)) -j 2 \
     "$SLANT audit -q ${opts[*]} --out $dir/shards/{#} - || [ \$? -eq 1 ]"
 nshards=$(ls "$dir/shards" | wc -l)
+[ "$nshards" -ge 2 ] || { echo "parallel.sh: FAILED: parallel made $nshards shard(s), not several"; exit 1; }
 "$SLANT" audit merge --out "$dir/merged" "$dir"/shards/*/
 
-for f in summary.json groups.csv labels.csv phrases.csv examples.csv report.html; do
-    cmp "$dir/one/$f" "$dir/merged/$f"
-done
+same() {    # the six outputs of audit dirs $1 and $2 byte for byte; 0 when all equal
+    local f bad=0
+    for f in summary.json groups.csv labels.csv phrases.csv examples.csv report.html; do
+        cmp -s "$1/$f" "$2/$f" || { bad=1; echo "  $f differs"; }
+    done
+    return $bad
+}
+same "$dir/one" "$dir/merged" \
+    || { echo "parallel.sh: FAILED: the merged audit is not byte-identical to one run"; exit 1; }
+# the comparison must be able to fail: a merge that leaves out a shard differs
+"$SLANT" audit merge --out "$dir/partial-merge" $(ls -d "$dir"/shards/*/ | tail -n +2) 2>/dev/null
+! same "$dir/one" "$dir/partial-merge" >/dev/null \
+    || { echo "parallel.sh: FAILED: a merge missing a shard compared equal (the check is blind)"; exit 1; }
 echo "parallel.sh: $N records, $nshards shards from parallel --pipepart, merged: byte-identical to one run"

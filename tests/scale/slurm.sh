@@ -3,7 +3,9 @@
 # here: munged with its own key and socket, slurmctld and slurmd with a
 # minimal slurm.conf in a temporary directory (no cgroups, no accounting),
 # then examples/slurm/audit-array.sh as a 4-task array, audit-merge.sh after
-# it, and the merged audit compared byte for byte with one local run.
+# it, and the merged audit compared byte for byte with one local run (and,
+# so that the check is seen to bite, a merge leaving one shard out compared
+# unequal). Exits 1 with a FAILED line on any failure or difference.
 # Skips (exit 0 with a note) without slurm-wlm and munge; must run as root
 # (the daemons run as root here).
 #
@@ -43,7 +45,7 @@ port=$((20000 + RANDOM % 20000))
 mkdir -p "$dir/state" "$dir/spool"
 cat > "$dir/slurm.conf" <<EOF
 ClusterName=slanttest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
 AuthType=auth/munge
@@ -66,7 +68,7 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
-NodeName=$host CPUs=$(nproc) State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF="$dir/slurm.conf"
@@ -76,7 +78,7 @@ for i in $(seq 60); do
     sinfo -h -o %t 2>/dev/null | grep -qE '^idle' && break
     sleep 1
 done
-sinfo -h -o %t | grep -qE '^idle' || { echo "slurm.sh: the node did not come up"; tail -20 "$dir"/slurm*.log; exit 1; }
+sinfo -h -o %t | grep -qE '^idle' || { echo "slurm.sh: FAILED: the node did not come up"; tail -20 "$dir"/slurm*.log; exit 1; }
 
 # the corpus, one local run, then the recipe
 python3 "$here/synth_corpus.py" "$N" > "$dir/corpus.jsonl"
@@ -85,10 +87,29 @@ mkdir -p "$dir/chunks"
 (cd "$dir" && split -n l/4 -d --additional-suffix=.jsonl corpus.jsonl chunks/part-)
 cd "$dir"
 export SLANT
-jobid=$(sbatch --parsable --array=0-3 --cpus-per-task=1 "$examples/audit-array.sh" chunks shards)
-sbatch --wait --dependency=afterok:"$jobid" "$examples/audit-merge.sh" shards merged >/dev/null
+fail() {    # a FAILED line, what the daemons and jobs said, exit 1
+    echo "slurm.sh: FAILED: $*"
+    tail -n 20 "$dir"/slurm*.log "$dir"/slant-audit-*.log 2>/dev/null || true
+    exit 1
+}
+jobid=$(sbatch --parsable --array=0-3 --cpus-per-task=1 "$examples/audit-array.sh" chunks shards) \
+    || fail "sbatch refused the array"
+# --kill-on-invalid-dep: if a task fails, the merge is cancelled rather than
+# left pending for ever; the timeout bounds a cluster that never runs it
+timeout -k 5 240 sbatch --wait --kill-on-invalid-dep=yes --dependency=afterok:"$jobid" \
+    "$examples/audit-merge.sh" shards merged >/dev/null \
+    || fail "the array or the merge job did not succeed (or took over 240 s)"
 
-for f in summary.json groups.csv labels.csv phrases.csv examples.csv report.html; do
-    cmp "$dir/one/$f" "$dir/merged/$f"
-done
+same() {    # the six outputs of audit dirs $1 and $2 byte for byte; 0 when all equal
+    local f bad=0
+    for f in summary.json groups.csv labels.csv phrases.csv examples.csv report.html; do
+        cmp -s "$1/$f" "$2/$f" || { bad=1; echo "  $f differs"; }
+    done
+    return $bad
+}
+same "$dir/one" "$dir/merged" || fail "the merged audit is not byte-identical to one run"
+# the comparison must be able to fail: a merge that leaves out a shard differs
+"$SLANT" audit merge --out "$dir/partial-merge" shards/1/ shards/2/ shards/3/ 2>/dev/null
+! same "$dir/one" "$dir/partial-merge" >/dev/null \
+    || fail "a merge missing a shard compared equal (the check is blind)"
 echo "slurm.sh: $N records, a 4-task Slurm array and a dependent merge: byte-identical to one run"
