@@ -202,6 +202,7 @@ typedef struct block {
     size_t link_len;       /* bytes of it inside <a> */
     size_t words;
     int kind;              /* BLOCK_* */
+    int in_headline;       /* inside the element the headline was taken from */
 } block;
 
 enum { BLOCK_OTHER, BLOCK_HEADING, BLOCK_PARAGRAPH };
@@ -213,6 +214,8 @@ typedef struct walker {
     size_t root_len;       /* text under the content root */
     int kind;              /* BLOCK_* of the innermost open block element */
     int in_link;
+    const xmlNode *headline;   /* the h1 the headline was taken from, or NULL */
+    int in_headline;
     int nomem;
 } walker;
 
@@ -227,13 +230,15 @@ static void new_block(walker *w, int kind)
     block *b = current(w);
     if (b && b->len == 0) {
         b->kind = kind;
+        b->in_headline = w->in_headline > 0;
         return;
     }
     if (slantp_grow(&w->blocks, &w->cap, w->nblocks + 1, sizeof *w->blocks) < 0) {
         w->nomem = 1;
         return;
     }
-    w->blocks[w->nblocks++] = (block){.start = w->text.len, .kind = kind};
+    w->blocks[w->nblocks++] =
+        (block){.start = w->text.len, .kind = kind, .in_headline = w->in_headline > 0};
 }
 
 static int is_space_at(const unsigned char *s, size_t n, size_t i, size_t *k)
@@ -296,7 +301,9 @@ static void walk_element(walker *w, xmlNode *el, int depth)
     }
     int is_block = is_block_tag(name);
     int link = strcasecmp((const char *)name, "a") == 0;
+    int head = el == w->headline;
     int outer = w->kind;
+    w->in_headline += head;
     if (is_block) {
         w->kind = is_heading(name)                             ? BLOCK_HEADING
                   : strcasecmp((const char *)name, "p") == 0 ? BLOCK_PARAGRAPH
@@ -307,6 +314,7 @@ static void walk_element(walker *w, xmlNode *el, int depth)
     for (xmlNode *c = el->children; c; c = c->next)
         walk(w, c, depth + 1);
     w->in_link -= link;
+    w->in_headline -= head;
     if (is_block) {
         /* text after a nested block belongs to the enclosing one */
         w->kind = outer;
@@ -347,19 +355,43 @@ static int append_par(slantp_buf *out, const char *s, size_t n)
     return slantp_buf_append(out, s, n);
 }
 
-/* The headline: the first h1 of the article, else og:title, else the
- * first h1 of the page, else the title. A new string or NULL. */
-static xmlChar *headline(xmlNode *root, xmlNode *content)
+/* The text of a headline element read as the article is: a line break or
+ * a block inside it is a space ("coast<br>Thousands" is two words). A new
+ * string, or NULL when out of memory. */
+static xmlChar *heading_text(xmlNode *h1)
 {
-    xmlNode *h1 = find_first(content, "h1", 0);
-    if (h1)
-        return xmlNodeGetContent(h1);
+    walker t = {.root_len = text_len(h1)};
+    new_block(&t, BLOCK_HEADING);
+    walk(&t, h1, 0);
+    xmlChar *text = t.nomem ? NULL : xmlStrdup((const xmlChar *)"");
+    for (size_t i = 0; text && i < t.nblocks; i++) {
+        if (t.blocks[i].len == 0)
+            continue;
+        if (text[0])
+            text = xmlStrcat(text, (const xmlChar *)" ");
+        if (text)
+            text = xmlStrncat(text, (const xmlChar *)t.text.data + t.blocks[i].start,
+                              (int)t.blocks[i].len);
+    }
+    free(t.blocks);
+    slantp_buf_release(&t.text);
+    return text;
+}
+
+/* The headline: the first h1 of the article, else og:title, else the
+ * first h1 of the page, else the title. A new string or NULL; *from is
+ * the h1 it was read from, if any. */
+static xmlChar *headline(xmlNode *root, xmlNode *content, xmlNode **from)
+{
+    *from = find_first(content, "h1", 0);
+    if (*from)
+        return heading_text(*from);
     xmlChar *og = find_og_title(root, 0);
     if (og)
         return og;
-    h1 = find_first(root, "h1", 0);
-    if (h1)
-        return xmlNodeGetContent(h1);
+    *from = find_first(root, "h1", 0);
+    if (*from)
+        return heading_text(*from);
     xmlNode *title = find_first(root, "title", 0);
     return title ? xmlNodeGetContent(title) : NULL;
 }
@@ -383,8 +415,8 @@ static int emit(walker *w, const xmlChar *head, int in_article, slantp_buf *out)
         return -1;
     for (size_t i = 0; i < w->nblocks; i++) {
         const block *b = &w->blocks[i];
-        if (!keep_block(b, in_article))
-            continue;
+        if (b->in_headline || !keep_block(b, in_article))
+            continue;   /* the headline's own text is out already */
         const char *s = w->text.data + b->start;
         size_t n = b->len;
         trim(&s, &n);
@@ -477,8 +509,9 @@ int slantp_html_to_text(const char *name, const char *utf8, size_t len, slantp_b
     int in_article = content != NULL;
     if (!in_article)
         content = root;
-    xmlChar *head = headline(root, content);
-    walker w = {.root_len = text_len(content)};
+    xmlNode *head_node;
+    xmlChar *head = headline(root, content, &head_node);
+    walker w = {.root_len = text_len(content), .headline = head_node, .nomem = head_node && !head};
     new_block(&w, BLOCK_OTHER);
     walk(&w, content, 0);
     int rc = emit(&w, head, in_article, out) < 0 || w.nomem

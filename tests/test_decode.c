@@ -168,6 +168,22 @@ Test(decode, a_line_break_stays_in_its_paragraph)
     slantp_buf_release(&out);
 }
 
+/* Found by fuzz_decode in an hour's run: a line break inside the h1 glued
+ * the headline's words ("coastThousands"), and the h1's text came out a
+ * second time as a paragraph, since the two no longer matched. */
+Test(decode, a_headline_with_a_line_break_is_read_once_with_its_words_apart)
+{
+    const char page[] = "<html><body><article><h1>Storm hits the coast<br>Thousands flee inland"
+                        "</h1><p>The storm reached the coast on Tuesday, and officials said "
+                        "thousands had left.</p></article></body></html>";
+    slantp_buf out = {0};
+    slant_error err;
+    cr_assert_eq(decode("h.html", page, sizeof page - 1, &out, NULL, &err), SLANT_OK, "%s", err.text);
+    cr_assert_str_eq(out.data, "Storm hits the coast Thousands flee inland\n\nThe storm reached the "
+                               "coast on Tuesday, and officials said thousands had left.\n");
+    slantp_buf_release(&out);
+}
+
 Test(decode, a_teaser_article_is_not_taken_for_the_page)
 {
     const char page[] = "<html><body><div class=story><h1>Ferries resume</h1>"
