@@ -73,6 +73,7 @@ void slant_workspace_free(slant_workspace *ws)
     slantp_spin_index_free(ws->spin_owned);
     free(ws->spin_hits);
     slantp_buf_release(&ws->spin_norm);
+    free(ws->spin_pairs.v);
     free(ws);
 }
 
@@ -147,7 +148,8 @@ int slant_classify(slant_workspace *ws, const char *text, size_t len, const slan
     ws->text_len = len;
     ws->nspin = 0;
     if (ws->spin && slantp_spin_find(ws->spin, text ? text : "", &ws->doc, &ws->spin_norm,
-                                     &ws->spin_hits, &ws->nspin, &ws->spin_cap) < 0)
+                                     &ws->spin_pairs, &ws->spin_hits, &ws->nspin,
+                                     &ws->spin_cap) < 0)
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     size_t L = m->nlabels;
     double *dec = r->decision;
