@@ -262,11 +262,9 @@ slant_spin_table *slant_spin_load(const char *path, slant_error *err)
     slantp_error_clear(err);
     if (slantp_read_file(path, (size_t)64 << 20, &file, err) != SLANT_OK)
         return NULL;
-    /* a broken form for every synonym (a comma or a tab before each): the
-     * arrays are made at their final size */
-    size_t forms = 0;
-    for (size_t i = 0; i < file.len; i++)
-        forms += file.data[i] == ',' || file.data[i] == '\t';
+    /* a broken form for every synonym: room for one every 8 bytes (the
+     * shipped table has one every 9.5), grown if a table needs more */
+    size_t forms = file.len / 8;
     slant_spin_table *s = calloc(1, sizeof *s);
     int rc = s && (s->form = malloc((forms + 1) * sizeof *s->form)) &&
                      (s->key = malloc((forms + 1) * sizeof *s->key)) &&
@@ -422,6 +420,7 @@ typedef struct spin_place {
 struct slantp_spin_index {
     const slant_spin_table *s;
     size_t nplaces;
+    uint64_t *in;               /* bit p: place p is in some broken form (1.6 KB) */
     uint16_t *coarse;           /* place -> bit c: a class-c word follows it; 4 + c: precedes;
                                  * bits 8 and 9: its own coarse class */
     spin_place *place;
@@ -470,6 +469,7 @@ void slantp_spin_index_free(slantp_spin_index *x)
 {
     if (!x)
         return;
+    free(x->in);
     free(x->coarse);
     free(x->place);
     free(x->bits);
@@ -607,7 +607,8 @@ slantp_spin_index *slantp_spin_bind(const slant_spin_table *s, const slant_model
         goto nomem;
     x->s = s;
     x->nplaces = PLACE_STEMS + m->stems.n;
-    if (!(x->coarse = calloc(x->nplaces, sizeof *x->coarse)) ||
+    if (!(x->in = calloc(x->nplaces / 64 + 1, sizeof *x->in)) ||
+        !(x->coarse = calloc(x->nplaces, sizeof *x->coarse)) ||
         !(x->place = calloc(x->nplaces, sizeof *x->place)) ||
         !(x->phrase_place = malloc((s->n + 1) * sizeof *x->phrase_place)) ||
         slantp_grow(&pairs, &cap, s->nform + 1, sizeof *pairs) < 0)
@@ -645,8 +646,10 @@ slantp_spin_index *slantp_spin_bind(const slant_spin_table *s, const slant_model
         x->place[PLACE_ANY].precede |= x->place[p].precede;
         x->coarse[PLACE_ANY] |= x->coarse[p];
     }
-    for (uint32_t p = 0; p < x->nplaces; p++)
+    for (uint32_t p = 0; p < x->nplaces; p++) {
+        x->in[p >> 6] |= (uint64_t)(x->coarse[p] != 0) << (p & 63);
         x->coarse[p] |= (uint16_t)(coarse_class(p) << 8);
+    }
     if (build_filters(x, pairs, npairs) < 0)
         goto nomem;
     for (size_t c = 0; c < s->n; c++) {
@@ -739,6 +742,7 @@ int slantp_spin_find(const slantp_spin_index *x, const char *text, const slantp_
     const slant_spin_table *s = x->s;
     const slantp_tokens *t = &d->toks;
     const uint16_t *coarse = x->coarse;
+    const uint64_t *in = x->in;
     const spin_place *P = x->place;
     *n = 0;
     if (t->n < 2)
@@ -746,12 +750,12 @@ int slantp_spin_find(const slantp_spin_index *x, const char *text, const slantp_
     /* the coarse roles (in the nearest cache) and sentence breaks */
     size_t np = 0;
     uint32_t next = token_place(d, text, 0);
-    unsigned next_roles = coarse[next];
     for (size_t i = 0; i + 1 < t->n; i++) {
         uint32_t cur = next;
-        unsigned cur_roles = next_roles;
         next = token_place(d, text, i + 1);
-        next_roles = coarse[next];
+        if (!(in[cur >> 6] >> (cur & 63) & 1) || !(in[next >> 6] >> (next & 63) & 1))
+            continue;
+        unsigned cur_roles = coarse[cur], next_roles = coarse[next];
         if (!(cur_roles >> (next_roles >> 8) & 1) ||
             !(next_roles >> (4 + (cur_roles >> 8)) & 1) ||
             (t->v[i + 1].flags & SLANTP_TOK_BREAK))
