@@ -163,12 +163,13 @@ size_t slant_spin_scan(const slant_spin_table *s, const char *text, size_t len,
 
 /* Spin evidence with every classification: from now on slant_classify on
  * 'ws' also finds the hits slant_spin_scan would find in the text (the
- * same hits in the same order), from the words it has already read, which
- * costs a few per cent of a classification instead of a second reading.
- * The scores are the same with it or without. The table is bound to the
- * workspace's model once, here (a few milliseconds), and must outlive the
- * workspace; NULL turns spin evidence off. Returns SLANT_OK, SLANT_ENOMEM.
- * (A batch does this for its workers: slant_batch_options.spin.) */
+ * same hits in the same order), from the tokens and stem ids it has
+ * already made instead of reading the text a second time. The scores are
+ * the same with it or without. The table is bound to the workspace's
+ * model here (about 10 ms for the shipped table: every word of it is
+ * stemmed) and must outlive the workspace; NULL turns spin evidence off.
+ * Returns SLANT_OK, SLANT_ENOMEM or SLANT_ESTEMMER. (A batch binds once
+ * for all its workers: slant_batch_options.spin.) */
 int slant_workspace_set_spin(slant_workspace *ws, const slant_spin_table *s, slant_error *err);
 /* The spin hits of the result's text, in text order: how many (0 when
  * the workspace has no spin table), and the i-th (NULL past the last),
