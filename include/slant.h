@@ -292,6 +292,11 @@ typedef struct slant_batch_options {
      * or Latin letters. 0 turns a check off; defaults 20, 5 and 1. */
     size_t min_words, min_phrases;
     int check_language;
+    /* Spin evidence (slant_trace.h): when not NULL, every document's
+     * result carries the table's hits (slant_result_nspin,
+     * slant_result_spin). The table is bound to the model once for all
+     * workers, and must outlive the batch. Default NULL. */
+    const struct slant_spin_table *spin;
     /* On worker 'worker' (0..threads-1): the document and its result, or
      * r == NULL and the error that stopped it. Writes the document's
      * output into 'out' (which starts empty). The result lives until the

@@ -161,6 +161,22 @@ typedef struct slant_spin_hit {
 size_t slant_spin_scan(const slant_spin_table *s, const char *text, size_t len,
                        slant_spin_hit *out, size_t max, slant_error *err);
 
+/* Spin evidence with every classification: from now on slant_classify on
+ * 'ws' also finds the hits slant_spin_scan would find in the text (the
+ * same hits in the same order), from the tokens and stem ids it has
+ * already made instead of reading the text a second time. The scores are
+ * the same with it or without. The table is bound to the workspace's
+ * model here (about 10 ms for the shipped table: every word of it is
+ * stemmed) and must outlive the workspace; NULL turns spin evidence off.
+ * Returns SLANT_OK, SLANT_ENOMEM or SLANT_ESTEMMER. (A batch binds once
+ * for all its workers: slant_batch_options.spin.) */
+int slant_workspace_set_spin(slant_workspace *ws, const slant_spin_table *s, slant_error *err);
+/* The spin hits of the result's text, in text order: how many (0 when
+ * the workspace has no spin table), and the i-th (NULL past the last),
+ * valid as long as the result. */
+size_t slant_result_nspin(const slant_result *r);
+const slant_spin_hit *slant_result_spin(const slant_result *r, size_t i);
+
 #ifdef __cplusplus
 }
 #endif

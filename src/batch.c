@@ -96,6 +96,7 @@ struct slant_batch {
     int stopped;
     int english;            /* the model's language is English: check documents are too */
     slantp_threads helpers;
+    slantp_spin_index *spin;    /* o.spin bound to the model, shared by the workers */
     int tried;              /* helpers were started (as many as could be) */
     pthread_mutex_t mu;
     pthread_cond_t go, done;
@@ -484,14 +485,21 @@ slant_batch *slant_batch_new(const slant_model *m, const slant_batch_options *o,
                               .mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER,
                               .done = PTHREAD_COND_INITIALIZER};
     b->english = strcmp(slant_model_language(m), "english") == 0;
+    if (o->spin && !(b->spin = slantp_spin_bind(o->spin, m, err))) {
+        free(w);
+        free(b);
+        return NULL;
+    }
     for (int t = 0; t < b->nthreads; t++) {
         w[t].b = b;
         w[t].index = t;
         if (!(w[t].ws = slant_workspace_new(m, err))) {
             free_workers(b);
+            slantp_spin_index_free(b->spin);
             free(b);
             return NULL;
         }
+        slantp_workspace_use_spin(w[t].ws, b->spin);
     }
     return b;
 }
@@ -597,6 +605,7 @@ void slant_batch_free(slant_batch *b)
     }
     stop_helpers(b);
     free_workers(b);
+    slantp_spin_index_free(b->spin);
     for (int k = 0; k < 2; k++) {
         batch *bt = &b->b[k];
         for (size_t i = 0; bt->slots && i < bt->cap; i++) {

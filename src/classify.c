@@ -70,6 +70,10 @@ void slant_workspace_free(slant_workspace *ws)
     free(ws->result.best);
     slantp_buf_release(&ws->surf);
     free(ws->tmp);
+    slantp_spin_index_free(ws->spin_owned);
+    free(ws->spin_hits);
+    slantp_buf_release(&ws->spin_norm);
+    free(ws->spin_pairs.v);
     free(ws);
 }
 
@@ -142,6 +146,11 @@ int slant_classify(slant_workspace *ws, const char *text, size_t len, const slan
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     ws->text = text;
     ws->text_len = len;
+    ws->nspin = 0;
+    if (ws->spin && slantp_spin_find(ws->spin, text ? text : "", &ws->doc, &ws->spin_norm,
+                                     &ws->spin_pairs, &ws->spin_hits, &ws->nspin,
+                                     &ws->spin_cap) < 0)
+        return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     size_t L = m->nlabels;
     double *dec = r->decision;
     for (size_t g = 0; g < L; g++)
@@ -190,6 +199,38 @@ int slant_classify(slant_workspace *ws, const char *text, size_t len, const slan
     }
     *out = r;
     return SLANT_OK;
+}
+
+int slant_workspace_set_spin(slant_workspace *ws, const slant_spin_table *s, slant_error *err)
+{
+    slant_error e;
+    slantp_error_clear(err);
+    slantp_spin_index *x = NULL;
+    if (s && !(x = slantp_spin_bind(s, ws->m, &e))) {
+        if (err)
+            *err = e;
+        return e.code;
+    }
+    slantp_spin_index_free(ws->spin_owned);
+    ws->spin_owned = x;
+    ws->spin = x;
+    ws->nspin = 0;
+    return SLANT_OK;
+}
+
+void slantp_workspace_use_spin(slant_workspace *ws, const slantp_spin_index *x)
+{
+    slantp_spin_index_free(ws->spin_owned);
+    ws->spin_owned = NULL;
+    ws->spin = x;
+    ws->nspin = 0;
+}
+
+size_t slant_result_nspin(const slant_result *r) { return r->ws->nspin; }
+
+const slant_spin_hit *slant_result_spin(const slant_result *r, size_t i)
+{
+    return i < r->ws->nspin ? &r->ws->spin_hits[i] : NULL;
 }
 
 static size_t gi(const slant_result *r, size_t h, size_t l)

@@ -36,6 +36,25 @@ static int word_grow(tracep_words *w, size_t need)
     return 0;
 }
 
+int tracep_word_hash(const char *p, size_t n, slantp_buf *norm, uint64_t *h)
+{
+    /* a word of ASCII letters normalizes to itself in lower case: hashed
+     * from a copy on the stack, without the normalizer's buffer */
+    char low[32];
+    size_t k = 0;
+    while (k < n && k < sizeof low &&
+           ((p[k] >= 'a' && p[k] <= 'z') || is_upper_ascii((unsigned char)p[k])))
+        low[k] = (char)(p[k] | 0x20), k++;
+    if (k == n) {
+        *h = slantp_hash_bytes(low, n);
+        return 0;
+    }
+    if (slantp_normalize_token(p, n, norm) < 0)
+        return -1;
+    *h = slantp_hash_bytes(norm->data, norm->len);
+    return 0;
+}
+
 int tracep_words_of(tracep_words *w, const char *text, size_t len)
 {
     w->n = 0;
@@ -44,21 +63,8 @@ int tracep_words_of(tracep_words *w, const char *text, size_t len)
     for (size_t i = 0; i < w->toks.n; i++) {
         const slantp_token *t = &w->toks.v[i];
         const char *p = text + t->start;
-        size_t n = t->end - t->start;
-        /* a word of ASCII letters normalizes to itself in lower case: hashed
-         * from a copy on the stack, without the normalizer's buffer */
-        char low[32];
-        size_t k = 0;
-        while (k < n && k < sizeof low &&
-               ((p[k] >= 'a' && p[k] <= 'z') || is_upper_ascii((unsigned char)p[k])))
-            low[k] = (char)(p[k] | 0x20), k++;
-        if (k == n) {
-            w->h[i] = slantp_hash_bytes(low, n);
-        } else {
-            if (slantp_normalize_token(p, n, &w->norm) < 0)
-                return -1;
-            w->h[i] = slantp_hash_bytes(w->norm.data, w->norm.len);
-        }
+        if (tracep_word_hash(p, t->end - t->start, &w->norm, &w->h[i]) < 0)
+            return -1;
         uint8_t f = (t->flags & SLANTP_TOK_BREAK) || i == 0 ? TRACEP_W_BREAK : 0;
         unsigned char c = (unsigned char)p[0];
         if (c >= '0' && c <= '9')

@@ -107,6 +107,11 @@ static int32_t stem_uncached(slantp_stemmer *s, const char *p, size_t n)
     return (int32_t)id;
 }
 
+int32_t slantp_stem_lookup(slantp_stemmer *s, const char *p, size_t n)
+{
+    return stem_uncached(s, p, n);
+}
+
 static const char *entry_key(const slantp_stemmer *s, const slantp_cache_entry *e)
 {
     return e->len <= sizeof e->key.inl ? e->key.inl : s->cache_arena.data + e->key.off;

@@ -68,6 +68,8 @@ void slantp_stemmer_release(slantp_stemmer *s);
 /* Stem id of the token text [p, p+n): -1 if unknown (classify mode) or
  * not a word; -2 on memory. */
 int32_t slantp_stem_id(slantp_stemmer *s, const char *p, size_t n);
+/* The same without the cache: for words met once. */
+int32_t slantp_stem_lookup(slantp_stemmer *s, const char *p, size_t n);
 /* The same for every token of 'text' (len bytes): ids[i] for toks[i].
  * Returns 0, or -1 on memory. */
 int slantp_stem_ids(slantp_stemmer *s, const char *text, size_t len, const slantp_token *toks,

@@ -47,6 +47,9 @@ typedef struct tracep_words {
 } tracep_words;
 
 int tracep_words_of(tracep_words *w, const char *text, size_t len);
+/* The hash of one token's normalized form, as tracep_words_of gives it
+ * ('norm' is scratch); -1 on memory. */
+int tracep_word_hash(const char *p, size_t n, slantp_buf *norm, uint64_t *h);
 void tracep_words_release(tracep_words *w);
 
 /* The shingle hashes of w in text order, duplicates kept (enough for a

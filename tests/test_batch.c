@@ -10,6 +10,7 @@
 
 #include "core.h"
 #include "helpers.h"
+#include "slant_trace.h"
 
 static slant_model *model;
 static char *dir;
@@ -261,4 +262,52 @@ Test(batch, files_give_a_document_a_record_or_a_file_and_unreadable_ones_a_failu
     free(s);
     free(jsonl);
     free(text);
+}
+
+/* With options.spin, every result carries its text's spin hits, found on
+ * the workers with the one binding of the table the batch made. */
+static void on_result_spin(void *ctx, int worker, const slant_doc *d, const slant_result *r,
+                           const slant_error *why, slant_buffer *out)
+{
+    char line[64];
+    (void)ctx, (void)worker, (void)why;
+    const slant_spin_hit *h = slant_result_nspin(r) ? slant_result_spin(r, 0) : NULL;
+    int n = snprintf(line, sizeof line, "%zu %s", slant_result_nspin(r), h ? h->found : "-");
+    (void)d;
+    slant_buffer_write(out, line, (size_t)n);
+}
+
+Test(batch, spin_hits_come_with_each_result_for_any_thread_count)
+{
+    slant_error err;
+    slant_spin_table *table = slant_spin_load("models/collocations.tsv", &err);
+    cr_assert_not_null(table, "%s", err.text);
+    static const char *const spun[] = {
+        "The Top Minister met reporters on Tuesday.",
+        "Officials said on Tuesday, according to a statement from the ministry.",
+        "The Joined States and the White Home said nothing.",
+    };
+    static const char *const want[] = {"1 Top Minister", "0 -", "2 Joined States"};
+    for (int threads = 1; threads <= 3; threads++) {
+        seen *s = calloc(1, sizeof *s);
+        slant_batch_options o;
+        slant_batch_options_init(&o);
+        o.threads = threads;
+        o.spin = table;
+        o.on_result = on_result_spin;
+        o.on_output = on_output;
+        o.ctx = s;
+        slant_batch *b = slant_batch_new(model, &o, &err);
+        cr_assert_not_null(b, "%s", err.text);
+        for (size_t i = 0; i < 300; i++)
+            cr_assert_eq(slant_batch_submit(b, SLANT_DOC_TEXT, spun[i % 3], strlen(spun[i % 3]),
+                                            "t", 0, -1, &err), SLANT_OK);
+        cr_assert_eq(slant_batch_finish(b, &err), SLANT_OK);
+        cr_assert_eq(s->n, 300);
+        for (size_t i = 0; i < 300; i++)
+            cr_assert_str_eq(s->out[i], want[i % 3], "threads %d, document %zu", threads, i);
+        slant_batch_free(b);
+        free(s);
+    }
+    slant_spin_free(table);
 }

@@ -373,3 +373,93 @@ Test(trace, queries_pair_only_with_the_set)
     cr_assert_eq(slant_trace_run(t, &err), SLANT_EINVAL, "run once");
     slant_trace_free(t);
 }
+
+/* The hits slant_classify finds beside a classification against those
+ * slant_spin_scan finds in the same text, and the scores with spin and
+ * without, for one model. */
+static void compare_spin(const slant_model *m, const slant_spin_table *s, const char *text,
+                         const char *what)
+{
+    slant_error err;
+    slant_workspace *ws = slant_workspace_new(m, &err), *plain = slant_workspace_new(m, &err);
+    cr_assert(ws && plain, "%s", err.text);
+    cr_assert_eq(slant_workspace_set_spin(ws, s, &err), SLANT_OK, "%s", err.text);
+    const slant_result *r, *q;
+    size_t len = strlen(text);
+    cr_assert_eq(slant_classify(ws, text, len, &r, &err), SLANT_OK, "%s", err.text);
+    cr_assert_eq(slant_classify(plain, text, len, &q, &err), SLANT_OK, "%s", err.text);
+    size_t max = len / 2 + 1;
+    slant_spin_hit *want = calloc(max, sizeof *want);
+    size_t n = slant_spin_scan(s, text, len, want, max, &err);
+    cr_assert_eq(slant_result_nspin(r), n, "%s: %zu hits beside the classification, %zu scanned",
+                 what, slant_result_nspin(r), n);
+    for (size_t k = 0; k < n; k++) {
+        const slant_spin_hit *got = slant_result_spin(r, k);
+        cr_assert(got && got->start == want[k].start && got->end == want[k].end &&
+                  strcmp(got->found, want[k].found) == 0 &&
+                  strcmp(got->collocation, want[k].collocation) == 0,
+                  "%s: hit %zu differs (%s)", what, k, want[k].found);
+    }
+    cr_assert_null(slant_result_spin(r, n));
+    cr_assert_eq(slant_result_nspin(q), 0, "no table, no hits");
+    for (size_t h = 0; h < slant_model_nheads(m); h++)
+        for (size_t l = 0; l < slant_model_nlabels(m, h); l++)
+            cr_assert(slant_result_decision(r, h, l) == slant_result_decision(q, h, l) &&
+                      slant_result_score(r, h, l) == slant_result_score(q, h, l),
+                      "%s: spin changes no score", what);
+    free(want);
+    slant_workspace_free(ws);
+    slant_workspace_free(plain);
+}
+
+/* Spin found from the classifier's own tokens and stem ids is the scan's,
+ * hit for hit, on the planted set (spun copies and their originals) and
+ * on texts made for the corners: case, sentence ends, words the model
+ * does not know, non-ASCII words, URLs, the phrase itself elsewhere. Both
+ * with the shipped model and a small one that knows few words. */
+Test(trace, spin_beside_a_classification_is_the_scan_hit_for_hit)
+{
+    slant_error err;
+    slant_spin_table *s = slant_spin_load("models/collocations.tsv", &err);
+    cr_assert(s != NULL, "%s", err.text);
+    slant_model *models[2] = {slant_model_load("models/default.slant", &err), th_train_small()};
+    cr_assert(models[0] && models[1], "%s", err.text);
+    static const char *const corners[] = {
+        "The Top Minister met reporters.",
+        "THE TOP MINISTER MET REPORTERS IN THE JOINED STATES.",
+        "The Prime Minister met reporters; the Top Minister joke is old.",
+        "Top. Minister of nothing. Joined\n\nStates.",
+        "The Joined States and the White Home, the Whiteness House and the white house.",
+        "Gaza Town and Gaza City; the Excellent Court and the Supreme Tribunal.",
+        "The Tóp Minister, the Top Mínister, the Top Minister\xcc\x81 and the Top-Minister.",
+        "See https://example.com/top Minister and www.top.example minister.",
+        "Top Ministers, top ministerial, topped ministers, 1990 Joined 2020 States.",
+        "",
+        "Top",
+    };
+    size_t len;
+    char *set = th_read(TRACE_SET, &len);
+    cr_assert_not_null(set);
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < sizeof corners / sizeof corners[0]; i++)
+            compare_spin(models[k], s, corners[i], corners[i]);
+        char *line = set;
+        for (int count = 0; line && *line && count < 200; count++) {
+            char *nl = strchr(line, '\n');
+            if (nl)
+                *nl = '\0';
+            json_t *rec = json_loads(line, 0, NULL);
+            cr_assert(json_is_object(rec));
+            compare_spin(models[k], s, json_string_value(json_object_get(rec, "text")),
+                         json_string_value(json_object_get(rec, "id")));
+            json_decref(rec);
+            if (nl)
+                *nl = '\n';
+            line = nl ? nl + 1 : NULL;
+        }
+    }
+    free(set);
+    slant_model_free(models[0]);
+    slant_model_free(models[1]);
+    slant_spin_free(s);
+}

@@ -49,7 +49,7 @@ static const char *const help_text[] = {
     "                            the byte offsets of error records\n"
     "      --spin, --no-spin     spin evidence (fixed phrases broken by synonyms, a content-\n"
     "                            farm sign, shown beside the scores): on in the table, off\n"
-    "                            in JSONL unless --spin (it adds about half to the CPU time)\n"
+    "                            in JSONL unless --spin (it adds about a third to the CPU time)\n"
     "      --spin-table FILE     the collocations for spin evidence (default: shipped)\n"
     "\n",
     "train options:\n"
