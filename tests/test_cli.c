@@ -337,9 +337,24 @@ Test(cli, tsv_and_table_formats)
     cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "tsv", NULL},
                         "Officials said, according to a statement.", &out, &err),
                  0);
-    const char *header = "id\thead\tlabel\tscore\tpredicted\tterms\n";
+    const char *header = "id\thead\tlabel\tscore\tpredicted\tterms\tabstain\n";
     cr_assert(strncmp(out, header, strlen(header)) == 0);
     cr_assert(strstr(out, "<stdin>\toutlet_type\twire\t") != NULL);
+    free(out);
+    free(err);
+    /* a text too short to trust predicts nothing, in TSV as in JSONL, and
+     * says why; the table shows its scores without marking a label */
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "tsv", NULL},
+                        "Officials said.", &out, &err),
+                 0);
+    cr_assert(strstr(out, "\t1\t") == NULL, "%s", out);
+    cr_assert(strstr(out, "\ttoo short: 2 words\n") != NULL, "%s", out);
+    free(out);
+    free(err);
+    cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "table", NULL},
+                        "Officials said.", &out, &err),
+                 0);
+    cr_assert(strstr(out, "abstains: too short: 2 words") && !strchr(out, '*'), "%s", out);
     free(out);
     free(err);
     cr_assert_eq(th_run((const char *[]){"classify", "-m", model, "-f", "table", NULL},

@@ -275,8 +275,11 @@ static void tsv_field(cli_out *o, const char *s)
     }
 }
 
-static void format_tsv(ctx *c, cli_out *o, const char *id, const slant_result *r,
-                       slant_term *terms)
+/* A row per label. A document that abstains predicts nothing (as in
+ * JSONL); its rows say why in the last column, and the labels it would
+ * have predicted keep their terms. */
+static void format_tsv(ctx *c, cli_out *o, const char *id, const char *abstain,
+                       const slant_result *r, slant_term *terms)
 {
     const slant_model *m = c->m;
     for (size_t h = 0; h < slant_model_nheads(m); h++)
@@ -287,7 +290,7 @@ static void format_tsv(ctx *c, cli_out *o, const char *id, const slant_result *r
             tsv_field(o, slant_model_head_name(m, h));
             out_puts(o, "\t");
             tsv_field(o, slant_model_label(m, h, l));
-            out_printf(o, "\t%.6f\t%d\t", slant_result_score(r, h, l), pred);
+            out_printf(o, "\t%.6f\t%d\t", slant_result_score(r, h, l), pred && !abstain);
             if (pred) {
                 size_t nt = slant_result_terms(r, h, l, terms, c->top);
                 for (size_t t = 0; t < nt; t++) {
@@ -296,6 +299,8 @@ static void format_tsv(ctx *c, cli_out *o, const char *id, const slant_result *r
                     out_printf(o, " %+.4f", terms[t].weight);
                 }
             }
+            out_puts(o, "\t");
+            tsv_field(o, abstain ? abstain : "");
             out_puts(o, "\n");
         }
 }
@@ -399,9 +404,10 @@ static void table_evidence(ctx *c, cli_out *o, const slant_result *r, size_t h, 
 }
 
 /* A head's labels by score: the predicted ones marked with '*' (and bold
- * on a terminal), the others up to four in all. */
+ * on a terminal) unless the document abstains, the others up to four in
+ * all. */
 static void table_scores(ctx *c, cli_out *o, const slant_result *r, size_t h,
-                         const struct ranked *rk, size_t width)
+                         const struct ranked *rk, size_t width, int abstains)
 {
     const slant_model *m = c->m;
     const char *bold = c->color ? "\033[1m" : "", *dim = c->color ? "\033[2m" : "";
@@ -417,6 +423,7 @@ static void table_scores(ctx *c, cli_out *o, const slant_result *r, size_t h,
         if (!pred && shown >= 4)
             break;
         const char *name = slant_model_label(m, h, rk[i].label);
+        pred = pred && !abstains;
         out_printf(&w.item, "%s%s", pred ? bold : dim, pred ? "*" : "");
         size_t start = w.item.len;
         out_visible(&w.item, name);
@@ -484,7 +491,7 @@ static void format_table(ctx *c, cli_out *o, const char *id, const char *abstain
         for (size_t l = 0; l < nl; l++)
             rk[l] = (struct ranked){l, slant_result_score(r, h, l)};
         qsort(rk, nl, sizeof *rk, by_score);
-        table_scores(c, o, r, h, rk, width);
+        table_scores(c, o, r, h, rk, width, abstain != NULL);
         for (size_t i = 0; i < nl; i++)
             if (slant_result_predicted(r, h, rk[i].label))
                 table_evidence(c, o, r, h, rk[i].label, terms, width);
@@ -528,7 +535,7 @@ static void on_result(void *arg, int worker, const slant_doc *d, const slant_res
     } else if (c->fmt == FMT_JSONL) {
         format_jsonl(c, o, d, r, terms, spp);
     } else if (c->fmt == FMT_TSV) {
-        format_tsv(c, o, id, r, terms);
+        format_tsv(c, o, id, d->abstain, r, terms);
     } else {
         format_table(c, o, id, d->abstain, r, terms, spp);
     }
@@ -834,7 +841,7 @@ int cli_cmd_classify(int argc, char **argv)
             o.min_phrases = (size_t)a.min_phrases;
         o.check_language = !a.any_language;
         if (a.fmt == FMT_TSV)
-            fputs("id\thead\tlabel\tscore\tpredicted\tterms\n", stdout);
+            fputs("id\thead\tlabel\tscore\tpredicted\tterms\tabstain\n", stdout);
         static char dash[] = "-";
         char *stdin_name[] = {dash};
         int given = optind < argc;
