@@ -512,6 +512,10 @@ int slantp_html_to_text(const char *name, const char *utf8, size_t len, slantp_b
     xmlNode *head_node;
     xmlChar *head = headline(root, content, &head_node);
     walker w = {.root_len = text_len(content), .headline = head_node, .nomem = head_node && !head};
+    /* broken markup can put the article inside the headline's h1: then
+     * all of its text is out already, in the headline */
+    for (const xmlNode *up = content; head_node && up; up = up->parent)
+        w.in_headline += up == head_node;
     new_block(&w, BLOCK_OTHER);
     walk(&w, content, 0);
     int rc = emit(&w, head, in_article, out) < 0 || w.nomem

@@ -184,6 +184,21 @@ Test(decode, a_headline_with_a_line_break_is_read_once_with_its_words_apart)
     slantp_buf_release(&out);
 }
 
+/* Found by fuzz_decode after that fix: broken markup that leaves the
+ * article inside the h1 printed the article twice, once in the headline
+ * and once as itself. */
+Test(decode, an_article_inside_the_headline_is_read_once)
+{
+    const char page[] = "<html><body><h1>Storm hits the coast<main><p>The storm reached the "
+                        "coast on Tuesday, and officials said thousands had left.</p></main></h1>"
+                        "</body></html>";
+    slantp_buf out = {0};
+    slant_error err;
+    cr_assert_eq(decode("h.html", page, sizeof page - 1, &out, NULL, &err), SLANT_OK, "%s", err.text);
+    cr_assert_eq(count(out.data, "officials said"), 1, "%s", out.data);
+    slantp_buf_release(&out);
+}
+
 Test(decode, a_teaser_article_is_not_taken_for_the_page)
 {
     const char page[] = "<html><body><div class=story><h1>Ferries resume</h1>"
