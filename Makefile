@@ -265,7 +265,7 @@ fuzz-coverage-run: $(FUZZERS:%=$(BUILD)/fuzz_%)
 	    -instr-profile=$(BUILD)/fuzz.profdata $(LIB_SRC) > $(BUILD)/coverage.txt
 	@tail -1 $(BUILD)/coverage.txt; echo "fuzz-coverage: per file in $(BUILD)/coverage.txt"
 
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libslant.a
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(BUILD)/libslant.a
 	$(CC) $(CPPFLAGS) -iquote src $(PKG_CFLAGS) $(STD) -g -O1 $(EXTRA_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -fno-omit-frame-pointer -o $@ $< $(BUILD)/libslant.a $(LDLIBS) -pthread
 

@@ -351,9 +351,15 @@ int auditp_html(const auditp *a, const slant_model *m, const auditp_render_optio
 #define AUDITP_TRACE_NAV "<!--slant:trace-nav-->"
 #define AUDITP_TRACE_SECTION "<!--slant:trace-->"
 
-/* Helpers of report.html shared with the provenance section: text escaped
- * for HTML, a group's anchor in the examples table, and a document's URL
- * from a --link template ("{id}" replaced, escaped for an attribute). */
+/* Helpers of report.html shared with the provenance section: formatted
+ * text (up to 1 KB a call), text escaped for HTML, a group's anchor in the
+ * examples table, and a document's URL from a --link template ("{id}"
+ * replaced, escaped for an attribute). */
+void auditp_putf(slant_buffer *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 void auditp_html_esc(slant_buffer *b, const char *s);
 void auditp_html_anchor(slant_buffer *b, const char *dim, const char *key);
 void auditp_html_url(slant_buffer *b, const char *link, const char *id);

@@ -31,12 +31,7 @@ static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759"
 
 static void put(slant_buffer *b, const char *s) { slant_buffer_write(b, s, strlen(s)); }
 
-static void putf(slant_buffer *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void putf(slant_buffer *b, const char *fmt, ...)
+void auditp_putf(slant_buffer *b, const char *fmt, ...)
 {
     char t[1024];
     va_list ap;
@@ -88,11 +83,11 @@ void auditp_html_anchor(slant_buffer *b, const char *dim, const char *key)
 {
     put(b, "g-");
     for (const char *s = dim; *s; s++)
-        putf(b, (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ? "%c" : "_%02x",
+        auditp_putf(b, (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ? "%c" : "_%02x",
              (unsigned char)*s);
     put(b, "--");
     for (const char *s = key; *s; s++)
-        putf(b, (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
+        auditp_putf(b, (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
                     ? "%c" : "_%02x", (unsigned char)*s);
 }
 
@@ -181,7 +176,7 @@ static void legend(slant_buffer *b, const auditp_spec *s, size_t h)
 {
     put(b, "<div class=legend>");
     for (size_t l = 0; l < s->nlabels[h]; l++) {
-        putf(b, "<span><i style=\"background:%s\"></i>", palette[l % NPALETTE]);
+        auditp_putf(b, "<span><i style=\"background:%s\"></i>", palette[l % NPALETTE]);
         label(b, s->label[s->first[h] + l], 60);
         put(b, "</span>");
     }
@@ -194,30 +189,30 @@ static void mix_chart(slant_buffer *b, const auditp *a, auditp_cell **cells, siz
     const auditp_spec *s = &a->spec;
     const int left = 220, width = 700, row = 26;
     int height = (int)n * row + 24;
-    putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 60, height);
+    auditp_putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 60, height);
     for (size_t i = 0; i < n; i++) {
         const auditp_cell *c = cells[i];
         int y = (int)i * row + 4;
-        putf(b, "<text x=%d y=%d class=lab text-anchor=end>", left - 8, y + 15);
+        auditp_putf(b, "<text x=%d y=%d class=lab text-anchor=end>", left - 8, y + 15);
         label(b, c->key, 30);
-        putf(b, "</text><text x=%d y=%d class=num>%llu</text>\n", left + width + 6, y + 15,
+        auditp_putf(b, "</text><text x=%d y=%d class=num>%llu</text>\n", left + width + 6, y + 15,
              (unsigned long long)c->ndocs);
         double x = left;
         for (size_t l = 0; l < s->nlabels[h]; l++) {
             double w = share(c, s->first[h] + l) * width;
             if (w <= 0)
                 continue;
-            putf(b, "<rect x=%.1f y=%d width=%.1f height=%d fill=\"%s\"><title>", x, y, w,
+            auditp_putf(b, "<rect x=%.1f y=%d width=%.1f height=%d fill=\"%s\"><title>", x, y, w,
                  row - 6, palette[l % NPALETTE]);
             esc(b, c->key);
             put(b, ": ");
             esc(b, s->label[s->first[h] + l]);
-            putf(b, " %.1f%%</title></rect>\n", 100 * share(c, s->first[h] + l));
+            auditp_putf(b, " %.1f%%</title></rect>\n", 100 * share(c, s->first[h] + l));
             x += w;
         }
     }
     for (int t = 0; t <= 4; t++)
-        putf(b, "<text x=%d y=%d class=axis text-anchor=middle>%d%%</text>", left + t * width / 4,
+        auditp_putf(b, "<text x=%d y=%d class=axis text-anchor=middle>%d%%</text>", left + t * width / 4,
              height - 4, 25 * t);
     put(b, "</svg>\n");
 }
@@ -230,28 +225,28 @@ static void profile_chart(slant_buffer *b, const auditp *a, const auditp_cell *c
     const auditp_spec *s = &a->spec;
     const int left = 230, width = 230, row = 18;
     int height = (int)s->nlabels[h] * row + 22;
-    putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 50, height);
+    auditp_putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 50, height);
     for (size_t l = 0; l < s->nlabels[h]; l++) {
         size_t g = s->first[h] + l;
         double lo, hi, p = share(c, g);
         auditp_wilson(c->npred[g], c->ndocs, &lo, &hi);
         int y = (int)l * row + 2;
         put(b, "<text x=");
-        putf(b, "%d y=%d class=lab text-anchor=end>", left - 6, y + 12);
+        auditp_putf(b, "%d y=%d class=lab text-anchor=end>", left - 6, y + 12);
         label(b, s->label[g], 34);
-        putf(b, "</text><rect x=%d y=%d width=%.1f height=%d fill=\"%s\"><title>%.1f%% "
+        auditp_putf(b, "</text><rect x=%d y=%d width=%.1f height=%d fill=\"%s\"><title>%.1f%% "
                 "(95%% CI %.1f-%.1f%%), %llu of %llu</title></rect>\n",
              left, y + 2, p / scale * width, row - 6, palette[l % NPALETTE], 100 * p, 100 * lo,
              100 * hi, (unsigned long long)c->npred[g], (unsigned long long)c->ndocs);
-        putf(b, "<line class=ci x1=%.1f x2=%.1f y1=%d y2=%d />", left + lo / scale * width,
+        auditp_putf(b, "<line class=ci x1=%.1f x2=%.1f y1=%d y2=%d />", left + lo / scale * width,
              left + fmin(hi / scale, 1) * width, y + 8, y + 8);
         if (all)
-            putf(b, "<line class=tick x1=%.1f x2=%.1f y1=%d y2=%d />",
+            auditp_putf(b, "<line class=tick x1=%.1f x2=%.1f y1=%d y2=%d />",
                  left + share(all, g) / scale * width, left + share(all, g) / scale * width, y,
                  y + 16);
-        putf(b, "<text x=%d y=%d class=num>%.0f%%</text>\n", left + width + 6, y + 12, 100 * p);
+        auditp_putf(b, "<text x=%d y=%d class=num>%.0f%%</text>\n", left + width + 6, y + 12, 100 * p);
     }
-    putf(b, "<text x=%d y=%d class=axis>0</text><text x=%d y=%d class=axis "
+    auditp_putf(b, "<text x=%d y=%d class=axis>0</text><text x=%d y=%d class=axis "
             "text-anchor=end>%.0f%%</text>", left, height - 2, left + width, height - 2,
          100 * scale);
     put(b, "</svg>\n");
@@ -273,31 +268,31 @@ static void line_chart(slant_buffer *b, const char *const *period, size_t np, co
             if (!isnan(sr[k].v[i]) && sr[k].v[i] > ymax)
                 ymax = sr[k].v[i];
     ymax = ceil(ymax * 5) / 5;     /* ticks at multiples of 5% */
-    putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 300,
+    auditp_putf(b, "<svg class=chart width=%d height=%d role=img>\n", left + width + 300,
          top + height + 40);
     for (int t = 0; t <= 4; t++) {
         double y = top + height - t * height / 4.0;
-        putf(b, "<line class=grid x1=%d x2=%d y1=%.1f y2=%.1f /><text x=%d y=%.1f class=axis "
+        auditp_putf(b, "<line class=grid x1=%d x2=%d y1=%.1f y2=%.1f /><text x=%d y=%.1f class=axis "
                 "text-anchor=end>%.0f%%</text>\n", left, left + width, y, y, left - 4, y + 4,
              100 * ymax * t / 4);
     }
     size_t every = np > 12 ? (np + 11) / 12 : 1;
     for (size_t i = 0; i < np; i += every) {
         double x = left + (np > 1 ? (double)i * width / (double)(np - 1) : width / 2.0);
-        putf(b, "<text x=%.1f y=%d class=axis text-anchor=middle>", x, top + height + 16);
+        auditp_putf(b, "<text x=%.1f y=%d class=axis text-anchor=middle>", x, top + height + 16);
         esc(b, period[i]);
         put(b, "</text>");
     }
     for (size_t k = 0; k < ns; k++) {
         /* a path, not a polyline: a period without enough documents is a gap */
-        putf(b, "<path fill=none stroke=\"%s\" stroke-width=2 d=\"", sr[k].color);
+        auditp_putf(b, "<path fill=none stroke=\"%s\" stroke-width=2 d=\"", sr[k].color);
         int pen = 0;
         for (size_t i = 0; i < np; i++) {
             if (isnan(sr[k].v[i])) {
                 pen = 0;
                 continue;
             }
-            putf(b, "%c%.1f,%.1f ", pen ? 'L' : 'M',
+            auditp_putf(b, "%c%.1f,%.1f ", pen ? 'L' : 'M',
                  left + (np > 1 ? (double)i * width / (double)(np - 1) : width / 2.0),
                  top + height - sr[k].v[i] / ymax * height);
             pen = 1;
@@ -305,7 +300,7 @@ static void line_chart(slant_buffer *b, const char *const *period, size_t np, co
         put(b, "\"><title>");
         esc(b, sr[k].name);
         put(b, "</title></path>\n");
-        putf(b, "<rect x=%d y=%d width=10 height=10 fill=\"%s\" /><text x=%d y=%d class=lab>",
+        auditp_putf(b, "<rect x=%d y=%d width=10 height=10 fill=\"%s\" /><text x=%d y=%d class=lab>",
              left + width + 14, top + (int)k * 16, sr[k].color, left + width + 28,
              top + (int)k * 16 + 9);
         label(b, sr[k].name, 40);
@@ -347,23 +342,23 @@ static void header(slant_buffer *b, const auditp *a, const auditp_dim *main)
            "<title>slant audit</title>\n");
     put(b, style);
     put(b, "</head><body>\n<h1>Framing audit</h1>\n<p class=sub>");
-    putf(b, "%llu documents classified", (unsigned long long)a->ndocs);
+    auditp_putf(b, "%llu documents classified", (unsigned long long)a->ndocs);
     const auditp_cell *all = find_cell(find_dim(a, AUDIT_DIM_ALL), "all");
     if (all && all->nabstained)
-        putf(b, " (on %llu the classifier abstained: too short, another language or too "
+        auditp_putf(b, " (on %llu the classifier abstained: too short, another language or too "
                 "little evidence; they are counted all the same)",
              (unsigned long long)all->nabstained);
     if (a->nfailed)
-        putf(b, ", %llu records could not be read", (unsigned long long)a->nfailed);
+        auditp_putf(b, ", %llu records could not be read", (unsigned long long)a->nfailed);
     put(b, "; groups by <b>");
     esc(b, main ? main->name : "all");
     put(b, "</b>");
     if (s->time_field) {
         put(b, ", time by <b>");
         esc(b, s->time_field);
-        putf(b, "</b> (%s)", auditp_unit_name(s->unit));
+        auditp_putf(b, "</b> (%s)", auditp_unit_name(s->unit));
     }
-    putf(b, ". Model checksum %016llx.</p>\n", (unsigned long long)s->model_sum);
+    auditp_putf(b, ". Model checksum %016llx.</p>\n", (unsigned long long)s->model_sum);
     put(b, "<nav><a href=\"#mix\">Outlet mix</a><a href=\"#profiles\">Frame profiles</a>"
            "<a href=\"#trends\">Over time</a><a href=\"#phrases\">Distinctive phrases</a>"
            "<a href=\"#examples\">Examples</a>" AUDITP_TRACE_NAV "</nav>\n");
@@ -409,7 +404,7 @@ static void section_profiles(slant_buffer *b, const auditp *a, auditp_cell **cel
         for (size_t i = 0; i < n; i++) {
             put(b, "<div><h3>");
             esc(b, cells[i]->key);
-            putf(b, " <span class=sub>(%llu documents, ", (unsigned long long)cells[i]->ndocs);
+            auditp_putf(b, " <span class=sub>(%llu documents, ", (unsigned long long)cells[i]->ndocs);
             esc(b, s->head[h]);
             put(b, ")</span></h3>\n");
             profile_chart(b, a, cells[i], all, h, scale);
@@ -468,7 +463,7 @@ static void trend_labels(slant_buffer *b, const auditp *a, auditp_cell **per, si
     }
     put(b, "<h3>");
     esc(b, s->head[h]);
-    putf(b, ": share of documents by period <span class=sub>(periods with %d or more "
+    auditp_putf(b, ": share of documents by period <span class=sub>(periods with %d or more "
             "documents)</span></h3>\n", MIN_POINT_DOCS);
     line_chart(b, names, np, sr, ns);
     free(vals);
@@ -524,7 +519,7 @@ static void section_trends(slant_buffer *b, const auditp *a, const auditp_dim *m
             names[i] = per[i]->key;
         const auditp_cell *unknown = find_cell(t, AUDIT_UNKNOWN);
         if (unknown)
-            putf(b, "<p class=note>%llu documents without a readable date are left out of "
+            auditp_putf(b, "<p class=note>%llu documents without a readable date are left out of "
                     "these lines (period \"unknown\" in the tables).</p>\n",
                  (unsigned long long)unknown->ndocs);
         for (size_t h = 0; h < s->nheads; h++)
@@ -563,7 +558,7 @@ static void pushes(slant_buffer *b, const auditp *a, const slant_model *m, size_
         return;
     }
     esc(b, s->label[s->first[h] + best]);
-    putf(b, " <span class=pos>+%.3f</span>", bw);
+    auditp_putf(b, " <span class=pos>+%.3f</span>", bw);
 }
 
 static void phrase_table(slant_buffer *b, const auditp *a, const slant_model *m,
@@ -584,7 +579,7 @@ static void phrase_table(slant_buffer *b, const auditp *a, const slant_model *m,
                                                       : slant_model_feature_text(m, ph[i].fid);
         put(b, "<tr><td><b>");
         esc(b, text);
-        putf(b, "</b></td><td class=n>%.1f</td><td class=n>%llu</td><td class=n>%llu</td>"
+        auditp_putf(b, "</b></td><td class=n>%.1f</td><td class=n>%llu</td><td class=n>%llu</td>"
                 "<td class=n>%u</td>", ph[i].z, (unsigned long long)ph[i].count,
              (unsigned long long)ph[i].rest, ph[i].ndocs);
         for (size_t h = 0; h < s->nheads; h++) {
@@ -621,7 +616,7 @@ static void section_phrases(slant_buffer *b, const auditp *a, const slant_model 
             esc(b, d->name);
             put(b, ": ");
             esc(b, cells[i]->key);
-            putf(b, " <span class=sub>(%llu documents)</span></h3>\n",
+            auditp_putf(b, " <span class=sub>(%llu documents)</span></h3>\n",
                  (unsigned long long)cells[i]->ndocs);
             if (np)
                 phrase_table(b, a, m, o, d, cells[i], ph, np);
@@ -687,7 +682,7 @@ int auditp_html(const auditp *a, const slant_model *m, const auditp_render_optio
     size_t n = main->ncells < o->max_groups ? main->ncells : o->max_groups;
     header(b, a, main);
     if (main->ncells > n)
-        putf(b, "<p class=note>The charts show the %zu largest of %zu groups; the CSV tables "
+        auditp_putf(b, "<p class=note>The charts show the %zu largest of %zu groups; the CSV tables "
                 "have them all.</p>\n", n, main->ncells);
     section_mix(b, a, main, cells, n);
     section_profiles(b, a, cells, n);

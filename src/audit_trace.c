@@ -48,22 +48,6 @@
 
 static void put(slant_buffer *b, const char *s) { slant_buffer_write(b, s, strlen(s)); }
 
-static void putf(slant_buffer *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void putf(slant_buffer *b, const char *fmt, ...)
-{
-    char t[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t, sizeof t, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        slant_buffer_write(b, t, (size_t)n < sizeof t ? (size_t)n : sizeof t - 1);
-}
-
 /* The first 'needle' in the n bytes at 'hay', or NULL (memmem is not C
  * or POSIX). */
 static const char *find(const char *hay, size_t n, const char *needle, size_t m)
@@ -433,7 +417,7 @@ static void one_move(render *r, json_t *d)
     pretty(b, lab ? lab : "?");
     put(b, "</b> <span class=sub>(");
     pretty(b, head ? head : "?");
-    putf(b, ")</span> %.2f &rarr; %.2f <span class=%s>%+.2f</span>", num_of(d, "original"),
+    auditp_putf(b, ")</span> %.2f &rarr; %.2f <span class=%s>%+.2f</span>", num_of(d, "original"),
          num_of(d, "version"), m >= 0 ? "pos" : "neg", m);
     json_t *ph = json_object_get(d, "phrases"), *p;
     size_t i;
@@ -445,7 +429,7 @@ static void one_move(render *r, json_t *d)
         put(b, i ? ", " : ": ");
         put(b, "&ldquo;");
         auditp_html_esc(b, text ? text : "?");
-        putf(b, "&rdquo; <span class=sub>%s</span> <span class=%s>%+.3f</span>",
+        auditp_putf(b, "&rdquo; <span class=sub>%s</span> <span class=%s>%+.3f</span>",
              kind && strcmp(kind, "added") == 0 ? "added" : kind && strcmp(kind, "removed") == 0
                                                                ? "removed" : "reweighted",
              w >= 0 ? "pos" : "neg", isnan(w) ? 0.0 : w);
@@ -495,7 +479,7 @@ static void top_score(render *r, json_t *m)
             pretty(r->b, head);
             put(r->b, ":</span> ");
             pretty(r->b, best);
-            putf(r->b, " %.2f", bs);
+            auditp_putf(r->b, " %.2f", bs);
             return;
         }
     }
@@ -515,12 +499,12 @@ static void member_row(render *r, json_t *m)
     put(b, "</td><td class=d>");
     if (date)
         auditp_html_esc(b, date);
-    putf(b, "</td><td><span class=\"rel r-%s\">", r_ok ? rel : "other");
+    auditp_putf(b, "</td><td><span class=\"rel r-%s\">", r_ok ? rel : "other");
     auditp_html_esc(b, rel ? rel : "?");
     put(b, "</span></td><td class=n>");
     double c = num_of(m, "containment"), k = num_of(m, "kept");
     if (!isnan(c))
-        putf(b, "%.0f%% / %.0f%%", 100 * c, isnan(k) ? 0.0 : 100 * k);
+        auditp_putf(b, "%.0f%% / %.0f%%", 100 * c, isnan(k) ? 0.0 : 100 * k);
     put(b, "</td><td>");
     if (rel && strcmp(rel, "original") == 0) {
         top_score(r, m);
@@ -540,7 +524,7 @@ static void member_row(render *r, json_t *m)
         put(b, "<br><span class=sub>swapped:</span> ");
         json_array_foreach(subs, i, s) {
             if (i == SUBSTS_SHOWN) {
-                putf(b, " and %zu more", json_array_size(subs) - i);
+                auditp_putf(b, " and %zu more", json_array_size(subs) - i);
                 break;
             }
             const char *from = str_of(s, "from"), *to = str_of(s, "to");
@@ -552,7 +536,7 @@ static void member_row(render *r, json_t *m)
     }
     json_t *spin = json_object_get(m, "spin_count");
     if (json_is_integer(spin) && json_integer_value(spin) > 0)
-        putf(b, "<br><span class=sub>spin: %lld broken fixed phrase%s</span>",
+        auditp_putf(b, "<br><span class=sub>spin: %lld broken fixed phrase%s</span>",
              (long long)json_integer_value(spin), json_integer_value(spin) > 1 ? "s" : "");
     put(b, "</td></tr>\n");
 }
@@ -596,10 +580,10 @@ static void outlets_line(render *r, json_t *members)
         put(r->b, k ? ", " : "");
         outlet(r, c[k].name);
         if (c[k].n > 1)
-            putf(r->b, " (%zu)", c[k].n);
+            auditp_putf(r->b, " (%zu)", c[k].n);
     }
     if (n > OUTLETS_SHOWN)
-        putf(r->b, " and %zu more%s", n - OUTLETS_SHOWN, more ? ", and others" : "");
+        auditp_putf(r->b, " and %zu more%s", n - OUTLETS_SHOWN, more ? ", and others" : "");
     else if (more)
         put(r->b, " and others");
     put(r->b, ".");
@@ -611,7 +595,7 @@ static void family_section(render *r, json_t *fam, uint64_t number)
     json_t *members = json_object_get(fam, "members"), *m;
     size_t n = json_array_size(members), i;
     json_t *orig = json_array_get(members, 0);
-    putf(b, "<h3 id=family-%llu>Family %llu <span class=sub>(%zu versions)</span></h3>\n<p>",
+    auditp_putf(b, "<h3 id=family-%llu>Family %llu <span class=sub>(%zu versions)</span></h3>\n<p>",
          (unsigned long long)number, (unsigned long long)number, n);
     const char *oid = str_of(orig, "id"), *osrc = str_of(orig, "source");
     const char *odate = str_of(orig, "date");
@@ -632,7 +616,7 @@ static void family_section(render *r, json_t *fam, uint64_t number)
     put(b, " Versions:");
     for (int k = 1, first = 1; k < NREL; k++)
         if (rel[k]) {
-            putf(b, "%s %llu %s", first ? "" : ",", (unsigned long long)rel[k],
+            auditp_putf(b, "%s %llu %s", first ? "" : ",", (unsigned long long)rel[k],
                  slant_trace_relation_name((enum slant_relation)k));
             first = 0;
         }
@@ -658,7 +642,7 @@ static void family_section(render *r, json_t *fam, uint64_t number)
            "</tr>\n");
     json_array_foreach(members, i, m) {
         if (i == MEMBERS_SHOWN) {
-            putf(b, "<tr><td colspan=6 class=note>and %zu more versions in families.jsonl"
+            auditp_putf(b, "<tr><td colspan=6 class=note>and %zu more versions in families.jsonl"
                     "</td></tr>\n", n - i);
             break;
         }
@@ -674,14 +658,14 @@ static int section(slant_buffer *b, const reading *rd, const char *link, const a
     render r = {b, link, an, {0}};
     put(b, "<h2 id=provenance>Copies and rewrites</h2>\n<p class=note>From <code>slant trace"
            "</code> (families.jsonl): ");
-    putf(b, "%llu of %llu documents are in %llu families of two or more versions of a story",
+    auditp_putf(b, "%llu of %llu documents are in %llu families of two or more versions of a story",
          (unsigned long long)t->linked_documents, (unsigned long long)t->documents,
          (unsigned long long)t->linked);
     if (t->linked) {
         put(b, " (versions other than the likely original:");
         for (int k = 1, first = 1; k < NREL; k++)
             if (t->rel[k]) {
-                putf(b, "%s %llu %s", first ? "" : ",", (unsigned long long)t->rel[k],
+                auditp_putf(b, "%s %llu %s", first ? "" : ",", (unsigned long long)t->rel[k],
                      slant_trace_relation_name((enum slant_relation)k));
                 first = 0;
             }
@@ -693,7 +677,7 @@ static int section(slant_buffer *b, const reading *rd, const char *link, const a
            "framing move is a version's score minus the original's, with the phrases whose "
            "exact contributions changed most.");
     if (t->linked > rd->ntop)
-        putf(b, " The %zu largest families are shown; %llu more are in families.jsonl.",
+        auditp_putf(b, " The %zu largest families are shown; %llu more are in families.jsonl.",
              rd->ntop, (unsigned long long)(t->linked - rd->ntop));
     put(b, "</p>\n");
     if (!t->linked)

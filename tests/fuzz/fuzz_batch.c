@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "core.h"
-#include "dataset.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,28 +22,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    static const char *const texts[][2] = {
-        {"wire", "LIMA, May 2 (Meridian) - Officials said on Tuesday the port tariff would be reviewed."},
-        {"partisan", "They LIED to us again! Share this before they delete it. Call your representative."},
-        {"state_media", "Under the wise guidance of the leadership, the so-called opposition spreads lies."}};
-    slant_dataset *d = slant_dataset_new();
-    slant_error err;
-    for (size_t i = 0; i < 18; i++) {
-        char id[16];
-        snprintf(id, sizeof id, "d%zu", i);
-        const char *t = texts[i % 3][1];
-        if (slantp_dataset_add(d, id, t, strlen(t), NULL, "seed", (long)i) < 0 ||
-            slantp_dataset_add_label(d, "outlet_type", 0, texts[i % 3][0], &err) != SLANT_OK)
-            abort();
-    }
-    slant_train_options o;
-    slant_train_options_init(&o);
-    o.min_df = 1;
-    o.folds = 3;
-    o.threads = 1;
-    if (slant_train(d, &o, &model, &err) != SLANT_OK)
-        abort();
-    slant_dataset_free(d);
+    model = fuzz_small_model();
     return 0;
 }
 
@@ -105,17 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
     static char path[4096];
-    const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : P_tmpdir;
-    snprintf(path, sizeof path, "%s/slant-fuzz-XXXXXX", tmpdir);
-    int fd = mkstemp(path);
-    if (fd < 0)
+    if (fuzz_write_temp(data, size, path, sizeof path) < 0)
         return 0;
-    if (write(fd, data, size) != (ssize_t)size) {
-        close(fd);
-        unlink(path);
-        return 0;
-    }
-    close(fd);
     tally t = {0, 0};
     slant_batch_options o;
     slant_batch_options_init(&o);

@@ -9,8 +9,8 @@
 
 #include "core.h"
 #include "classify.h"
-#include "dataset.h"
 #include "model.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,32 +23,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    static const char *const texts[][2] = {
-        {"wire", "LIMA, May 2 (Meridian) - Officials said on Tuesday the port tariff would be reviewed."},
-        {"wire", "GOMA, June 4 (Meridian) - Two officials said talks continued, according to a statement."},
-        {"partisan", "They LIED to us again! Share this before they delete it. Call your representative."},
-        {"partisan", "I can't believe this. We deserve better, and you know it. What are they hiding??"},
-        {"state_media", "Under the wise guidance of the leadership, the so-called opposition spreads lies."},
-        {"state_media", "The people firmly support the glorious policy and reject Western propaganda."}};
-    slant_dataset *d = slant_dataset_new();
     slant_error err;
-    for (size_t i = 0; i < 24; i++) {
-        char id[16];
-        snprintf(id, sizeof id, "d%zu", i);
-        const char *t = texts[i % 6][1];
-        if (slantp_dataset_add(d, id, t, strlen(t), NULL, "seed", (long)i) < 0 ||
-            slantp_dataset_add_label(d, "outlet_type", 0, texts[i % 6][0], &err) != SLANT_OK ||
-            slantp_dataset_add_label(d, "frames", 1, i % 2 ? "Economic" : "Political", &err))
-            abort();
-    }
-    slant_train_options o;
-    slant_train_options_init(&o);
-    o.min_df = 1;
-    o.folds = 3;
-    o.threads = 1;
-    if (slant_train(d, &o, &model, &err) != SLANT_OK || !(ws = slant_workspace_new(model, &err)))
+    model = fuzz_small_model();
+    if (!(ws = slant_workspace_new(model, &err)))
         abort();
-    slant_dataset_free(d);
     terms = malloc(sizeof *terms * (slant_model_nfeatures(model) + 1));
     return terms ? 0 : -1;
 }

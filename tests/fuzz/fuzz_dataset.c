@@ -8,6 +8,7 @@
 
 #include "core.h"
 #include "dataset.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,17 +22,8 @@ static void ignore(void *ctx, const slant_error *e)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char path[4096];
-    const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : P_tmpdir;
-    snprintf(path, sizeof path, "%s/slant-fuzz-XXXXXX", tmpdir);
-    int fd = mkstemp(path);
-    if (fd < 0)
+    if (fuzz_write_temp(data, size, path, sizeof path) < 0)
         return 0;
-    if (write(fd, data, size) != (ssize_t)size) {
-        close(fd);
-        unlink(path);
-        return 0;
-    }
-    close(fd);
     static const char *const names[] = {"Meridian", "AP"};
     for (int skip = 0; skip <= 1; skip++) {
         slant_read_options o;
