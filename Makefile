@@ -215,15 +215,17 @@ tsan-run: $(BUILD)/slant
 # libFuzzer harnesses (tests/fuzz/), each run FUZZ_SECONDS from its seed
 # corpus (tests/fuzz/corpus/NAME) under ASan and UBSan; a crash stops the run
 # and leaves its input in build-fuzz/. CI runs each for a short while.
-FUZZERS      = jsonl model classify dataset decode audit train batch
+FUZZERS      = jsonl model classify dataset decode audit train batch walk
 FUZZ_SECONDS ?= 60
 # FUZZ_RUNS=N runs N inputs each instead, and with FUZZ_SEED fixed the run
 # is the same every time: what CI does, so that it never fails by chance
 FUZZ_RUNS    ?=
 FUZZ_SEED    ?= 0
 FUZZ_LIMIT    = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS))
-# the training harness trains a model an input: a thirtieth of the runs
-FUZZ_LIMIT_train = $(if $(FUZZ_RUNS),-runs=$(shell echo $$(( $(FUZZ_RUNS) / 30 ))),$(FUZZ_LIMIT))
+# the training harness trains a model an input, and the directory harness
+# makes a tree of files an input: a thirtieth of the runs each
+FUZZ_SLOW        = train walk
+FUZZ_LIMIT_slow  = $(if $(FUZZ_RUNS),-runs=$(shell echo $$(( $(FUZZ_RUNS) / 30 ))),$(FUZZ_LIMIT))
 fuzz: deps
 	@for p in clang libclang-rt-14-dev; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
 	    grep -q "ok installed" || { apt-get update -qq && \
@@ -234,7 +236,7 @@ fuzz: deps
 fuzz-run: $(FUZZERS:%=$(BUILD)/fuzz_%)
 	@for f in $(FUZZERS); do \
 	    mkdir -p $(BUILD)/fuzz-corpus/$$f $(BUILD)/fuzz-crashes/$$f; \
-	    limit="$(FUZZ_LIMIT)"; [ $$f = train ] && limit="$(FUZZ_LIMIT_train)"; \
+	    limit="$(FUZZ_LIMIT)"; case " $(FUZZ_SLOW) " in *" $$f "*) limit="$(FUZZ_LIMIT_slow)";; esac; \
 	    echo "fuzz: $$f ($$limit)"; \
 	    dict=""; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
 	    $(BUILD)/fuzz_$$f $$limit -seed=$(FUZZ_SEED) $$dict -timeout=20 -rss_limit_mb=2048 \

@@ -3,8 +3,9 @@
  * Reproducible: each directory's names are read whole and sorted by
  * bytes (strcmp) before anything is visited, so the order does not
  * depend on the file system. Nothing is dropped silently: an unreadable
- * directory, a dangling link, a symbolic-link loop or a special file is
- * passed to the caller as an error of its own, and the walk goes on.
+ * directory, a dangling link, a symbolic-link loop, a second path to a
+ * directory already read or a special file is passed to the caller as an
+ * error of its own, and the walk goes on.
  * Hidden names (".git", ".DS_Store") are skipped unless asked for.
  */
 #include <dirent.h>
@@ -21,6 +22,12 @@ typedef struct dir_id {
     ino_t ino;
 } dir_id;
 
+/* A directory already read, and the path it was read through. */
+typedef struct seen_dir {
+    dir_id id;
+    char *path;          /* NULL: an empty slot */
+} seen_dir;
+
 typedef struct walker {
     const slantp_walk_options *o;
     slantp_walk_fn fn;
@@ -28,6 +35,8 @@ typedef struct walker {
     size_t root_len;     /* bytes of the root and its '/' in every path */
     dir_id *stack;       /* the directories being walked, for loops */
     size_t depth, cap;
+    seen_dir *seen;      /* open addressing; a power of two slots */
+    size_t nseen, seen_cap;
     int stopped;
 } walker;
 
@@ -91,20 +100,86 @@ static char **read_names(const char *path, size_t *n)
     return names ? names : calloc(1, sizeof *names);
 }
 
+static size_t seen_slot(const seen_dir *seen, size_t cap, dir_id id)
+{
+    size_t i = (size_t)slantp_hash_u64((uint64_t)id.ino * 0x9e3779b97f4a7c15u ^ (uint64_t)id.dev);
+    for (i &= cap - 1; seen[i].path; i = (i + 1) & (cap - 1))
+        if (seen[i].id.dev == id.dev && seen[i].id.ino == id.ino)
+            break;
+    return i;
+}
+
+/* The path 'id' was first read through, or NULL when it is new. */
+static const char *seen_path(const walker *w, dir_id id)
+{
+    return w->seen_cap ? w->seen[seen_slot(w->seen, w->seen_cap, id)].path : NULL;
+}
+
+/* Remember that 'id' is read through 'path'; -1 when out of memory. */
+static int remember(walker *w, dir_id id, const char *path)
+{
+    if (2 * (w->nseen + 1) > w->seen_cap) {
+        size_t cap = w->seen_cap ? 2 * w->seen_cap : 64;
+        seen_dir *grown = calloc(cap, sizeof *grown);
+        if (!grown)
+            return -1;
+        for (size_t i = 0; i < w->seen_cap; i++)
+            if (w->seen[i].path)
+                grown[seen_slot(grown, cap, w->seen[i].id)] = w->seen[i];
+        free(w->seen);
+        w->seen = grown;
+        w->seen_cap = cap;
+    }
+    char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    w->seen[seen_slot(w->seen, w->seen_cap, id)] = (seen_dir){id, copy};
+    w->nseen++;
+    return 0;
+}
+
+static void forget_all(walker *w)
+{
+    for (size_t i = 0; i < w->seen_cap; i++)
+        free(w->seen[i].path);
+    free(w->seen);
+}
+
 static int visit(walker *w, const char *path);
+
+/* A directory is read once: a loop back into one being read, or another
+ * path to one read before (links between directories could otherwise
+ * make exponentially many paths), is reported instead of read again. */
+static int read_before(walker *w, const char *path, dir_id id)
+{
+    for (size_t i = 0; i < w->depth; i++)
+        if (w->stack[i].dev == id.dev && w->stack[i].ino == id.ino)
+            return report(w, path, "read", "symbolic link loop"), 1;
+    const char *first = seen_path(w, id);
+    if (!first)
+        return 0;
+    slant_error e;
+    slantp_error_clear(&e);
+    slantp_error(&e, SLANT_EIO, path, -1, -1, "cannot read '%s': directory already read as '%s'",
+                 path, first);
+    if (w->fn(w->ctx, path, &e))
+        w->stopped = 1;
+    return 1;
+}
 
 static int walk_dir(walker *w, const char *path, const struct stat *st)
 {
-    for (size_t i = 0; i < w->depth; i++)
-        if (w->stack[i].dev == st->st_dev && w->stack[i].ino == st->st_ino)
-            return report(w, path, "read", "symbolic link loop");
-    if (slantp_grow(&w->stack, &w->cap, w->depth + 1, sizeof *w->stack) < 0)
+    dir_id id = {st->st_dev, st->st_ino};
+    if (read_before(w, path, id))
+        return w->stopped;
+    if (slantp_grow(&w->stack, &w->cap, w->depth + 1, sizeof *w->stack) < 0 ||
+        remember(w, id, path) < 0)
         return -1;
     size_t n;
     char **names = read_names(path, &n);
     if (!names)
         return errno == ENOMEM ? -1 : report(w, path, "open directory", strerror(errno));
-    w->stack[w->depth++] = (dir_id){st->st_dev, st->st_ino};
+    w->stack[w->depth++] = id;
     int rc = 0;
     size_t plen = strlen(path);
     for (size_t i = 0; i < n && rc == 0 && !w->stopped; i++) {
@@ -180,6 +255,7 @@ int slantp_walk(const char *root, const slantp_walk_options *o, slantp_walk_fn f
                             root);
     }
     free(w.stack);
+    forget_all(&w);
     if (rc < 0)
         return slantp_error(err, SLANT_ENOMEM, root, -1, -1, "out of memory listing '%s'", root);
     return w.stopped ? SLANT_EINVAL : SLANT_OK;

@@ -25,9 +25,12 @@ typedef int (*slantp_walk_fn)(void *ctx, const char *path, const slant_error *er
 
 /* Visit the regular files under 'root', depth first, each directory's
  * entries in byte order of their names, so that the same tree always
- * gives the same order. Symbolic links are followed, but not into a
- * directory that is already being walked (a loop: reported as an error of
- * that entry). A root that is a regular file is visited alone. 'o' may
+ * gives the same order. Symbolic links are followed, and each directory
+ * is read once: a link into one being walked (a loop), or another path to
+ * one read before, is reported as an error of that entry (otherwise links
+ * between directories could make exponentially many paths). A file may be
+ * visited through more than one path. A root that is a regular file is
+ * visited alone. 'o' may
  * be NULL. Returns SLANT_OK when the walk ran to its end, even if some
  * entries were reported as errors; SLANT_EIO when the root cannot be
  * read; SLANT_ENOMEM; or SLANT_EINVAL when 'fn' stopped the walk. */
