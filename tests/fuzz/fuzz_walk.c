@@ -4,7 +4,8 @@
  * three ways:
  *   - the walk itself (walk.c), with include and exclude patterns taken
  *     from the input: it ends; every path is under the root; the files of
- *     one directory come in byte order of their names; and in a tree
+ *     one directory come in byte order of their names; no more files are
+ *     listed than entries were made (each directory is read once); in a tree
  *     without links or patterns, exactly the files made are visited, hidden
  *     names left out;
  *   - the batch engine on the directory, as `slant classify DIR` reads it:
@@ -216,6 +217,12 @@ static void check_walk(const tree *t, unsigned k)
     int rc = slantp_walk(t->root, &o, visited, &v, &err);
     if (rc != SLANT_OK)
         abort();    /* a root that exists is walked to its end */
+    if (v.n > (size_t)t->nmade) {
+        /* each directory is read once, so no file is listed more often
+         * than there are paths made (files, and links to files) */
+        fprintf(stderr, "walk listed %zu files, %d entries made\n", v.n, t->nmade);
+        abort();
+    }
     if (!t->links && !o.ninclude && !o.nexclude && (v.n != t->expected || v.errors)) {
         fprintf(stderr, "walk visited %zu files (%zu errors), %zu made\n", v.n, v.errors,
                 t->expected);
