@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -581,6 +582,51 @@ Test(cli, gzipped_jsonl_is_read_as_jsonl_and_include_filters_a_folder)
     free(out);
     free(err);
     free(gz);
+}
+
+/* A folder whose directories are reached through links too: each one is
+ * read once, by the first path in the walk's order, and every other path
+ * gets an error record saying which path it was read as. */
+Test(cli, a_directory_reached_through_a_link_is_classified_once)
+{
+    char *root = th_path(dir, "linked"), *year = th_path(dir, "linked/2026");
+    cr_assert_eq(mkdir(root, 0755), 0);
+    cr_assert_eq(mkdir(year, 0755), 0);
+    char *article = th_path(dir, "linked/2026/a.txt"), *latest = th_path(dir, "linked/latest"),
+         *back = th_path(dir, "linked/2026/all");
+    const char *text = "Officials said on Tuesday, according to a statement from the ministry, "
+                       "that the plant would open next year as planned after a long delay.\n";
+    th_write(article, text, strlen(text));
+    cr_assert_eq(symlink("2026", latest), 0);
+    cr_assert_eq(symlink("..", back), 0);
+    char *out, *err;
+    int st = th_run((const char *[]){"classify", "-m", model, "-f", "jsonl", root, NULL}, NULL, &out,
+                    &err);
+    cr_assert_eq(st, 1, "the second path is an error: %s", err);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "%s/2026/a.txt\n"
+             "%s/2026/all: cannot read '%s/2026/all': symbolic link loop\n"
+             "%s/latest: cannot read '%s/latest': directory already read as '%s/2026'\n",
+             root, root, root, root, root, root);
+    char got[2048] = "";
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *r = json_loads(line, 0, NULL);
+        cr_assert_not_null(r, "%s", line);
+        const char *id = json_string_value(json_object_get(r, "id"));
+        const char *why = json_string_value(json_object_get(r, "error"));
+        size_t n = strlen(got);
+        snprintf(got + n, sizeof got - n, why ? "%s: %s\n" : "%s\n", id, why);
+        json_decref(r);
+    }
+    cr_assert_str_eq(got, want);
+    free(out);
+    free(err);
+    free(back);
+    free(latest);
+    free(article);
+    free(year);
+    free(root);
 }
 
 /* A shard says where its bad records are in the whole input. */
