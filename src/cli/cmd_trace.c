@@ -21,14 +21,17 @@ static const char usage[] =
     "slant trace [--out DIR | --against CORPUS] [options] [file ...]";
 
 static const char help_text[] =
-    "usage: slant trace --out DIR [options] CORPUS.jsonl ...\n"
-    "       slant trace --against CORPUS.jsonl [options] TEXT ...\n"
+    "usage: slant trace --out DIR [options] CORPUS ...\n"
+    "       slant trace --against CORPUS [options] TEXT ...\n"
     "\n"
     "Find the families of copies and rewrites of a story in a corpus (JSONL: one\n"
     "{\"id\",\"text\"} object a line, with optional \"date\" and \"source\"), name each\n"
     "version's relation to the original (verbatim, furniture, edited, spun,\n"
     "rewritten) and show how its frame and outlet-type scores moved.\n"
     "With --against, say where each TEXT file came from in the corpus.\n"
+    "Inputs are read as classify reads them: .jsonl and .ndjson files (gzipped or\n"
+    "not) a document a record, directories every file under them, any other file\n"
+    "one document.\n"
     "\n"
     "  -o, --out DIR             write DIR/families.jsonl (atomically)\n"
     "  -a, --against CORPUS      trace the TEXT files against this corpus\n"
