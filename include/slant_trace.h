@@ -7,7 +7,8 @@
  *     slant_trace_options_init(&o);
  *     slant_trace *t = slant_trace_new(&o, &err);
  *     slant_trace_doc d = {.id = "a1", .text = text, .len = len};
- *     slant_trace_add(t, &d, 1, &err);              ... and the others
+ *     slant_trace_add(t, &d, 1, &err);              ... and the others,
+ *     slant_trace_add_file(t, "corpus.jsonl", NULL, &err);   or read from files
  *     slant_trace_run(t, &err);
  *     for (size_t f = 0; f < slant_trace_nfamilies(t); f++)
  *         for (size_t k = 0; k < slant_trace_family_size(t, f); k++) {
@@ -63,7 +64,9 @@ typedef struct slant_trace_options {
      * linked: passim's series, e.g. one outlet's own updates. Default 0. */
     int split_series;
     /* NULL: slant_trace_add copies each text and keeps it. Otherwise texts
-     * are not kept, and are asked for through fetch (single-threaded). */
+     * are not kept, and are asked for through fetch (single-threaded).
+     * Either way, the documents of slant_trace_add_file are read again by
+     * the library itself (see there). */
     slant_trace_fetch_fn fetch;
     void *fetch_ctx;
 } slant_trace_options;

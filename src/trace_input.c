@@ -141,6 +141,7 @@ static int read_bytes(tracep_input *in, const doc_place *p)
 int tracep_input_text(tracep_input *in, size_t doc, size_t expect, const char **text, size_t *len)
 {
     const doc_place *p = place_of(in, doc);
+    in->failed = 0;
     if (!p)
         return 0;
     if (read_bytes(in, p) < 0)
@@ -291,8 +292,9 @@ static int take_record(reader *r, long file, long long offset, size_t len, long 
                     ? json_string_value(json_object_get(w->rec.root, r->o->series_field))
                     : NULL;
     d->query = r->o->query;
-    r->places[r->n] = (doc_place){(uint64_t)offset, (uint32_t)len, keep ? NOT_PLACED : (uint32_t)file,
-                                  (uint32_t)line, (uint32_t)src, (uint32_t)date};
+    r->places[r->n] = (doc_place){(uint64_t)offset, (uint32_t)len,
+                                  keep ? NOT_PLACED : (uint32_t)file, (uint32_t)line,
+                                  (uint32_t)src, (uint32_t)date};
     r->keep[r->n] = (unsigned char)keep;
     return ++r->n == BATCH ? flush(r) : SLANT_OK;
 }

@@ -116,7 +116,7 @@ void tracep_input_free(tracep_input *in);
  * was not placed in a file (its text is elsewhere), -1 when it cannot be
  * read again (the reason: tracep_input_error). Single-threaded. */
 int tracep_input_text(tracep_input *in, size_t doc, size_t expect, const char **text, size_t *len);
-/* The last failure of tracep_input_text into *err; 0 when there was none. */
+/* The failure of the last tracep_input_text into *err; 0 when it did not fail. */
 int tracep_input_error(const tracep_input *in, slant_error *err);
 const char *tracep_input_source(const tracep_input *in, size_t doc);
 const char *tracep_input_date(const tracep_input *in, size_t doc);

@@ -85,7 +85,8 @@ typedef char *(*layout_fn)(json_t *recs, slant_trace_input_options *o);
 static char *as_file(json_t *recs, slant_trace_input_options *o)
 {
     (void)o;
-    char *path = th_path(dir, "set.jsonl"), *data = jsonl_of(recs, 0, json_array_size(recs), "id", "text");
+    char *path = th_path(dir, "set.jsonl");
+    char *data = jsonl_of(recs, 0, json_array_size(recs), "id", "text");
     th_write(path, data, strlen(data));
     free(data);
     return path;
@@ -94,7 +95,8 @@ static char *as_file(json_t *recs, slant_trace_input_options *o)
 static char *as_gzip(json_t *recs, slant_trace_input_options *o)
 {
     (void)o;
-    char *path = th_path(dir, "set.jsonl.gz"), *data = jsonl_of(recs, 0, json_array_size(recs), "id", "text");
+    char *path = th_path(dir, "set.jsonl.gz");
+    char *data = jsonl_of(recs, 0, json_array_size(recs), "id", "text");
     write_gzip(path, data);
     free(data);
     return path;
@@ -124,7 +126,8 @@ static char *with_other_names(json_t *recs, slant_trace_input_options *o)
 {
     o->id_field = "key";
     o->text_field = "body";
-    char *path = th_path(dir, "renamed.jsonl"), *data = jsonl_of(recs, 0, json_array_size(recs), "key", "body");
+    char *path = th_path(dir, "renamed.jsonl");
+    char *data = jsonl_of(recs, 0, json_array_size(recs), "key", "body");
     th_write(path, data, strlen(data));
     free(data);
     return path;
@@ -212,7 +215,8 @@ Test(trace_input, plain_texts_are_read_again_by_offset_and_gzipped_ones_kept)
         "\r\n"
         "{\"id\":7,\"text\":\"second text\",\"source\":\"wire\",\"date\":\"2024-03-01\"}\r\n"
         "{\"text\":\"third \\u00e9t\\u00e9\"}";
-    static const char *const texts[] = {"first text here", "second text", "third \xC3\xA9t\xC3\xA9"};
+    static const char *const texts[] = {"first text here", "second text",
+                                        "third \xC3\xA9t\xC3\xA9"};
     static const char *const ids[] = {"a", "7", "line 4"};
     char *plain = th_path(dir, "c.jsonl"), *gz = th_path(dir, "c.jsonl.gz");
     th_write(plain, data, sizeof data - 1);
@@ -288,8 +292,8 @@ Test(trace_input, malformed_records_name_file_line_and_column)
         cr_assert_eq(err.line, cases[i].line, "case %zu: line %ld", i, err.line);
         cr_assert_eq(err.column, cases[i].column, "case %zu: column %ld", i, err.column);
         cr_assert_str_eq(err.text, cases[i].want, "case %zu", i);
-        cr_assert_eq(slant_trace_ndocs(t), cases[i].line - 1 - (i == 0), "case %zu: the ones before",
-                     i);
+        cr_assert_eq(slant_trace_ndocs(t), cases[i].line - 1 - (i == 0),
+                     "case %zu: the ones before are added", i);
         slant_trace_free(t);
     }
     slant_error err;
