@@ -28,7 +28,7 @@
 #include "vocab.h"
 #include "walk.h"
 
-#define BATCH 2048          /* records signed together */
+#define BATCH 512           /* records signed together */
 #define FD_CACHE 32         /* files kept open for reading again */
 #define NOT_PLACED UINT32_MAX
 
