@@ -57,7 +57,7 @@ LIB_SRC = src/util.c src/io.c src/vocab.c src/text.c src/stem.c src/features.c \
           src/dataset.c src/mask.c src/folds.c src/jsonl.c src/svm.c src/gram.c src/calibrate.c \
           src/train.c src/threads.c src/model.c src/record.c src/batch.c src/input.c src/style.c \
           src/classify.c src/metrics.c src/decode.c src/html.c src/abstain.c src/walk.c src/locate.c \
-          src/shingle.c src/wdiff.c src/relation.c src/trace.c src/spin.c \
+          src/shingle.c src/wdiff.c src/relation.c src/trace.c src/trace_input.c src/spin.c \
           src/audit.c src/audit_record.c src/audit_file.c src/audit_report.c src/audit_html.c \
           src/audit_json.c src/audit_run.c src/audit_trace.c
 CLI_SRC = src/cli/cli.c src/cli/cmd_classify.c src/cli/cmd_train.c src/cli/cmd_report.c \

@@ -7,7 +7,8 @@
  *     slant_trace_options_init(&o);
  *     slant_trace *t = slant_trace_new(&o, &err);
  *     slant_trace_doc d = {.id = "a1", .text = text, .len = len};
- *     slant_trace_add(t, &d, 1, &err);              ... and the others
+ *     slant_trace_add(t, &d, 1, &err);              ... and the others,
+ *     slant_trace_add_file(t, "corpus.jsonl", NULL, &err);   or read from files
  *     slant_trace_run(t, &err);
  *     for (size_t f = 0; f < slant_trace_nfamilies(t); f++)
  *         for (size_t k = 0; k < slant_trace_family_size(t, f); k++) {
@@ -63,7 +64,9 @@ typedef struct slant_trace_options {
      * linked: passim's series, e.g. one outlet's own updates. Default 0. */
     int split_series;
     /* NULL: slant_trace_add copies each text and keeps it. Otherwise texts
-     * are not kept, and are asked for through fetch (single-threaded). */
+     * are not kept, and are asked for through fetch (single-threaded).
+     * Either way, the documents of slant_trace_add_file are read again by
+     * the library itself (see there). */
     slant_trace_fetch_fn fetch;
     void *fetch_ctx;
 } slant_trace_options;
@@ -136,6 +139,52 @@ typedef struct slant_trace_subst {
 } slant_trace_subst;
 /* The k-th substitution (k < info.nsubstitutions), or NULL. */
 const slant_trace_subst *slant_trace_substitution(const slant_trace *t, size_t doc, size_t k);
+
+/* ======================================================== reading a corpus */
+
+/* How slant_trace_add_file reads its documents. */
+typedef struct slant_trace_input_options {
+    enum slant_input how;       /* as slant_batch_submit_file; default AUTO */
+    /* JSONL fields: the id and text (default "id" and "text", by the id
+     * rule of slant_doc: a string or an integer, else "line N"), the date
+     * ("date") and the source ("source"), and the series (NULL: none; see
+     * slant_trace_options.split_series). Only string values count for the
+     * last three; NULL turns one off. */
+    const char *id_field, *text_field, *date_field, *source_field, *series_field;
+    int query;                  /* the documents are queries (slant_trace_doc.query) */
+} slant_trace_input_options;
+
+void slant_trace_input_options_init(slant_trace_input_options *o);
+
+/* Add the documents of 'path' as slant_batch_submit_file reads them ("-"
+ * is standard input; a directory: every file under it, in byte order of
+ * their paths; a JSONL file, gzipped or not, a document a record; any
+ * other file one document, its path its id), signed as slant_trace_add
+ * signs them. A document of a plain file is placed by its file and byte
+ * offset, and its text is read again from there when it is needed, so
+ * that a million of them fit in memory; the text of a gzipped file, of
+ * standard input or of a file that needed decoding (another encoding,
+ * HTML) is kept in memory instead (reading it again would mean inflating
+ * the file from its start each time). 'o' may be NULL. Every document is
+ * added or the call fails: a malformed record, a line over the length
+ * limit, a file that cannot be read stop it with the error (file, line,
+ * column); the documents before it stay added. Returns SLANT_OK,
+ * SLANT_EFORMAT, SLANT_EIO, SLANT_ENOMEM or SLANT_EINVAL. */
+int slant_trace_add_file(slant_trace *t, const char *path, const slant_trace_input_options *o,
+                         slant_error *err);
+
+/* A document's "source" and "date" strings as read by slant_trace_add_file
+ * (NULL when it had none, or was given to slant_trace_add), and whether
+ * it is a query. */
+const char *slant_trace_source(const slant_trace *t, size_t doc);
+const char *slant_trace_date(const slant_trace *t, size_t doc);
+int slant_trace_is_query(const slant_trace *t, size_t doc);
+
+/* A document's text: read again from its file, kept, or asked of the
+ * options' fetch. Valid until the next call that reads a text (this one,
+ * or slant_trace_run). Not thread-safe: it shares the trace's buffer. */
+int slant_trace_text(const slant_trace *t, size_t doc, const char **text, size_t *len,
+                     slant_error *err);
 
 /* ======================================================== spin in one text */
 

@@ -49,9 +49,10 @@ static int set_id(slantp_jsonl_record *rec, const char *s, size_t n, int is_numb
 }
 
 /* The id of a record parsed by jansson, by the rule in record.h. */
-static int jansson_id(slantp_jsonl_record *rec, const char *source, long lineno, slant_error *err)
+static int jansson_id(slantp_jsonl_record *rec, const char *name, const char *source, long lineno,
+                      slant_error *err)
 {
-    json_t *v = json_object_get(rec->root, "id");
+    json_t *v = json_object_get(rec->root, name);
     char num[32];
     int rc = 0;
     if (json_is_string(v)) {
@@ -61,7 +62,7 @@ static int jansson_id(slantp_jsonl_record *rec, const char *source, long lineno,
         rc = set_id(rec, num, (size_t)n, 1);
     } else if (v && !json_is_null(v)) {
         return slantp_error(err, SLANT_EFORMAT, source, lineno, 1,
-                            "field 'id' is not a string or an integer");
+                            "field '%s' is not a string or an integer", name);
     }
     return rc < 0 ? slantp_error(err, SLANT_ENOMEM, source, lineno, 1, "out of memory") : 0;
 }
@@ -90,8 +91,9 @@ static void watch_jansson(void)
     json_set_alloc_funcs(watched_malloc, prior_free);
 }
 
-static int jansson_decode(slantp_jsonl_record *rec, const char *line, size_t len, const char *source,
-                          long lineno, slant_error *err)
+static int jansson_decode(slantp_jsonl_record *rec, const char *line, size_t len,
+                          const slantp_record_names *names, const char *source, long lineno,
+                          slant_error *err)
 {
     json_error_t je;
     pthread_once(&watch_once, watch_jansson);
@@ -107,13 +109,14 @@ static int jansson_decode(slantp_jsonl_record *rec, const char *line, size_t len
                             "%s", je.text);
     if (!json_is_object(rec->root))
         return slantp_error(err, SLANT_EFORMAT, source, lineno, 1, "expected a JSON object");
-    int rc = jansson_id(rec, source, lineno, err);
+    int rc = jansson_id(rec, names->id, source, lineno, err);
     if (rc != SLANT_OK)
         return rc;
-    json_t *text = json_object_get(rec->root, "text");
+    json_t *text = json_object_get(rec->root, names->text);
     if (!json_is_string(text))
         return slantp_error(err, SLANT_EFORMAT, source, lineno, 1,
-                            text ? "field 'text' is not a string" : "missing field 'text'");
+                            text ? "field '%s' is not a string" : "missing field '%s'",
+                            names->text);
     if (slantp_buf_append(&rec->text, json_string_value(text), json_string_length(text)) < 0 ||
         slantp_buf_append(&rec->text, "", 0) < 0)
         return slantp_error(err, SLANT_ENOMEM, source, lineno, 1, "out of memory");
@@ -123,8 +126,24 @@ static int jansson_decode(slantp_jsonl_record *rec, const char *line, size_t len
 int slantp_record_decode(slantp_jsonl_record *rec, const char *line, size_t len, int want_fields,
                          const char *source, long lineno, slant_error *err)
 {
+    return slantp_record_decode_named(rec, line, len, NULL, want_fields, source, lineno, err);
+}
+
+/* The names asked for, the usual ones filled in; 1 when they are the usual. */
+static int usual_names(const slantp_record_names *asked, slantp_record_names *names)
+{
+    names->id = asked && asked->id ? asked->id : "id";
+    names->text = asked && asked->text ? asked->text : "text";
+    return strcmp(names->id, "id") == 0 && strcmp(names->text, "text") == 0;
+}
+
+int slantp_record_decode_named(slantp_jsonl_record *rec, const char *line, size_t len,
+                               const slantp_record_names *asked, int want_fields,
+                               const char *source, long lineno, slant_error *err)
+{
+    slantp_record_names names;
     slantp_record_clear(rec);
-    if (!want_fields) {
+    if (usual_names(asked, &names) && !want_fields) {
         int have_id = 0;
         int fast = slantp_jsonl_doc(line, len, &rec->text, &rec->id, &have_id);
         if (fast == SLANTP_JSONL_NOMEM)
@@ -137,7 +156,7 @@ int slantp_record_decode(slantp_jsonl_record *rec, const char *line, size_t len,
         }
         rec->text.len = rec->id.len = 0;
     }
-    int rc = jansson_decode(rec, line, len, source, lineno, err);
+    int rc = jansson_decode(rec, line, len, &names, source, lineno, err);
     if (rc != SLANT_OK) {
         /* the id, when one was read, still names the record that failed */
         json_decref(rec->root);

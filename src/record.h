@@ -34,6 +34,19 @@ typedef struct slantp_jsonl_record {
 int slantp_record_decode(slantp_jsonl_record *rec, const char *line, size_t len, int want_fields,
                          const char *source, long lineno, slant_error *err);
 
+/* The fields a record's id and text are read from; NULL (or a NULL name)
+ * is the usual "id" and "text". */
+typedef struct slantp_record_names {
+    const char *id, *text;
+} slantp_record_names;
+
+/* slantp_record_decode with the id and text read from the fields 'names'
+ * gives, by the same id rule; other names than the usual ones are read by
+ * jansson alone. */
+int slantp_record_decode_named(slantp_jsonl_record *rec, const char *line, size_t len,
+                               const slantp_record_names *names, int want_fields,
+                               const char *source, long lineno, slant_error *err);
+
 /* Forget the last record's object (its buffers are kept for the next). */
 void slantp_record_clear(slantp_jsonl_record *rec);
 void slantp_record_release(slantp_jsonl_record *rec);

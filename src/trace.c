@@ -51,6 +51,7 @@ struct slant_trace {
     size_t nfamilies;
     tracep_version *versions;
     size_t nversions;
+    tracep_input *input;    /* where the documents read from files are (trace_input.c) */
     int ran;
 };
 
@@ -110,7 +111,13 @@ void slant_trace_free(slant_trace *t)
     for (size_t i = 0; i < t->nversions; i++)
         tracep_version_release(&t->versions[i]);
     free(t->versions);
+    tracep_input_free(t->input);
     free(t);
+}
+
+tracep_input **tracep_trace_input(slant_trace *t)
+{
+    return &t->input;
 }
 
 /* ======================================================== adding documents */
@@ -219,7 +226,9 @@ static int sign_all(slant_trace *t, const slant_trace_doc *docs, size_t n)
     return failed ? -1 : 0;
 }
 
-static int keep_fields(slant_trace *t, const slant_trace_doc *d, size_t doc)
+#define TEXT_NOT_KEPT SIZE_MAX
+
+static int keep_fields(slant_trace *t, const slant_trace_doc *d, size_t doc, int keep_text)
 {
     t->id_off[doc] = t->ids.len;
     if (slantp_buf_append(&t->ids, d->id, strlen(d->id) + 1) < 0)
@@ -234,14 +243,20 @@ static int keep_fields(slant_trace *t, const slant_trace_doc *d, size_t doc)
     }
     t->query[doc] = d->query != 0;
     t->nqueries += d->query != 0;
-    t->text_off[doc] = t->texts.len;
+    t->text_off[doc] = keep_text ? t->texts.len : TEXT_NOT_KEPT;
     t->text_len[doc] = d->len;
-    if (!t->o.fetch && slantp_buf_append(&t->texts, d->text, d->len) < 0)
+    if (keep_text && slantp_buf_append(&t->texts, d->text, d->len) < 0)
         return -1;
     return 0;
 }
 
 int slant_trace_add(slant_trace *t, const slant_trace_doc *docs, size_t n, slant_error *err)
+{
+    return tracep_add(t, docs, n, NULL, err);
+}
+
+int tracep_add(slant_trace *t, const slant_trace_doc *docs, size_t n, const unsigned char *keep,
+               slant_error *err)
 {
     slantp_error_clear(err);
     if (t->ran)
@@ -254,7 +269,7 @@ int slant_trace_add(slant_trace *t, const slant_trace_doc *docs, size_t n, slant
     if (grow_docs(t, t->n + n) < 0)
         return slantp_error(err, SLANT_ENOMEM, "", -1, -1, "out of memory");
     for (size_t i = 0; i < n; i++)
-        if (keep_fields(t, &docs[i], t->n + i) < 0)
+        if (keep_fields(t, &docs[i], t->n + i, keep ? keep[i] : !t->o.fetch) < 0)
             return slantp_error(err, SLANT_ENOMEM, "", -1, -1, "out of memory");
     if (sign_all(t, docs, n) < 0)
         return slantp_error(err, SLANT_ENOMEM, "", -1, -1, "out of memory");
@@ -391,13 +406,33 @@ static int join_all(slant_trace *t)
 
 /* ======================================================== verification */
 
+/* A document's text: read again from its file, kept, or asked of the
+ * caller's fetch. */
 static int text_of(const slant_trace *t, size_t doc, const char **p, size_t *len)
 {
-    if (t->o.fetch)
-        return t->o.fetch(t->o.fetch_ctx, doc, p, len);
-    *p = t->texts.data ? t->texts.data + t->text_off[doc] : "";
-    *len = t->text_len[doc];
-    return 0;
+    int placed = t->input ? tracep_input_text(t->input, doc, t->text_len[doc], p, len) : 0;
+    if (placed != 0)
+        return placed > 0 ? 0 : -1;
+    if (t->text_off[doc] != TEXT_NOT_KEPT) {
+        *p = t->texts.data ? t->texts.data + t->text_off[doc] : "";
+        *len = t->text_len[doc];
+        return 0;
+    }
+    return t->o.fetch ? t->o.fetch(t->o.fetch_ctx, doc, p, len) : -1;
+}
+
+int slant_trace_text(const slant_trace *t, size_t doc, const char **text, size_t *len,
+                     slant_error *err)
+{
+    slantp_error_clear(err);
+    if (doc >= t->n)
+        return slantp_error(err, SLANT_EINVAL, "", -1, -1, "no document %zu", doc);
+    if (text_of(t, doc, text, len) == 0)
+        return SLANT_OK;
+    if (t->input && tracep_input_error(t->input, err))
+        return err->code;
+    return slantp_error(err, SLANT_EIO, "", -1, -1, "the text of '%s' could not be read again",
+                        slant_trace_id(t, doc));
 }
 
 typedef struct shingles {
@@ -827,6 +862,8 @@ int slant_trace_run(slant_trace *t, slant_error *err)
     t->pairs = NULL;
     if (rc == 0)
         rc = link_families(t) < 0 ? -1 : relate_all(t);
+    if (rc == -2 && t->input && tracep_input_error(t->input, err))
+        return err->code;
     if (rc == -2)
         return slantp_error(err, SLANT_EIO, "", -1, -1, "a document's text could not be read again");
     if (rc < 0)
@@ -844,6 +881,21 @@ size_t slant_trace_nfamilies(const slant_trace *t) { return t->nfamilies; }
 const char *slant_trace_id(const slant_trace *t, size_t doc)
 {
     return doc < t->n ? t->ids.data + t->id_off[doc] : NULL;
+}
+
+int slant_trace_is_query(const slant_trace *t, size_t doc)
+{
+    return doc < t->n && t->query[doc];
+}
+
+const char *slant_trace_source(const slant_trace *t, size_t doc)
+{
+    return t->input ? tracep_input_source(t->input, doc) : NULL;
+}
+
+const char *slant_trace_date(const slant_trace *t, size_t doc)
+{
+    return t->input ? tracep_input_date(t->input, doc) : NULL;
 }
 
 size_t slant_trace_family_size(const slant_trace *t, size_t f)

@@ -4,6 +4,7 @@
  *   wdiff.c     word-sequence alignment (Myers' O(ND) diff) into hunks
  *   relation.c  one version against its original: verbatim ... rewritten
  *   trace.c     the document set, band join, verification, families
+ *   trace_input.c  documents read from files, and their texts read again
  *   spin.c      collocations broken by a synonym, in one text
  *
  * Words are the classifier's tokens (text.c) in the classifier's normalized
@@ -99,5 +100,25 @@ void tracep_version_release(tracep_version *v);
  * (shingle.c). */
 int tracep_cmp_u64(const void *a, const void *b);
 int tracep_has_u64(const uint64_t *v, size_t n, uint64_t key);
+
+/* slant_trace_add, with keep[i] saying whether document i's text is kept
+ * in memory (NULL: kept unless the options have a fetch callback). */
+int tracep_add(slant_trace *t, const slant_trace_doc *docs, size_t n, const unsigned char *keep,
+               slant_error *err);
+
+/* Where the documents read from files are (trace_input.c): the trace owns
+ * it, created by the first slant_trace_add_file. */
+typedef struct tracep_input tracep_input;
+tracep_input **tracep_trace_input(slant_trace *t);
+void tracep_input_free(tracep_input *in);
+/* The text of 'doc' read again from its file, checked to be 'expect'
+ * bytes long; valid until the next call. 1 when read, 0 when the document
+ * was not placed in a file (its text is elsewhere), -1 when it cannot be
+ * read again (the reason: tracep_input_error). Single-threaded. */
+int tracep_input_text(tracep_input *in, size_t doc, size_t expect, const char **text, size_t *len);
+/* The failure of the last tracep_input_text into *err; 0 when it did not fail. */
+int tracep_input_error(const tracep_input *in, slant_error *err);
+const char *tracep_input_source(const tracep_input *in, size_t doc);
+const char *tracep_input_date(const tracep_input *in, size_t doc);
 
 #endif

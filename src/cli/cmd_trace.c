@@ -2,21 +2,18 @@
  * across outlets, each version's relation to the original, and how its
  * framing moved.
  *
- * The corpus (JSONL) is read once: each record is signed by the library
- * (slant_trace_add) and only its file and byte offset are kept here, so the
- * text of a record is read again (pread, then parsed) only when the library
- * verifies a candidate pair or when a family is written. Output is one JSON
- * object per family, written whole to DIR/families.jsonl or not at all.
+ * The corpus and the query files are read by the library
+ * (slant_trace_add_file), as classify reads its inputs: each record is
+ * signed, and its text is read again from its file only when a candidate
+ * pair is verified or a family is written. Output is one JSON object per
+ * family, written whole to DIR/families.jsonl or not at all.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "trace_cli.h"
 
@@ -24,14 +21,17 @@ static const char usage[] =
     "slant trace [--out DIR | --against CORPUS] [options] [file ...]";
 
 static const char help_text[] =
-    "usage: slant trace --out DIR [options] CORPUS.jsonl ...\n"
-    "       slant trace --against CORPUS.jsonl [options] TEXT ...\n"
+    "usage: slant trace --out DIR [options] CORPUS ...\n"
+    "       slant trace --against CORPUS [options] TEXT ...\n"
     "\n"
     "Find the families of copies and rewrites of a story in a corpus (JSONL: one\n"
     "{\"id\",\"text\"} object a line, with optional \"date\" and \"source\"), name each\n"
     "version's relation to the original (verbatim, furniture, edited, spun,\n"
     "rewritten) and show how its frame and outlet-type scores moved.\n"
     "With --against, say where each TEXT file came from in the corpus.\n"
+    "Inputs are read as classify reads them: .jsonl and .ndjson files (gzipped or\n"
+    "not) a document a record, directories every file under them, any other file\n"
+    "one document.\n"
     "\n"
     "  -o, --out DIR             write DIR/families.jsonl (atomically)\n"
     "  -a, --against CORPUS      trace the TEXT files against this corpus\n"
@@ -131,263 +131,32 @@ static int parse_args(trace_args *a, int argc, char **argv)
 
 /* ======================================================== the corpus */
 
-#define BATCH 2048
-#define QUERY_FILE UINT32_MAX
-
-typedef struct doc_loc {
-    uint64_t off;           /* byte offset of the record's line, or query index */
-    uint32_t len;
-    uint32_t file;          /* index into the corpus files, or QUERY_FILE */
-    long line;
-} doc_loc;
-
-typedef struct corpus {
-    const trace_args *a;
-    const char **files;
-    int *fds;
-    size_t nfiles;
-    doc_loc *loc;
-    size_t n, cap;
-    cli_out *queries;       /* texts of the query files */
-    size_t nqueries;
-    char *line;             /* pread buffer */
-    size_t line_cap;
-    json_t *rec;            /* the record last read again */
-} corpus;
-
-static void corpus_release(corpus *c)
+/* Every corpus path, then the query paths, through the library's reader. */
+static int read_inputs(slant_trace *t, const trace_args *a, const char *const *corpus,
+                       size_t ncorpus, char **queries, size_t nqueries)
 {
-    for (size_t i = 0; i < c->nfiles; i++)
-        if (c->fds && c->fds[i] >= 0)
-            close(c->fds[i]);
-    for (size_t i = 0; i < c->nqueries; i++)
-        out_release(&c->queries[i]);
-    free(c->queries);
-    free(c->fds);
-    free(c->files);
-    free(c->loc);
-    free(c->line);
-    json_decref(c->rec);
-}
-
-static const char *string_field(json_t *rec, const char *name)
-{
-    return name ? json_string_value(json_object_get(rec, name)) : NULL;
-}
-
-/* Read record 'doc' again; it stays in c->rec until the next call. */
-static json_t *reread(corpus *c, size_t doc)
-{
-    const doc_loc *l = &c->loc[doc];
-    if (cli_grow(&c->line, &c->line_cap, (size_t)l->len + 1, 1) < 0)
-        return NULL;
-    ssize_t got = pread(c->fds[l->file], c->line, l->len, (off_t)l->off);
-    if (got != (ssize_t)l->len) {
-        cli_errorf("%s: cannot read the record at line %ld again: %s", c->files[l->file],
-                   l->line, got < 0 ? strerror(errno) : "the file changed");
-        return NULL;
-    }
-    json_decref(c->rec);
-    c->rec = json_loadb(c->line, l->len, 0, NULL);
-    return c->rec;
-}
-
-/* The library's fetch callback: a document's text, read again. */
-static int fetch_text(void *ctx, size_t doc, const char **text, size_t *len)
-{
-    corpus *c = ctx;
-    if (c->loc[doc].file == QUERY_FILE) {
-        const cli_out *q = &c->queries[c->loc[doc].off];
-        *text = q->data ? q->data : "";
-        *len = q->len;
-        return 0;
-    }
-    json_t *rec = reread(c, doc);
-    json_t *t = rec ? json_object_get(rec, c->a->text) : NULL;
-    if (!json_is_string(t))
-        return -1;
-    *text = json_string_value(t);
-    *len = json_string_length(t);
-    return 0;
-}
-
-typedef struct batch {
-    slant_trace_doc docs[BATCH];
-    json_t *recs[BATCH];
-    char ids[BATCH][48];
-    size_t n;
-} batch;
-
-static int flush_batch(slant_trace *t, batch *b)
-{
+    slant_trace_input_options o;
+    slant_trace_input_options_init(&o);
+    o.id_field = a->id;
+    o.text_field = a->text;
+    o.date_field = a->date;
+    o.source_field = a->source;
+    o.series_field = a->series;
     slant_error err;
-    int rc = slant_trace_add(t, b->docs, b->n, &err);
-    for (size_t i = 0; i < b->n; i++)
-        json_decref(b->recs[i]);
-    b->n = 0;
-    if (rc != SLANT_OK) {
-        cli_report(&err);
-        return -1;
-    }
-    return 0;
-}
-
-/* One JSONL record into the batch; reports its own errors. */
-static int take_record(corpus *c, batch *b, const char *path, long lineno, const char *line,
-                       size_t len)
-{
-    json_error_t jerr;
-    json_t *rec = json_loadb(line, len, 0, &jerr);
-    if (!rec) {
-        cli_errorf("%s:%ld:%d: invalid JSON: %s", path, lineno, jerr.column > 0 ? jerr.column : 1,
-                   jerr.text);
-        return -1;
-    }
-    json_t *text = json_object_get(rec, c->a->text), *id = json_object_get(rec, c->a->id);
-    if (!json_is_object(rec) || !json_is_string(text)) {
-        cli_errorf("%s:%ld:1: no \"%s\" string in the record", path, lineno, c->a->text);
-        json_decref(rec);
-        return -1;
-    }
-    slant_trace_doc *d = &b->docs[b->n];
-    if (json_is_string(id))
-        d->id = json_string_value(id);
-    else if (json_is_integer(id))
-        snprintf(b->ids[b->n], sizeof b->ids[b->n], "%" JSON_INTEGER_FORMAT,
-                 json_integer_value(id)), d->id = b->ids[b->n];
-    else
-        snprintf(b->ids[b->n], sizeof b->ids[b->n], "line %ld", lineno), d->id = b->ids[b->n];
-    d->text = json_string_value(text);
-    d->len = json_string_length(text);
-    d->date = string_field(rec, c->a->date);
-    d->series = string_field(rec, c->a->series);
-    d->query = 0;
-    b->recs[b->n++] = rec;
-    return 0;
-}
-
-static int add_location(corpus *c, uint32_t file, uint64_t off, size_t len, long line)
-{
-    if (cli_grow(&c->loc, &c->cap, c->n + 1, sizeof *c->loc) < 0)
-        return -1;
-    c->loc[c->n++] = (doc_loc){off, (uint32_t)len, file, line};
-    return 0;
-}
-
-static int is_blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return 0;
-    return 1;
-}
-
-static int read_file(corpus *c, slant_trace *t, batch *b, uint32_t file)
-{
-    const char *path = c->files[file];
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        cli_errorf("cannot open '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    long lineno = 0;
-    int rc = 0;
-    for (;;) {
-        off_t off = ftello(f);
-        ssize_t len = getline(&line, &cap, f);
-        if (len < 0)
-            break;
-        lineno++;
-        if (is_blank(line, (size_t)len))
-            continue;
-        if ((size_t)len > CLI_MAX_LINE) {
-            cli_errorf("%s:%ld:1: line longer than %zu bytes", path, lineno, CLI_MAX_LINE);
-            rc = -1;
-            break;
-        }
-        if (take_record(c, b, path, lineno, line, (size_t)len) < 0 ||
-            add_location(c, file, (uint64_t)off, (size_t)len, lineno) < 0 ||
-            (b->n == BATCH && flush_batch(t, b) < 0)) {
-            rc = -1;
-            break;
-        }
-    }
-    if (rc == 0 && ferror(f)) {
-        cli_errorf("cannot read '%s': %s", path, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    fclose(f);
-    return rc;
-}
-
-static void batch_release(batch *b)
-{
-    for (size_t i = 0; i < b->n; i++)
-        json_decref(b->recs[i]);
-    b->n = 0;
-}
-
-static int read_queries(corpus *c, slant_trace *t, char **paths, size_t n)
-{
-    c->queries = calloc(n ? n : 1, sizeof *c->queries);
-    if (!c->queries)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        slant_error err;
-        size_t len = 0;
-        char *text = cli_read_file(paths[i], &len);
-        if (!text)
-            return -1;
-        c->queries[i] = (cli_out){.data = text, .len = len, .cap = len + 1};
-        c->nqueries++;
-        slant_trace_doc d = {.id = paths[i], .text = c->queries[i].data ? c->queries[i].data : "",
-                             .len = c->queries[i].len, .query = 1};
-        if (add_location(c, QUERY_FILE, i, c->queries[i].len, 0) < 0 ||
-            slant_trace_add(t, &d, 1, &err) != SLANT_OK) {
-            cli_errorf("out of memory");
+    for (size_t i = 0; i < ncorpus + nqueries; i++) {
+        o.query = i >= ncorpus;
+        if (slant_trace_add_file(t, o.query ? queries[i - ncorpus] : corpus[i], &o, &err) !=
+            SLANT_OK) {
+            cli_report(&err);
             return -1;
         }
     }
     return 0;
-}
-
-/* Read every corpus file (and the query files), signing as we go. */
-static int read_corpus(corpus *c, slant_trace *t, const char *const *files, size_t nfiles,
-                       char **queries,
-                       size_t nqueries)
-{
-    c->files = calloc(nfiles, sizeof *c->files);
-    c->fds = malloc(nfiles * sizeof *c->fds);
-    batch *b = calloc(1, sizeof *b);
-    int rc = c->files && c->fds && b ? 0 : -1;
-    for (size_t i = 0; i < nfiles && rc == 0; i++) {
-        c->files[i] = files[i];
-        c->fds[i] = -1;
-        c->nfiles++;
-        if ((rc = read_file(c, t, b, (uint32_t)i)) < 0)
-            break;
-        if ((c->fds[i] = open(files[i], O_RDONLY)) < 0) {
-            cli_errorf("cannot open '%s': %s", files[i], strerror(errno));
-            rc = -1;
-        }
-    }
-    if (rc == 0 && b->n)
-        rc = flush_batch(t, b);
-    if (b)
-        batch_release(b);
-    free(b);
-    if (rc == 0 && nqueries)
-        rc = read_queries(c, t, queries, nqueries);
-    return rc;
 }
 
 /* ======================================================== output */
 
 typedef struct writer {
-    corpus *c;
     slant_trace *t;
     trace_frames *frames;
     slant_spin_table *spin;
@@ -443,29 +212,27 @@ static int member_json(writer *w, size_t doc, int original)
     cli_out *o = &w->o;
     const char *text;
     size_t len;
-    if (fetch_text(w->c, doc, &text, &len) < 0) {
-        cli_errorf("cannot read document '%s' again", slant_trace_id(w->t, doc));
+    slant_error err;
+    if (slant_trace_text(w->t, doc, &text, &len, &err) != SLANT_OK) {
+        cli_report(&err);
         return -1;
     }
-    json_t *rec = w->c->loc[doc].file == QUERY_FILE ? NULL : w->c->rec;
     out_puts(o, "{\"id\":");
     out_json_string(o, slant_trace_id(w->t, doc));
     out_puts(o, ",\"relation\":");
     out_json_string(o, slant_trace_relation_name(slant_trace_relation(w->t, doc)));
-    const char *source = rec ? string_field(rec, w->c->a->source) : NULL;
-    const char *date = rec ? string_field(rec, w->c->a->date) : NULL;
+    const char *source = slant_trace_source(w->t, doc), *date = slant_trace_date(w->t, doc);
     if (source)
         out_puts(o, ",\"source\":"), out_json_string(o, source);
     if (date)
         out_puts(o, ",\"date\":"), out_json_string(o, date);
-    if (w->c->loc[doc].file == QUERY_FILE)
+    if (slant_trace_is_query(w->t, doc))
         out_puts(o, ",\"query\":true");
     if (!original)
         relation_json(w, doc);
     if (w->spin && spin_json(w, text, len) < 0)
         return -1;
     if (w->frames) {
-        slant_error err;
         out_puts(o, ",");
         int rc = original ? trace_frames_original(w->frames, text, len, o, &err)
                           : trace_frames_version(w->frames, text, len, o, &err);
@@ -481,7 +248,7 @@ static int member_json(writer *w, size_t doc, int original)
 static int family_has_query(const writer *w, size_t f)
 {
     for (size_t k = 0; k < slant_trace_family_size(w->t, f); k++)
-        if (w->c->loc[slant_trace_family_member(w->t, f, k)].file == QUERY_FILE)
+        if (slant_trace_is_query(w->t, slant_trace_family_member(w->t, f, k)))
             return 1;
     return 0;
 }
@@ -493,7 +260,7 @@ static int family_json(writer *w, size_t f)
     out_printf(o, "{\"family\":%zu,\"size\":%zu,\"original\":", f, n);
     out_json_string(o, slant_trace_id(w->t, orig));
     out_puts(o, ",\"members\":[");
-    if (n == 1 && w->c->loc[orig].file != QUERY_FILE) {
+    if (n == 1 && !slant_trace_is_query(w->t, orig)) {
         out_puts(o, "{\"id\":");        /* alone: no need to read it again */
         out_json_string(o, slant_trace_id(w->t, orig));
         out_puts(o, ",\"relation\":\"original\"}");
@@ -608,22 +375,19 @@ int cli_cmd_trace(int argc, char **argv)
     const char *one[1] = {a.against};
     const char *const *files = a.against ? one : (const char *const *)(argv + optind);
     size_t nfiles = a.against ? 1 : (size_t)(argc - optind);
-    corpus c = {.a = &a};
-    writer w = {.c = &c};
+    writer w = {0};
     slant_model *m = NULL;
     slant_trace_options o;
     slant_trace_options_init(&o);
     o.threshold = a.threshold;
     o.threads = a.threads;
     o.split_series = a.series != NULL;
-    o.fetch = fetch_text;
-    o.fetch_ctx = &c;
     slant_error err;
     json_object_seed(0);
     rc = EXIT_DATA;
     if (load_extras(&a, &m, &w) < 0 || !(w.t = slant_trace_new(&o, &err)))
         goto out;
-    if (read_corpus(&c, w.t, files, nfiles, a.against ? argv + optind : NULL,
+    if (read_inputs(w.t, &a, files, nfiles, a.against ? argv + optind : NULL,
                     a.against ? (size_t)(argc - optind) : 0) < 0)
         goto out;
     if (slant_trace_run(w.t, &err) != SLANT_OK) {
@@ -639,6 +403,5 @@ out:
     trace_frames_free(w.frames);
     slant_spin_free(w.spin);
     slant_model_free(m);
-    corpus_release(&c);
     return rc;
 }
