@@ -52,6 +52,7 @@ Test(cmd_trace, help_goes_to_stdout_and_usage_errors_exit_2)
         {"trace", SET, NULL, "slant: say where to write the families with --out\n"},
         {"trace", "--threshold", "2", "slant: --threshold takes a number in (0, 1], not '2'\n"},
         {"trace", "--frobnicate", NULL, "slant: unknown option '--frobnicate'\n"},
+        {"trace", "--input", "csv", "slant: unknown input format 'csv'\n"},
         {"spin", NULL, NULL, "slant: no files given\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -147,6 +148,47 @@ Test(cmd_trace, every_document_is_in_exactly_one_family)
     free(err);
     free(outdir);
     free(fam);
+}
+
+/* A corpus file is read as classify reads it: by its name, or as --input
+ * says. The test set under another name is one text document, and with
+ * --input jsonl the same families as under its own name. */
+Test(cmd_trace, input_says_how_a_corpus_file_of_another_name_is_read)
+{
+    size_t len;
+    char *set = th_read(SET, &len), *renamed = th_path(dir, "set.json");
+    th_write(renamed, set, len);
+    char *by_name = th_path(dir, "by-name"), *as_jsonl = th_path(dir, "as-jsonl"),
+         *as_text = th_path(dir, "as-text");
+    const char *const runs[][8] = {
+        {"trace", "--no-frames", "--out", by_name, SET, NULL},
+        {"trace", "--no-frames", "--input", "jsonl", "--out", as_jsonl, renamed, NULL},
+        {"trace", "--no-frames", "--out", as_text, renamed, NULL},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        char *out, *err;
+        cr_assert_eq(th_run(runs[i], NULL, &out, &err), 0, "run %zu: %s", i, err);
+        free(out);
+        free(err);
+    }
+    char *f1 = th_path(by_name, "families.jsonl"), *f2 = th_path(as_jsonl, "families.jsonl"),
+         *f3 = th_path(as_text, "families.jsonl");
+    size_t n1, n2, nfam;
+    char *a = th_read(f1, &n1), *b = th_read(f2, &n2);
+    cr_assert(n1 == n2 && memcmp(a, b, n1) == 0, "--input jsonl reads the set as its name does");
+    json_t *ids = read_families(f3, &nfam);
+    cr_assert_eq(json_object_size(ids), 1, "without --input, set.json is one text document");
+    json_decref(ids);
+    free(a);
+    free(b);
+    free(f1);
+    free(f2);
+    free(f3);
+    free(by_name);
+    free(as_jsonl);
+    free(as_text);
+    free(renamed);
+    free(set);
 }
 
 Test(cmd_trace, against_finds_where_a_text_came_from, .timeout = 120)

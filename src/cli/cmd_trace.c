@@ -31,10 +31,11 @@ static const char help_text[] =
     "With --against, say where each TEXT file came from in the corpus.\n"
     "Inputs are read as classify reads them: .jsonl and .ndjson files (gzipped or\n"
     "not) a document a record, directories every file under them, any other file\n"
-    "one document.\n"
+    "one document (--input jsonl reads every corpus file as JSONL).\n"
     "\n"
     "  -o, --out DIR             write DIR/families.jsonl (atomically)\n"
     "  -a, --against CORPUS      trace the TEXT files against this corpus\n"
+    "  -i, --input FMT           the corpus files: jsonl or text (default: by name)\n"
     "  -t, --threshold F         link pairs sharing F of the smaller text's\n"
     "                            4-word shingles (default 0.2)\n"
     "      --series FIELD        never link records with the same FIELD value\n"
@@ -59,6 +60,7 @@ typedef struct trace_args {
     const char *series, *id, *text, *date, *source;
     double threshold;
     int threads, frames, spin, verbose;
+    enum slant_input how;       /* of the corpus files; queries are texts */
 } trace_args;
 
 static int take_option(trace_args *a, int opt)
@@ -70,6 +72,11 @@ static int take_option(trace_args *a, int opt)
     case 'a': a->against = optarg; return 0;
     case 'm': a->model = optarg; return 0;
     case 'v': a->verbose = 1; return 0;
+    case 'i':
+        if (strcmp(optarg, "jsonl") == 0) a->how = SLANT_INPUT_JSONL;
+        else if (strcmp(optarg, "text") == 0) a->how = SLANT_INPUT_TEXT;
+        else return cli_usage_error(usage, "unknown input format '%s'", optarg);
+        return 0;
     case 't':
         errno = 0;
         a->threshold = strtod(optarg, &end);
@@ -105,13 +112,15 @@ static int parse_args(trace_args *a, int argc, char **argv)
         {"date", required_argument, NULL, O_DATE},  {"source", required_argument, NULL, O_SOURCE},
         {"no-frames", no_argument, NULL, O_NOFRAMES},
         {"spin-table", required_argument, NULL, O_SPIN},
-        {"no-spin", no_argument, NULL, O_NOSPIN},   {NULL, 0, NULL, 0}};
+        {"no-spin", no_argument, NULL, O_NOSPIN},   {"input", required_argument, NULL, 'i'},
+        {NULL, 0, NULL, 0}};
     *a = (trace_args){.id = "id", .text = "text", .date = "date", .source = "source",
-                      .threshold = 0.2, .threads = 1, .frames = 1, .spin = 1};
+                      .threshold = 0.2, .threads = 1, .frames = 1, .spin = 1,
+                      .how = SLANT_INPUT_AUTO};
     int opt;
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":o:a:t:m:j:vh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":o:a:i:t:m:j:vh", opts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(help_text, stdout);
             return cli_close_stdout();
@@ -145,6 +154,7 @@ static int read_inputs(slant_trace *t, const trace_args *a, const char *const *c
     slant_error err;
     for (size_t i = 0; i < ncorpus + nqueries; i++) {
         o.query = i >= ncorpus;
+        o.how = o.query ? SLANT_INPUT_AUTO : a->how;
         if (slant_trace_add_file(t, o.query ? queries[i - ncorpus] : corpus[i], &o, &err) !=
             SLANT_OK) {
             cli_report(&err);
