@@ -77,12 +77,16 @@ static int submit_jsonl_file(input *in, const char *path, const char *name)
     return rc;
 }
 
+int slantp_input_is_jsonl(const char *path, enum slant_input how)
+{
+    return how == SLANT_INPUT_JSONL || (how == SLANT_INPUT_AUTO && slantp_is_jsonl_name(path));
+}
+
 static int submit_one(input *in, const char *path)
 {
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    int jsonl = in->how == SLANT_INPUT_JSONL ||
-                (in->how == SLANT_INPUT_AUTO && slantp_is_jsonl_name(path));
-    return jsonl ? submit_jsonl_file(in, path, name) : submit_text_file(in, path, name);
+    return slantp_input_is_jsonl(path, in->how) ? submit_jsonl_file(in, path, name)
+                                                : submit_text_file(in, path, name);
 }
 
 /* One file found under a directory, or an entry that could not be read. */
@@ -93,7 +97,7 @@ static int walked(void *ctx, const char *path, const slant_error *why)
     return in->rc != SLANT_OK;
 }
 
-static int is_directory(const char *path)
+int slantp_input_is_directory(const char *path)
 {
     struct stat st;
     return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
@@ -104,7 +108,7 @@ int slantp_submit_path(slant_batch *b, const slant_batch_options *o, const char 
 {
     input in = {b, how, err, SLANT_OK};
     slantp_error_clear(err);
-    if (!is_directory(path))
+    if (!slantp_input_is_directory(path))
         return submit_one(&in, path);
     slantp_walk_options w = {.include = o->include, .ninclude = o->ninclude,
                              .exclude = o->exclude, .nexclude = o->nexclude};

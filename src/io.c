@@ -260,10 +260,12 @@ int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_erro
     }
     lr->cap = 1 << 16;
     lr->buf = malloc(lr->cap);
-    if (!lr->buf || maybe_gunzip(lr->f, &lr->f) < 0) {
+    FILE *raw = lr->f;
+    if (!lr->buf || maybe_gunzip(raw, &lr->f) < 0) {
         slantp_lines_close(lr);
         return slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     }
+    lr->gzip = lr->f != raw;
     return SLANT_OK;
 }
 

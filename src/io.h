@@ -26,6 +26,7 @@ typedef struct slantp_lines {
     int skipping;       /* inside an over-long line being dropped */
     size_t max;
     long long base, offset;   /* uncompressed stream offsets of buf[0], of the last line */
+    int gzip;           /* the file is gzip data, read inflated */
 } slantp_lines;
 int slantp_lines_open(slantp_lines *lr, const char *path, size_t max, slant_error *err);
 /* 1 with *line and *len set, 0 at end of file, -1 on error. An over-long

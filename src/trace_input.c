@@ -18,10 +18,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "decode.h"
+#include "input.h"
 #include "io.h"
 #include "record.h"
 #include "trace_private.h"
@@ -299,20 +299,6 @@ static int take_record(reader *r, long file, long long offset, size_t len, long 
     return ++r->n == BATCH ? flush(r) : SLANT_OK;
 }
 
-/* Can the file's bytes be read again by offset: a regular file, not gzip? */
-static int readable_by_offset(const char *path)
-{
-    unsigned char magic[2];
-    if (strcmp(path, "-") == 0)
-        return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t got = pread(fd, magic, sizeof magic, 0);
-    close(fd);
-    return got != (ssize_t)sizeof magic || !slantp_is_gzip(magic, sizeof magic);
-}
-
 /* The byte offset of 'line' in the file: the reader's offset of the line,
  * plus the byte-order mark it may have dropped from the first. */
 static long long line_offset(const slantp_lines *lr, const char *line)
@@ -353,7 +339,7 @@ static int read_jsonl(reader *r, const char *path)
     int rc = slantp_lines_open(&lr, path, SLANTP_MAX_LINE, r->err);
     if (rc != SLANT_OK)
         return rc;
-    int keep = !readable_by_offset(path);
+    int keep = lr.gzip || lr.f == stdin;     /* no reading again by offset */
     long file = add_input_file(r, path);
     rc = file < 0 ? out_of_memory(r->err) : read_records(r, &lr, file, keep);
     if (rc == SLANT_EFORMAT && r->err->line <= 0)
@@ -380,7 +366,8 @@ static int read_text(reader *r, const char *path)
     slantp_buf_release(&raw);
     if (rc != SLANT_OK)
         return rc;
-    int keep = !same || !readable_by_offset(path) || w->rec.text.len > UINT32_MAX;
+    /* gzip data never decodes to the same bytes */
+    int keep = !same || strcmp(path, "-") == 0 || w->rec.text.len > UINT32_MAX;
     long file = add_input_file(r, path);
     w->rec.id.len = 0;
     if (file < 0 || slantp_buf_append(&w->rec.id, name, strlen(name) + 1) < 0)
@@ -391,9 +378,7 @@ static int read_text(reader *r, const char *path)
 
 static int read_one(reader *r, const char *path)
 {
-    int jsonl = r->o->how == SLANT_INPUT_JSONL ||
-                (r->o->how == SLANT_INPUT_AUTO && slantp_is_jsonl_name(path));
-    return jsonl ? read_jsonl(r, path) : read_text(r, path);
+    return slantp_input_is_jsonl(path, r->o->how) ? read_jsonl(r, path) : read_text(r, path);
 }
 
 /* One file found under a directory; an entry that could not be read
@@ -408,15 +393,9 @@ static int walked(void *ctx, const char *path, const slant_error *why)
     return read_one(r, path) != SLANT_OK;
 }
 
-static int is_directory(const char *path)
-{
-    struct stat st;
-    return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static int read_path(reader *r, const char *path)
 {
-    if (!is_directory(path))
+    if (!slantp_input_is_directory(path))
         return read_one(r, path);
     slant_error why;
     slantp_error_clear(&why);

@@ -22,10 +22,11 @@ typedef struct dir_id {
     ino_t ino;
 } dir_id;
 
-/* A directory already read, and the path it was read through. */
+/* A directory read or being read, and the path it is read through. */
 typedef struct seen_dir {
     dir_id id;
     char *path;          /* NULL: an empty slot */
+    int open;            /* being walked: a way back into it is a loop */
 } seen_dir;
 
 typedef struct walker {
@@ -33,8 +34,6 @@ typedef struct walker {
     slantp_walk_fn fn;
     void *ctx;
     size_t root_len;     /* bytes of the root and its '/' in every path */
-    dir_id *stack;       /* the directories being walked, for loops */
-    size_t depth, cap;
     seen_dir *seen;      /* open addressing; a power of two slots */
     size_t nseen, seen_cap;
     int stopped;
@@ -109,13 +108,23 @@ static size_t seen_slot(const seen_dir *seen, size_t cap, dir_id id)
     return i;
 }
 
-/* The path 'id' was first read through, or NULL when it is new. */
-static const char *seen_path(const walker *w, dir_id id)
+/* The directory 'id' as first read, or NULL when it is new. */
+static seen_dir *seen_find(const walker *w, dir_id id)
 {
-    return w->seen_cap ? w->seen[seen_slot(w->seen, w->seen_cap, id)].path : NULL;
+    seen_dir *s = w->seen_cap ? &w->seen[seen_slot(w->seen, w->seen_cap, id)] : NULL;
+    return s && s->path ? s : NULL;
 }
 
-/* Remember that 'id' is read through 'path'; -1 when out of memory. */
+/* 'id' is read to its end: a way back into it is no longer a loop. The
+ * table may have grown since it was opened, so it is looked up again. */
+static void close_dir(walker *w, dir_id id)
+{
+    seen_dir *s = seen_find(w, id);
+    if (s)
+        s->open = 0;
+}
+
+/* Remember that 'id' is read (open) through 'path'; -1 when out of memory. */
 static int remember(walker *w, dir_id id, const char *path)
 {
     if (2 * (w->nseen + 1) > w->seen_cap) {
@@ -133,7 +142,7 @@ static int remember(walker *w, dir_id id, const char *path)
     char *copy = strdup(path);
     if (!copy)
         return -1;
-    w->seen[seen_slot(w->seen, w->seen_cap, id)] = (seen_dir){id, copy};
+    w->seen[seen_slot(w->seen, w->seen_cap, id)] = (seen_dir){id, copy, 1};
     w->nseen++;
     return 0;
 }
@@ -150,36 +159,30 @@ static int visit(walker *w, const char *path);
 /* A directory is read once: a loop back into one being read, or another
  * path to one read before (links between directories could otherwise
  * make exponentially many paths), is reported instead of read again. */
-static int read_before(walker *w, const char *path, dir_id id)
+static int report_read_before(walker *w, const char *path, const seen_dir *first)
 {
-    for (size_t i = 0; i < w->depth; i++)
-        if (w->stack[i].dev == id.dev && w->stack[i].ino == id.ino)
-            return report(w, path, "read", "symbolic link loop"), 1;
-    const char *first = seen_path(w, id);
-    if (!first)
-        return 0;
-    slant_error e;
-    slantp_error_clear(&e);
-    slantp_error(&e, SLANT_EIO, path, -1, -1, "cannot read '%s': directory already read as '%s'",
-                 path, first);
-    if (w->fn(w->ctx, path, &e))
-        w->stopped = 1;
-    return 1;
+    if (first->open)
+        return report(w, path, "read", "symbolic link loop");
+    char why[sizeof ((slant_error *)0)->text];
+    snprintf(why, sizeof why, "directory already read as '%s'", first->path);
+    return report(w, path, "read", why);
 }
 
 static int walk_dir(walker *w, const char *path, const struct stat *st)
 {
     dir_id id = {st->st_dev, st->st_ino};
-    if (read_before(w, path, id))
-        return w->stopped;
-    if (slantp_grow(&w->stack, &w->cap, w->depth + 1, sizeof *w->stack) < 0 ||
-        remember(w, id, path) < 0)
+    const seen_dir *first = seen_find(w, id);
+    if (first)
+        return report_read_before(w, path, first);
+    if (remember(w, id, path) < 0)
         return -1;
     size_t n;
     char **names = read_names(path, &n);
-    if (!names)
-        return errno == ENOMEM ? -1 : report(w, path, "open directory", strerror(errno));
-    w->stack[w->depth++] = id;
+    if (!names) {
+        int e = errno;
+        close_dir(w, id);
+        return e == ENOMEM ? -1 : report(w, path, "open directory", strerror(e));
+    }
     int rc = 0;
     size_t plen = strlen(path);
     for (size_t i = 0; i < n && rc == 0 && !w->stopped; i++) {
@@ -194,7 +197,7 @@ static int walk_dir(walker *w, const char *path, const struct stat *st)
         rc = visit(w, child);
         free(child);
     }
-    w->depth--;
+    close_dir(w, id);
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
@@ -254,7 +257,6 @@ int slantp_walk(const char *root, const slantp_walk_options *o, slantp_walk_fn f
         return slantp_error(err, SLANT_EIO, root, -1, -1, "cannot read '%s': not a regular file",
                             root);
     }
-    free(w.stack);
     forget_all(&w);
     if (rc < 0)
         return slantp_error(err, SLANT_ENOMEM, root, -1, -1, "out of memory listing '%s'", root);
