@@ -10,8 +10,10 @@
  * behind the classification. The submitting thread only follows the
  * position, in input order. Every o->checkpoint records it lets the batch
  * finish what was submitted, so that the workers' aggregates hold exactly
- * the records up to the last one delivered, merges them into the run's
- * aggregate and saves that with the position (partial.slaud, atomically).
+ * the records up to the last one delivered, gives the workers fresh ones,
+ * and, on a thread of its own while the workers go on, merges the retired
+ * ones into the run's aggregate and saves that with the position
+ * (partial.slaud, atomically); the next checkpoint waits for that first.
  * Resuming loads that file, checks that the record at the saved position
  * still has the saved id, and goes on after it: the aggregate is then
  * exactly that of an uninterrupted run, and so are the renders.
@@ -25,6 +27,7 @@
 
 #include "core.h"
 #include "io.h"
+#include "threads.h"
 #include "audit.h"
 #include "slant_audit.h"
 
@@ -55,16 +58,16 @@ typedef struct run {
     uint64_t delivered;         /* records delivered by this run */
     uint64_t records_before;    /* records of the resumed checkpoint */
     slant_audit_progress shown;
+    /* the checkpoint being merged and saved in the background */
+    slantp_threads saver;
+    auditp **retired;           /* per worker: its aggregate up to the checkpoint */
+    auditp_progress saved_pr;   /* the position of the checkpoint */
+    int saving;
+    int saver_failed;
+    slant_error saver_fail;
 } run;
 
-static int save_partial(run *r)
-{
-    if (auditp_save(r->a, &r->pr, r->partial, &r->fail) != SLANT_OK) {
-        r->failed = 1;
-        return -1;
-    }
-    return 0;
-}
+static int wait_saver(run *r);
 
 /* On worker 'worker': count the document in the worker's own aggregate. */
 static void on_result(void *ctx, int worker, const slant_doc *doc, const slant_result *res,
@@ -125,8 +128,11 @@ static int on_output(void *ctx, const slant_doc *doc, const slant_error *why, co
     }
     r->delivered++;
     r->shown.failed += why != NULL;
-    if (r->o->fault_after && r->records_before + r->delivered == r->o->fault_after)
+    if (r->o->fault_after && r->records_before + r->delivered == r->o->fault_after) {
+        wait_saver(r);  /* a kill can come in the middle of a save as well, but the
+                           tests that kill need to know which checkpoint is saved */
         _exit(137);     /* as SIGKILL would: no final save, no cleanup */
+    }
     if (r->o->progress) {
         r->shown.records = r->records_before + r->delivered;
         r->o->progress(r->o->ctx, &r->shown);
@@ -134,41 +140,103 @@ static int on_output(void *ctx, const slant_doc *doc, const slant_error *why, co
     return 0;
 }
 
-/* The workers' aggregates into the run's and, unless it is the last time,
- * fresh ones for them (with the run's bars: surfaces that cannot win any
- * more are not sent). Only while the batch is idle. An empty run's
- * aggregate is replaced by the first worker's rather than merged into. */
-static int gather(run *r, int last)
+/* Merge the aggregates of 'from' (one per worker) into the run's, and free
+ * them. An empty run's aggregate is replaced by the first rather than
+ * merged into. -1 when out of memory. */
+static int merge_into_run(run *r, auditp **from)
 {
+    int rc = 0;
     for (int w = 0; w < r->nlocal; w++) {
+        if (rc == 0 && r->a->nrecords == 0 && r->a->ndims == from[w]->ndims) {
+            auditp_free(r->a);
+            r->a = from[w];
+        } else {
+            if (rc == 0 && auditp_merge(r->a, from[w]) < 0)
+                rc = -1;
+            auditp_free(from[w]);
+        }
+        from[w] = NULL;
+    }
+    return rc;
+}
+
+/* The workers' aggregates into the run's, at the end. Only while the
+ * batch is idle. */
+static int gather(run *r)
+{
+    for (int w = 0; w < r->nlocal; w++)
         if (r->local_failed[w])
             goto oom;
-        if (r->a->nrecords == 0 && r->a->ndims == r->local[w]->ndims) {
-            auditp_free(r->a);
-            r->a = r->local[w];
-        } else {
-            if (auditp_merge(r->a, r->local[w]) < 0)
-                goto oom;
-            auditp_free(r->local[w]);
-        }
-        r->local[w] = NULL;
-    }
-    for (int w = 0; w < r->nlocal && !last; w++)
-        if (!(r->local[w] = auditp_new_like(r->a)))
-            goto oom;
-    return 0;
+    if (merge_into_run(r, r->local) == 0)
+        return 0;
 oom:
     slantp_error(&r->fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory while aggregating");
     r->failed = 1;
     return -1;
 }
 
-/* Let the batch deliver everything submitted, gather, save. */
+/* On the saver thread: the retired aggregates into the run's, and the
+ * run's saved at the checkpoint's position. */
+static void *merge_and_save(void *arg)
+{
+    run *r = arg;
+    if (merge_into_run(r, r->retired) < 0) {
+        slantp_error(&r->saver_fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory while aggregating");
+        r->saver_failed = 1;
+    } else if (auditp_save(r->a, &r->saved_pr, r->partial, &r->saver_fail) != SLANT_OK) {
+        r->saver_failed = 1;
+    }
+    free(r->saved_pr.last_id);
+    r->saved_pr.last_id = NULL;
+    return NULL;
+}
+
+/* Wait for the checkpoint being saved; -1 when it failed (r->fail says
+ * why). */
+static int wait_saver(run *r)
+{
+    if (r->saving) {
+        slantp_threads_join(&r->saver);
+        r->saving = 0;
+    }
+    if (r->saver_failed && !r->failed) {
+        r->fail = r->saver_fail;
+        r->failed = 1;
+    }
+    return r->saver_failed ? -1 : 0;
+}
+
+/* Let the batch deliver everything submitted, then hand the workers
+ * fresh aggregates and merge and save the retired ones on the saver
+ * thread while the workers go on (on this thread when it cannot start).
+ * A fresh aggregate takes the bars of the one it replaces, not the merged
+ * ones: a surface the merge would have barred is then sent and loses,
+ * which costs a little and changes nothing. */
 static int checkpoint(run *r, slant_batch *b, slant_error *err)
 {
-    if (slant_batch_finish(b, err) != SLANT_OK || gather(r, 0) < 0 || save_partial(r) < 0)
+    if (slant_batch_finish(b, err) != SLANT_OK || wait_saver(r) < 0)
         return -1;
-    return 0;
+    for (int w = 0; w < r->nlocal; w++) {
+        if (r->local_failed[w])
+            goto oom;
+        r->retired[w] = r->local[w];
+        if (!(r->local[w] = auditp_new_like(r->retired[w])))
+            goto oom;
+    }
+    r->saved_pr = r->pr;
+    r->saved_pr.last_id = NULL;
+    if (r->pr.last_id && !(r->saved_pr.last_id = slantp_strndup(r->pr.last_id, strlen(r->pr.last_id))))
+        goto oom;
+    r->saver.n = 0;
+    if (slantp_thread_start(&r->saver, merge_and_save, r, 0) == 0)
+        r->saving = 1;
+    else
+        merge_and_save(r);
+    return r->saving ? 0 : wait_saver(r);
+oom:
+    slantp_error(&r->fail, SLANT_ENOMEM, NULL, -1, -1, "out of memory while aggregating");
+    r->failed = 1;
+    return -1;
 }
 
 static int make_locals(run *r, int n)
@@ -177,7 +245,8 @@ static int make_locals(run *r, int n)
     r->local = calloc((size_t)n, sizeof *r->local);
     r->scratch = calloc((size_t)n, sizeof *r->scratch);
     r->local_failed = calloc((size_t)n, sizeof *r->local_failed);
-    if (!r->local || !r->scratch || !r->local_failed)
+    r->retired = calloc((size_t)n, sizeof *r->retired);
+    if (!r->local || !r->scratch || !r->local_failed || !r->retired)
         return -1;
     for (int w = 0; w < n; w++)
         if (!(r->local[w] = auditp_new_like(r->a)))
@@ -189,6 +258,9 @@ static void free_locals(run *r)
 {
     for (int w = 0; r->local && w < r->nlocal; w++)
         auditp_free(r->local[w]);
+    for (int w = 0; r->retired && w < r->nlocal; w++)
+        auditp_free(r->retired[w]);
+    free(r->retired);
     for (int w = 0; r->scratch && w < r->nlocal; w++)
         slant_buffer_release(&r->scratch[w]);
     free(r->local);
@@ -445,7 +517,9 @@ static int auditp_inputs(run *r, const slant_model *m, int resuming, slant_error
         slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     for (size_t f = (size_t)r->pr.file; f < r->pr.ninputs && rc == 0; f++)
         rc = submit_input(r, b, f, resuming && f == r->pr.file, err);
-    if (rc == 0 && (slant_batch_finish(b, err) != SLANT_OK || gather(r, 1) < 0))
+    if (rc == 0 && slant_batch_finish(b, err) != SLANT_OK)
+        rc = -1;
+    if (wait_saver(r) < 0 || (rc == 0 && gather(r) < 0))
         rc = -1;
     slant_batch_free(b);
     free_locals(r);
