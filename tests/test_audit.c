@@ -632,6 +632,27 @@ Test(audit_cli, a_run_killed_then_resumed_gives_the_bytes_of_an_uninterrupted_on
     free(one);
 }
 
+/* Checkpoints are merged and saved on a thread of their own while the
+ * workers go on: many of them, on two workers, give the bytes of a run
+ * with none. */
+Test(audit_cli, many_checkpoints_on_two_workers_give_the_bytes_of_one_run)
+{
+    char *in = write_corpus("c.jsonl", 0, 500, 1);
+    char *one = out_dir("one"), *many = out_dir("many"), *err;
+    int st = run_slant((const char *[]){"audit", "-j", "1", "--by", "source", "--time",
+                                        "date:week", "--out", one, in, NULL}, &err);
+    cr_assert_eq(st, 1, "%s", err);
+    free(err);
+    st = run_slant((const char *[]){"audit", "-j", "2", "--checkpoint", "7", "--by", "source",
+                                    "--time", "date:week", "--out", many, in, NULL}, &err);
+    cr_assert_eq(st, 1, "%s", err);
+    free(err);
+    assert_same_outputs(one, many);
+    free(in);
+    free(one);
+    free(many);
+}
+
 typedef struct progress_seen {
     int calls;
     slant_audit_progress first, last;
