@@ -54,7 +54,8 @@ typedef struct run {
     char *partial;              /* out/partial.slaud */
     slant_error fail;           /* why the run stopped (a save, memory) */
     int failed;
-    uint64_t submitted;         /* records submitted by this run */
+    uint64_t submitted;         /* records submitted, with those of the resumed checkpoint */
+    uint64_t checkpointed;      /* submitted at the last checkpoint */
     uint64_t delivered;         /* records delivered by this run */
     uint64_t records_before;    /* records of the resumed checkpoint */
     slant_audit_progress shown;
@@ -216,6 +217,7 @@ static int checkpoint(run *r, slant_batch *b, slant_error *err)
 {
     if (slant_batch_finish(b, err) != SLANT_OK || wait_saver(r) < 0)
         return -1;
+    r->checkpointed = r->submitted;
     for (int w = 0; w < r->nlocal; w++) {
         if (r->local_failed[w])
             goto oom;
@@ -372,9 +374,15 @@ static int submit_input(run *r, slant_batch *b, size_t f, int resuming, slant_er
         const char *p = record_of(buf, (size_t)n, start, &len);
         if (!p)
             continue;
-        rc = slant_batch_submit(b, SLANT_DOC_JSONL, p, len, source, line, (long long)start, err);
-        if (rc == SLANT_OK && ++r->submitted % r->o->checkpoint == 0 && checkpoint(r, b, err) < 0)
+        /* a checkpoint falls after every o->checkpoint records, but is made
+         * only once another record follows: the end saves the last one */
+        if (r->submitted % r->o->checkpoint == 0 && r->submitted != r->checkpointed &&
+            checkpoint(r, b, err) < 0) {
             rc = SLANT_ESTOPPED;
+            break;
+        }
+        rc = slant_batch_submit(b, SLANT_DOC_JSONL, p, len, source, line, (long long)start, err);
+        r->submitted += rc == SLANT_OK;
     }
     if (rc == SLANT_OK && ferror(fp)) {
         slantp_error(err, SLANT_EIO, path, -1, -1, "cannot read: %s", strerror(errno));
@@ -583,6 +591,7 @@ int slant_audit_run(const slant_model *m, const char *const *inputs, size_t ninp
     r.records_before = before;
     r.shown.failed = r.a->nfailed;
     r.submitted = before;   /* checkpoints fall on the same records as an uninterrupted run's */
+    r.checkpointed = before;
     r.shown.bytes_total = input_bytes((const char *const *)r.pr.inputs, r.pr.ninputs);
     if (!r.pr.done && auditp_inputs(&r, m, resuming, err) < 0)
         goto out;
