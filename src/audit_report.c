@@ -325,6 +325,32 @@ static int write_in(const char *dir, const char *name, const char *p, size_t n, 
     return slantp_write_atomic(path, p, n, err);
 }
 
+/* The distinctive phrases of the cells of one dimension, found by a few
+ * threads side by side, each taking the next cell from 'next'. */
+typedef struct tops_job {
+    const auditp_dim *d;
+    const uint64_t *tot;
+    uint64_t ntot;
+    const auditp_render_options *o;
+    atomic_size_t next;
+    atomic_int bad;
+} tops_job;
+
+static void *tops_worker(void *arg)
+{
+    tops_job *j = arg;
+    for (size_t c; (c = atomic_fetch_add(&j->next, 1)) < j->d->ncells;) {
+        auditp_cell *cell = j->d->cells[c];
+        cell->top = malloc((j->o->top_phrases + 1) * sizeof *cell->top);
+        if (!cell->top) {
+            atomic_store(&j->bad, 1);
+            continue;
+        }
+        cell->ntop = auditp_top_phrases(cell, j->tot, j->ntot, j->o, cell->top);
+    }
+    return NULL;
+}
+
 /* Each phrase group's distinctive phrases, once for all the renders. */
 static int find_tops(auditp *a, const auditp_render_options *o)
 {
@@ -332,20 +358,17 @@ static int find_tops(auditp *a, const auditp_render_options *o)
         auditp_dim *d = &a->dims[i];
         if (!d->phrases)
             continue;
-        uint64_t ntot;
-        uint64_t *tot = auditp_dim_totals(a, d, &ntot);
+        tops_job j = {.d = d, .o = o};
+        atomic_init(&j.next, 0);
+        atomic_init(&j.bad, 0);
+        uint64_t *tot = auditp_dim_totals(a, d, &j.ntot);
         if (!tot)
             return -1;
-        for (size_t c = 0; c < d->ncells; c++) {
-            auditp_cell *cell = d->cells[c];
-            cell->top = malloc((o->top_phrases + 1) * sizeof *cell->top);
-            if (!cell->top) {
-                free(tot);
-                return -1;
-            }
-            cell->ntop = auditp_top_phrases(cell, tot, ntot, o, cell->top);
-        }
+        j.tot = tot;
+        slantp_threads_run(o->threads > 1 ? o->threads : 1, tops_worker, &j);
         free(tot);
+        if (atomic_load(&j.bad))
+            return -1;
     }
     return 0;
 }
@@ -401,22 +424,49 @@ static void *render_worker(void *arg)
     return NULL;
 }
 
-/* Write them, the partial file first: renders never stand beside a
- * partial file older than them. */
-static int write_all(render_job *j, const char *dir, slant_error *err)
+/* The files of the renders, written by a few threads side by side (each
+ * waits for its own fsyncs), each taking the next file from 'next'. */
+typedef struct write_job {
+    const char *dir;
+    const char *name[6];
+    const slant_buffer *buf[6];
+    slant_error err[6];
+    int rc[6];
+    atomic_int next;
+} write_job;
+
+static void *write_worker(void *arg)
 {
-    static const char *const names[4] = {"groups.csv", "labels.csv", "phrases.csv",
-                                         "examples.csv"};
+    write_job *w = arg;
+    for (int k; (k = atomic_fetch_add(&w->next, 1)) < 6;)
+        w->rc[k] = write_in(w->dir, w->name[k], w->buf[k]->data ? w->buf[k]->data : "",
+                            w->buf[k]->len, &w->err[k]);
+    return NULL;
+}
+
+/* Write them, the partial file first: renders never stand beside a
+ * partial file older than them. The first file that fails, in the order
+ * above, gives the error. */
+static int write_all(render_job *j, const char *dir, int threads, slant_error *err)
+{
     int rc = SLANT_OK;
     if (j->pr)
         rc = write_in(dir, "partial.slaud", j->partial.data, j->partial.len, err);
-    if (rc == SLANT_OK)
-        rc = write_in(dir, "summary.json", j->js.data, j->js.len, err);
-    for (int i = 0; i < 4 && rc == SLANT_OK; i++)
-        rc = write_in(dir, names[i], j->t[i].data ? j->t[i].data : "", j->t[i].len, err);
-    if (rc == SLANT_OK)
-        rc = write_in(dir, "report.html", j->html.data, j->html.len, err);
-    return rc;
+    if (rc != SLANT_OK)
+        return rc;
+    write_job w = {.dir = dir,
+                   .name = {"summary.json", "groups.csv", "labels.csv", "phrases.csv",
+                            "examples.csv", "report.html"},
+                   .buf = {&j->js, &j->t[0], &j->t[1], &j->t[2], &j->t[3], &j->html}};
+    atomic_init(&w.next, 0);
+    slantp_threads_run(threads > 1 ? threads : 1, write_worker, &w);
+    for (int k = 0; k < 6; k++)
+        if (w.rc[k] != SLANT_OK) {
+            if (err)
+                *err = w.err[k];
+            return w.rc[k];
+        }
+    return SLANT_OK;
 }
 
 int auditp_render(auditp *a, const slant_model *m, const auditp_render_options *o,
@@ -438,7 +488,7 @@ int auditp_render(auditp *a, const slant_model *m, const auditp_render_options *
     if (atomic_load(&j.done_bad) || j.partial.failed || j.js.failed || j.html.failed)
         rc = slantp_error(err, SLANT_ENOMEM, NULL, -1, -1, "out of memory");
     else
-        rc = write_all(&j, dir, err);
+        rc = write_all(&j, dir, o->threads, err);
 out:
     free_tops(a);
     slant_buffer_release(&j.partial);

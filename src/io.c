@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -378,16 +379,37 @@ void slantp_lines_close(slantp_lines *lr)
     lr->buf = NULL;
 }
 
-/* The temporary being written, for slant_remove_pending_temporary: a
- * signal handler may read it at any moment, so it is complete before
- * 'pending' says so. */
-static char pending_tmp[4096];
-static volatile sig_atomic_t pending;
+/* The temporaries being written, for slant_remove_pending_temporary: a
+ * slot per file written at the same time (audit renders write theirs side
+ * by side). A writer claims a free slot (PENDING_FREE -> PENDING_FILLING),
+ * writes the name and only then marks it PENDING_SET, as a signal handler
+ * may read the slots at any moment. */
+enum { PENDING_SLOTS = 8, PENDING_FREE = 0, PENDING_FILLING, PENDING_SET };
+static char pending_tmp[PENDING_SLOTS][4096];
+static atomic_int pending[PENDING_SLOTS];
 
 void slant_remove_pending_temporary(void)
 {
-    if (pending)
-        unlink(pending_tmp);
+    for (int i = 0; i < PENDING_SLOTS; i++)
+        if (atomic_load(&pending[i]) == PENDING_SET)
+            unlink(pending_tmp[i]);
+}
+
+/* Note 'tmp' as being written; the slot, or -1 when none is free (the
+ * temporary is then left to the next save's sweep). */
+static int pending_claim(const char *tmp)
+{
+    if (strlen(tmp) >= sizeof pending_tmp[0])
+        return -1;
+    for (int i = 0; i < PENDING_SLOTS; i++) {
+        int free_slot = PENDING_FREE;
+        if (atomic_compare_exchange_strong(&pending[i], &free_slot, PENDING_FILLING)) {
+            memcpy(pending_tmp[i], tmp, strlen(tmp) + 1);
+            atomic_store(&pending[i], PENDING_SET);
+            return i;
+        }
+    }
+    return -1;
 }
 
 /* Remove the temporaries of earlier saves of 'base' in 'dir' whose writer
@@ -463,10 +485,7 @@ int slantp_write_atomic(const char *path, const void *p, size_t n, slant_error *
     }
     /* held until the rename: the next save's sweep leaves a live write alone */
     flock(fd, LOCK_EX);
-    if (strlen(tmp) < sizeof pending_tmp) {
-        memcpy(pending_tmp, tmp, strlen(tmp) + 1);
-        pending = 1;
-    }
+    int slot = pending_claim(tmp);
     if (write_all(fd, p, n) < 0)
         rc = io_error(err, path, "write", errno);
     if (rc == SLANT_OK && fchmod(fd, 0644) < 0)
@@ -477,7 +496,8 @@ int slantp_write_atomic(const char *path, const void *p, size_t n, slant_error *
         rc = io_error(err, path, "rename to", errno);
     if (rc != SLANT_OK)
         unlink(tmp);
-    pending = 0;
+    if (slot >= 0)
+        atomic_store(&pending[slot], PENDING_FREE);
     if (close(fd) < 0 && rc == SLANT_OK)
         rc = io_error(err, path, "close", errno);
     if (rc != SLANT_OK)
