@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -733,4 +734,62 @@ Test(io, sigterm_during_a_save_leaves_no_temporary, .timeout = 60)
     th_rmdir(dir);
     free(dir);
     free(target);
+}
+
+/* Temporaries of any file in dir that are not empty. */
+static int count_temporaries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp.")) {
+            char *p = th_path(dir, e->d_name);
+            struct stat st;
+            n += stat(p, &st) == 0 && st.st_size > 0;
+            free(p);
+        }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void *save_forever(void *target)
+{
+    size_t n = (size_t)1 << 26;
+    char *big = calloc(n, 1);
+    slant_error err;
+    for (;;)    /* until the signal comes */
+        if (!big || slantp_write_atomic(target, big, n, &err) != SLANT_OK)
+            _exit(3);
+    return NULL;
+}
+
+/* Two saves at once (the audit writes its renders side by side): SIGTERM
+ * removes both temporaries (one was remembered, and the second writer's
+ * took its place). */
+Test(io, sigterm_during_two_saves_at_once_leaves_no_temporary, .timeout = 60)
+{
+    char *dir = th_mkdtemp(), *a = th_path(dir, "a.bin"), *b = th_path(dir, "b.bin");
+    pid_t child = fork();
+    if (child == 0) {
+        cli_remove_temporaries_on_signals();
+        pthread_t t;
+        if (pthread_create(&t, NULL, save_forever, a) != 0)
+            _exit(4);
+        save_forever(b);
+    }
+    while (count_temporaries(dir) < 2)
+        usleep(200);
+    kill(child, SIGTERM);
+    int st;
+    cr_assert_eq(waitpid(child, &st, 0), child);
+    cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %d", st);
+    cr_assert_eq(count_temporaries(dir), 0, "a temporary was left behind");
+    unlink(a);
+    unlink(b);
+    th_rmdir(dir);
+    free(dir);
+    free(a);
+    free(b);
 }
