@@ -229,7 +229,6 @@ static int checkpoint(run *r, slant_batch *b, slant_error *err)
     r->saved_pr.last_id = NULL;
     if (r->pr.last_id && !(r->saved_pr.last_id = slantp_strndup(r->pr.last_id, strlen(r->pr.last_id))))
         goto oom;
-    r->saver.n = 0;
     if (slantp_thread_start(&r->saver, merge_and_save, r, 0) == 0)
         r->saving = 1;
     else
